@@ -1,0 +1,90 @@
+# alfe — active learning of free energies.  Build with `make`; see README.md.
+#
+# User options (override on the command line, e.g. `make OPT=-O3 RANKS=4 demo`)
+CC      := gcc
+OPT     ?= -O2
+RANKS   ?= $(shell nproc 2>/dev/null || echo 2)
+PYTHON  ?= /usr/bin/python3
+PKGS    := hdf5-openmpi openblas gsl lapacke spglib libcjson
+
+# ---------------------------------------------------------------------------
+# Flags.  pkg-config gives MPI through hdf5-openmpi; gsl's -lgslcblas is
+# dropped so that every cblas_* symbol comes from OpenBLAS.  iniparser has no
+# .pc file on Debian.
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(filter-out -lgslcblas,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS_COMMON := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
+                 -Iinclude -I/usr/include/iniparser $(PKG_CFLAGS)
+LIBS    := $(PKG_LIBS) -liniparser -lm
+
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+GIT_DIRTY  := $(shell test -n "$$(git status --porcelain --untracked-files=no 2>/dev/null)" && echo -dirty)
+BUILD_DEFS  = -DALFE_GIT_COMMIT='"$(GIT_COMMIT)$(GIT_DIRTY)"' -DALFE_BUILD_FLAGS='"$(OPT)"'
+
+# ---------------------------------------------------------------------------
+# Sources: explicit lists, one concept per file (see docs/architecture.md).
+CORE_SRC := src/error.c src/util.c src/comm.c src/rng.c src/config.c \
+            src/linalg.c src/domain.c src/sampling.c src/oracle.c \
+            src/acquire.c src/campaign_io.c src/timers.c src/log.c \
+            src/stopflag.c src/evaluate.c src/farm.c src/coordinator.c
+MAIN_SRC := src/main.c
+UNIT_TESTS := test_rng test_config test_domain test_sampling test_oracle
+
+REL := build/release
+ASN := build/asan
+REL_OBJ := $(CORE_SRC:src/%.c=$(REL)/%.o)
+ASN_OBJ := $(CORE_SRC:src/%.c=$(ASN)/%.o)
+
+.PHONY: all deps check check-unit check-integration demo bench clean asan help
+all: bin/alfe
+
+help:
+	@echo "make            build bin/alfe"
+	@echo "make check      install deps, build, run every test (unit, integration, ASan/UBSan)"
+	@echo "make demo       install deps, build, run the embedded default campaign with mpirun"
+	@echo "make bench      run the benchmarks (figures go to docs/performance.md by hand)"
+	@echo "make clean      remove build products"
+
+deps:
+	@tools/install-deps.sh
+
+bin/alfe: $(REL_OBJ) $(REL)/main.o | bin
+	$(CC) -o $@ $^ $(LIBS)
+
+$(ASN)/alfe: $(ASN_OBJ) $(ASN)/main.o
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(LIBS)
+
+asan: $(ASN)/alfe
+
+$(REL)/%.o: src/%.c | $(REL)
+	$(CC) $(CFLAGS_COMMON) $(OPT) -g $(BUILD_DEFS) -MMD -MP -c -o $@ $<
+$(ASN)/%.o: src/%.c | $(ASN)
+	$(CC) $(CFLAGS_COMMON) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	      -fno-sanitize-recover=undefined $(BUILD_DEFS) -MMD -MP -c -o $@ $<
+
+# Unit tests (cmocka) are built against the sanitizer objects.
+$(ASN)/tests/%: tests/unit/%.c $(ASN_OBJ) | $(ASN)/tests
+	$(CC) $(CFLAGS_COMMON) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	      -MMD -MP -o $@ $< $(ASN_OBJ) $(LIBS) $(CMOCKA_LIBS)
+
+bin $(REL) $(ASN) $(ASN)/tests:
+	mkdir -p $@
+
+check: deps
+	$(MAKE) --no-print-directory all asan $(UNIT_TESTS:%=$(ASN)/tests/%)
+	tests/run_tests.sh
+
+demo: deps
+	$(MAKE) --no-print-directory all
+	tools/demo.sh $(RANKS)
+
+bench: deps
+	$(MAKE) --no-print-directory all
+	bench/run_bench.sh
+
+clean:
+	rm -rf build bin
+
+-include $(REL_OBJ:.o=.d) $(ASN_OBJ:.o=.d) $(REL)/main.d $(ASN)/main.d

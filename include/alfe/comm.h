@@ -1,0 +1,69 @@
+/* comm.h — the parallel layer: the only interface to MPI.
+ *
+ * Typed wrappers in the manner of CoMD's parallel.c: rank/size, broadcasts,
+ * reductions, tagged point-to-point messages of packed bytes, collective error
+ * agreement, and the HDF5 MPI-IO file-access hook.  A one-rank run uses the same
+ * calls.  Waiting loops (comm_recv_any, comm_barrier_idle) sleep instead of
+ * spinning, so an idle coordinator or a worker at a round barrier leaves the
+ * core to ranks that compute (important with more ranks than cores). */
+#ifndef ALFE_COMM_H
+#define ALFE_COMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Message tags of the coordinator/worker farm, one enum for all. */
+enum comm_tag {
+    COMM_TAG_REQUEST = 101, /* worker -> coordinator: result of last point + ask */
+    COMM_TAG_ASSIGN = 102,  /* coordinator -> worker: a point to evaluate */
+    COMM_TAG_RELEASE = 103  /* coordinator -> worker: no more points this phase */
+};
+
+int comm_init(int *argc, char ***argv);
+void comm_finalize(void);
+int comm_rank(void);
+int comm_size(void);
+int comm_is_initialized(void);
+/* Abort every rank (rank-local fatal error). Never returns. */
+void comm_abort(int code) __attribute__((noreturn));
+
+void comm_barrier(void);
+/* Barrier that sleeps while it waits (see header comment). */
+void comm_barrier_idle(void);
+
+void comm_bcast_bytes(void *buf, size_t bytes, int root);
+void comm_bcast_int(int *value, int root);
+void comm_bcast_i64(int64_t *value, int root);
+void comm_bcast_doubles(double *values, size_t n, int root);
+/* Broadcast a heap string from root; other ranks receive a new allocation
+ * (their *s is freed first if non-NULL). */
+void comm_bcast_string(char **s, int root);
+
+int comm_allreduce_max_int(int value);
+int64_t comm_allreduce_sum_i64(int64_t value);
+/* Element-wise min, mean and max over ranks of n doubles (all ranks get them). */
+void comm_allreduce_min_avg_max(const double *local, size_t n, double *min, double *avg,
+                                double *max);
+
+/* Collective error agreement: every rank passes its local status; all ranks
+ * return the largest status, and the message of the lowest failing rank is
+ * copied into every rank's error buffer, so any rank can print it. */
+int comm_agree_status(int local_status);
+
+/* Tagged messages of packed bytes. */
+void comm_send_bytes(int dest, int tag, const void *buf, size_t bytes);
+/* Receive from any source with any of the farm tags, sleeping between polls.
+ * Returns the byte count; fails (aborts) when the message exceeds capacity. */
+size_t comm_recv_any(void *buf, size_t capacity, int *source, int *tag);
+/* Blocking receive from one source (any tag). */
+size_t comm_recv_from(int source, void *buf, size_t capacity, int *tag);
+
+/* The MPI library's version string (first line). */
+void comm_library_version(char *buf, size_t size);
+
+/* Install the MPI-IO driver on an HDF5 file-access property list (hid_t). */
+int comm_hdf5_set_fapl_mpio(int64_t fapl);
+/* Select independent (1) or collective (0) MPI-IO on a transfer list. */
+int comm_hdf5_set_dxpl(int64_t dxpl, int independent);
+
+#endif

@@ -1,0 +1,70 @@
+/* config.h — the run configuration: one table of known keys (name, type,
+ * default, range, resume policy, help) drives parsing, validation, the
+ * `alfe help config` text, broadcast and the resume compatibility check.
+ * Owns: alfe_config and its lifetime.  Reads INI with libiniparser on rank 0. */
+#ifndef ALFE_CONFIG_H
+#define ALFE_CONFIG_H
+
+#include "alfe/domain.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+enum config_model { MODEL_ORACLE = 0, MODEL_CLEX = 1 };
+enum config_global_method { GLOBAL_BILLIARD = 0, GLOBAL_SOBOL = 1 };
+
+typedef struct {
+    char *config_path; /* as given on the command line */
+    char *config_dir;  /* its directory: input files are relative to it */
+    /* [campaign] */
+    char *output;
+    uint64_t seed;
+    int rounds;
+    char *description;
+    /* [system] */
+    int model;
+    int dimension;
+    char *q_file;          /* as written */
+    double temperature;
+    /* [oracle] */
+    double oracle_noise;
+    double oracle_omega;
+    double oracle_a0, oracle_a2, oracle_b, oracle_c;
+    double oracle_delay;
+    /* [umbrella] */
+    double phi[ALFE_MAX_DIM];
+    /* [global] */
+    int global_points;
+    int global_method;
+    double global_path_length;
+    /* [run] */
+    double progress_seconds;
+
+    /* Derived on rank 0 and broadcast. */
+    char *q_path;   /* q_file resolved against config_dir */
+    double *q;      /* dimension × q_m, the rows used */
+    int q_m;
+    char *canonical; /* every key with the value used, as INI text */
+} alfe_config;
+
+/* Rank 0: read and validate `path`; every error is ALFE_ERR_INPUT with one
+ * message naming file, line, section and key. */
+int config_load(const char *path, alfe_config **out);
+/* Collective: rank 0 reads, the verdict and the values reach every rank.
+ * On failure every rank returns the same status and message. */
+int config_load_collective(const char *path, alfe_config **out);
+void config_destroy(alfe_config **cfg);
+
+/* Print the key reference (`alfe help config`). */
+void config_print_help(FILE *out);
+
+/* Canonical "value used" of one key, or NULL for an unknown key. */
+const char *config_value_string(const alfe_config *cfg, const char *section, const char *key,
+                                char *buf, size_t size);
+
+/* Keys whose value must not change once a campaign exists, for the resume
+ * check: iterate i = 0.. until config_fixed_key returns 0. */
+int config_key_count(void);
+int config_key_info(int i, const char **section, const char **key, int *fixed);
+
+#endif

@@ -1,0 +1,47 @@
+/* util.h — checked allocation, wall clock, small string and path helpers.
+ * Owns: nothing stateful.  Allocation failure is fatal on the calling rank
+ * (it prints "[rank r] file:line: ..." and aborts the job through comm). */
+#ifndef ALFE_UTIL_H
+#define ALFE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+void *alfe_malloc_at(size_t bytes, const char *file, int line);
+void *alfe_calloc_at(size_t count, size_t size, const char *file, int line);
+void *alfe_realloc_at(void *ptr, size_t bytes, const char *file, int line);
+char *alfe_strdup_at(const char *s, const char *file, int line);
+#define ALFE_MALLOC(bytes) alfe_malloc_at((bytes), __FILE__, __LINE__)
+#define ALFE_CALLOC(count, size) alfe_calloc_at((count), (size), __FILE__, __LINE__)
+#define ALFE_REALLOC(ptr, bytes) alfe_realloc_at((ptr), (bytes), __FILE__, __LINE__)
+#define ALFE_STRDUP(s) alfe_strdup_at((s), __FILE__, __LINE__)
+/* free() and set the pointer to NULL (destroy-style). */
+#define ALFE_FREE(ptr) do { free(ptr); (ptr) = NULL; } while (0)
+
+/* Seconds since an arbitrary fixed point (monotonic). */
+double alfe_wall_time(void);
+/* Local time as "YYYY-MM-DDTHH:MM:SS" into buf (>= 20 bytes). */
+void alfe_timestamp(char *buf, size_t size);
+
+/* Directory part of a path ("." when there is none), newly allocated. */
+char *alfe_path_dirname(const char *path);
+/* `path` if absolute, else `dir`/`path`; newly allocated. */
+char *alfe_path_join(const char *dir, const char *path);
+
+/* Whole file into a NUL-terminated buffer; status ALFE_ERR_INPUT names the
+ * file when it cannot be read. */
+int alfe_read_text_file(const char *path, char **text, size_t *length);
+
+/* Copy a file byte for byte and fsync the copy. */
+int alfe_copy_file(const char *from, const char *to);
+
+/* Parse helpers: whole-string conversions; return 0 on success. */
+int alfe_parse_long(const char *s, long long *value);
+int alfe_parse_u64(const char *s, uint64_t *value);
+int alfe_parse_double(const char *s, double *value);
+
+/* Trim leading and trailing whitespace in place; returns s. */
+char *alfe_trim(char *s);
+
+#endif

@@ -1,0 +1,721 @@
+/* config.c — the key table, INI reading (libiniparser, rank 0), validation,
+ * broadcast, canonical text and `alfe help config`.
+ * Owns: alfe_config.  Must not open campaign files (campaign_io.c compares a
+ * stored configuration with this one). */
+#include "alfe/config.h"
+
+#include "alfe/comm.h"
+#include "alfe/error.h"
+#include "alfe/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <iniparser.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum key_type { KEY_INT, KEY_U64, KEY_DOUBLE, KEY_STRING, KEY_ENUM, KEY_PHI_LIST };
+enum key_resume { RESUME_FIXED, RESUME_FREE };
+
+typedef struct {
+    const char *section;
+    const char *key;
+    enum key_type type;
+    const char *default_value; /* NULL: required */
+    double min, max;           /* inclusive; per element for lists */
+    const char *choices;       /* KEY_ENUM: "a|b|c" (index = stored value) */
+    enum key_resume resume;
+    size_t offset;             /* into alfe_config */
+    const char *help;
+} key_spec;
+
+#define OFF(field) offsetof(alfe_config, field)
+#define BIG 1e300
+
+/* The one table of known keys.  Ranges are inclusive. */
+static const key_spec KEYS[] = {
+    {"campaign", "output", KEY_STRING, NULL, 0, 0, NULL, RESUME_FREE, OFF(output),
+     "campaign file (HDF5) to create or resume; relative paths are relative to the "
+     "working directory"},
+    {"campaign", "seed", KEY_U64, "1", 0, 0, NULL, RESUME_FIXED, OFF(seed),
+     "campaign seed; every random stream is keyed by (seed, point or round, purpose)"},
+    {"campaign", "rounds", KEY_INT, "3", 1, 100000, NULL, RESUME_FREE, OFF(rounds),
+     "number of active-learning rounds; raise it to extend a finished campaign"},
+    {"campaign", "description", KEY_STRING, "", 0, 0, NULL, RESUME_FREE, OFF(description),
+     "free text stored in the campaign file"},
+    {"system", "model", KEY_ENUM, NULL, 0, 0, "oracle|clex", RESUME_FIXED, OFF(model),
+     "what evaluates a point: oracle = built-in analytic free energy (docs/oracle.md); "
+     "clex = Monte Carlo on a cluster expansion (not in this version)"},
+    {"system", "dimension", KEY_INT, NULL, 1, ALFE_MAX_DIM, NULL, RESUME_FIXED, OFF(dimension),
+     "number d of order parameters (rows of Q used)"},
+    {"system", "q_file", KEY_STRING, NULL, 0, 0, NULL, RESUME_FREE, OFF(q_file),
+     "order-parameter matrix Q, one row per line (eta = Q x, row 0 = (1/M)(1,...,1)); "
+     "relative to the config file's directory; the first `dimension` rows are used; the "
+     "path may change on resume but the matrix may not"},
+    {"system", "temperature", KEY_DOUBLE, NULL, 1e-6, 1e6, NULL, RESUME_FIXED,
+     OFF(temperature), "temperature in K"},
+    {"oracle", "noise", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FIXED, OFF(oracle_noise),
+     "standard deviation (eV per prim cell) of Gaussian noise added to each mu_j"},
+    {"oracle", "omega", KEY_DOUBLE, "0.05", -10, 10, NULL, RESUME_FIXED, OFF(oracle_omega),
+     "regular-solution interaction omega*eta0*(1-eta0), eV per prim cell"},
+    {"oracle", "a0", KEY_DOUBLE, "0.1", -10, 10, NULL, RESUME_FIXED, OFF(oracle_a0),
+     "Landau ordering strength at eta0 = 1/2 (a(eta0) = a2*(eta0-1/2)^2 - a0), eV"},
+    {"oracle", "a2", KEY_DOUBLE, "1", -100, 100, NULL, RESUME_FIXED, OFF(oracle_a2),
+     "Landau coefficient a2 of a(eta0), eV"},
+    {"oracle", "b", KEY_DOUBLE, "0.1", 1e-9, 100, NULL, RESUME_FIXED, OFF(oracle_b),
+     "quartic Landau coefficient b of each eta_i^4, eV"},
+    {"oracle", "c", KEY_DOUBLE, "0.2", 0, 100, NULL, RESUME_FIXED, OFF(oracle_c),
+     "coupling c of eta_i^2 eta_j^2 (i<j) that keeps one ordering mode per well, eV"},
+    {"oracle", "delay", KEY_DOUBLE, "0", 0, 3600, NULL, RESUME_FREE, OFF(oracle_delay),
+     "mean simulated cost per point in seconds (exponentially distributed, from the point's "
+     "own stream): exercises restart and load balance with the fast oracle; 0 = none"},
+    {"umbrella", "phi", KEY_PHI_LIST, "50, 0.05", 0, 1e6, NULL, RESUME_FIXED, OFF(phi),
+     "bias curvature phi_j per order parameter (eV per prim cell): one value for all, or "
+     "d values; the default gives 50 to eta0 and 0.05 to the others (as the published runs)"},
+    {"global", "points", KEY_INT, "200", 1, 10000000, NULL, RESUME_FREE, OFF(global_points),
+     "space-filling points per round"},
+    {"global", "method", KEY_ENUM, "billiard", 0, 0, "billiard|sobol", RESUME_FREE,
+     OFF(global_method), "billiard = billiard walk; sobol = Sobol sequence with rejection"},
+    {"global", "path_length", KEY_DOUBLE, "0", 0, 1e6, NULL, RESUME_FREE,
+     OFF(global_path_length),
+     "mean billiard path length tau in eta units; 0 = the diagonal of the domain's bounding box"},
+    {"run", "progress_seconds", KEY_DOUBLE, "10", 0.01, 86400, NULL, RESUME_FREE,
+     OFF(progress_seconds), "seconds between progress lines"},
+};
+#define N_KEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
+
+int config_key_count(void) { return N_KEYS; }
+
+int config_key_info(int i, const char **section, const char **key, int *fixed)
+{
+    if (i < 0 || i >= N_KEYS)
+        return 0;
+    *section = KEYS[i].section;
+    *key = KEYS[i].key;
+    *fixed = KEYS[i].resume == RESUME_FIXED;
+    return 1;
+}
+
+static const char *type_name(enum key_type t)
+{
+    switch (t) {
+    case KEY_INT: return "integer";
+    case KEY_U64: return "unsigned 64-bit integer";
+    case KEY_DOUBLE: return "real";
+    case KEY_STRING: return "string";
+    case KEY_ENUM: return "choice";
+    case KEY_PHI_LIST: return "list of reals";
+    }
+    return "?";
+}
+
+/* ---------------------------------------------------------------------------
+ * Where keys are: a line index of the file, for messages (iniparser keeps no
+ * line numbers).  It also finds what iniparser accepts silently: duplicate
+ * keys and keys outside any section. */
+typedef struct {
+    char section[128];
+    char key[128];
+    int line;
+} key_location;
+
+typedef struct {
+    key_location *items;
+    int n;
+} location_index;
+
+static void lower_copy(char *dst, size_t size, const char *src, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < size; i++)
+        dst[k++] = (char)tolower((unsigned char)src[i]);
+    dst[k] = '\0';
+    char *t = alfe_trim(dst);
+    if (t != dst)
+        memmove(dst, t, strlen(t) + 1);
+}
+
+static int index_locations(const char *path, const char *text, location_index *index)
+{
+    index->items = NULL;
+    index->n = 0;
+    int cap = 0, line_no = 0, continued = 0;
+    char section[128] = "";
+    const char *p = text;
+    while (*p) {
+        const char *end = strchr(p, '\n');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        line_no++;
+        char line[4096];
+        size_t n = len < sizeof line - 1 ? len : sizeof line - 1;
+        memcpy(line, p, n);
+        line[n] = '\0';
+        char *t = alfe_trim(line);
+        size_t tl = strlen(t);
+        int is_continuation = continued;
+        continued = tl > 0 && t[tl - 1] == '\\';
+        if (!is_continuation && *t && *t != ';' && *t != '#') {
+            if (*t == '[') {
+                char *close = strchr(t, ']');
+                if (close)
+                    lower_copy(section, sizeof section, t + 1, (size_t)(close - t - 1));
+            } else {
+                char *eq = strchr(t, '=');
+                if (eq) {
+                    if (section[0] == '\0') {
+                        free(index->items);
+                        return ALFE_FAIL(ALFE_ERR_INPUT,
+                                         "%s:%d: key outside any [section]: %s", path, line_no, t);
+                    }
+                    key_location loc;
+                    snprintf(loc.section, sizeof loc.section, "%s", section);
+                    lower_copy(loc.key, sizeof loc.key, t, (size_t)(eq - t));
+                    loc.line = line_no;
+                    for (int i = 0; i < index->n; i++)
+                        if (!strcmp(index->items[i].section, loc.section) &&
+                            !strcmp(index->items[i].key, loc.key)) {
+                            int first = index->items[i].line;
+                            free(index->items);
+                            return ALFE_FAIL(ALFE_ERR_INPUT,
+                                             "%s:%d: [%s] %s is given twice (first on line %d)",
+                                             path, line_no, loc.section, loc.key, first);
+                        }
+                    if (index->n == cap) {
+                        cap = cap ? 2 * cap : 32;
+                        index->items = ALFE_REALLOC(index->items, sizeof(key_location) * (size_t)cap);
+                    }
+                    index->items[index->n++] = loc;
+                }
+            }
+        }
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return ALFE_OK;
+}
+
+static int location_line(const location_index *index, const char *section, const char *key)
+{
+    for (int i = 0; i < index->n; i++)
+        if (!strcmp(index->items[i].section, section) && !strcmp(index->items[i].key, key))
+            return index->items[i].line;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * iniparser reports syntax errors through a callback; keep the first. */
+static char ini_error[1024];
+
+static int capture_ini_error(const char *fmt, ...)
+{
+    if (ini_error[0] == '\0') {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ini_error, sizeof ini_error, fmt, ap);
+        va_end(ap);
+    }
+    return 0;
+}
+
+/* "iniparser: syntax error in F (12):\n-> text" -> "F:12: syntax error: text" */
+static int report_syntax_error(const char *path)
+{
+    int line = 0;
+    const char *open = strrchr(ini_error, '(');
+    if (open)
+        line = atoi(open + 1);
+    const char *arrow = strstr(ini_error, "-> ");
+    char text[512] = "";
+    if (arrow) {
+        snprintf(text, sizeof text, "%s", arrow + 3);
+        alfe_trim(text);
+    }
+    if (line > 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: malformed INI line: %s", path, line, text);
+    return ALFE_FAIL(ALFE_ERR_INPUT, "%s: malformed INI file", path);
+}
+
+/* ---------------------------------------------------------------------------
+ * Values. */
+static int key_error(const char *path, int line, const key_spec *k, const char *value,
+                     const char *what)
+{
+    if (line > 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [%s] %s = %s: %s", path, line, k->section,
+                         k->key, value, what);
+    return ALFE_FAIL(ALFE_ERR_INPUT, "%s: [%s] %s = %s (default): %s", path, k->section, k->key,
+                     value, what);
+}
+
+static void range_text(const key_spec *k, char *buf, size_t size)
+{
+    if (k->type == KEY_INT)
+        snprintf(buf, size, "an integer in [%.0f, %.0f]", k->min, k->max);
+    else
+        snprintf(buf, size, "a finite number in [%g, %g]", k->min, k->max);
+}
+
+static int parse_value(alfe_config *cfg, const key_spec *k, const char *value, const char *path,
+                       int line)
+{
+    char *base = (char *)cfg;
+    char what[256];
+    switch (k->type) {
+    case KEY_INT: {
+        long long v;
+        if (alfe_parse_long(value, &v) != 0 || (double)v < k->min || (double)v > k->max) {
+            range_text(k, what, sizeof what);
+            char msg[300];
+            snprintf(msg, sizeof msg, "must be %s", what);
+            return key_error(path, line, k, value, msg);
+        }
+        *(int *)(base + k->offset) = (int)v;
+        return ALFE_OK;
+    }
+    case KEY_U64: {
+        uint64_t v;
+        if (alfe_parse_u64(value, &v) != 0)
+            return key_error(path, line, k, value, "must be an unsigned 64-bit integer");
+        *(uint64_t *)(base + k->offset) = v;
+        return ALFE_OK;
+    }
+    case KEY_DOUBLE: {
+        double v;
+        if (alfe_parse_double(value, &v) != 0 || v < k->min || v > k->max) {
+            range_text(k, what, sizeof what);
+            char msg[300];
+            snprintf(msg, sizeof msg, "must be %s", what);
+            return key_error(path, line, k, value, msg);
+        }
+        *(double *)(base + k->offset) = v;
+        return ALFE_OK;
+    }
+    case KEY_STRING: {
+        char **slot = (char **)(base + k->offset);
+        free(*slot);
+        *slot = ALFE_STRDUP(value);
+        return ALFE_OK;
+    }
+    case KEY_ENUM: {
+        const char *c = k->choices;
+        for (int index = 0; c && *c; index++) {
+            const char *bar = strchr(c, '|');
+            size_t n = bar ? (size_t)(bar - c) : strlen(c);
+            if (strlen(value) == n && strncmp(value, c, n) == 0) {
+                *(int *)(base + k->offset) = index;
+                return ALFE_OK;
+            }
+            c = bar ? bar + 1 : NULL;
+        }
+        char msg[300];
+        snprintf(msg, sizeof msg, "must be one of %s", k->choices);
+        return key_error(path, line, k, value, msg);
+    }
+    case KEY_PHI_LIST: {
+        /* Parsed after dimension is known: see parse_phi. */
+        return ALFE_OK;
+    }
+    }
+    return ALFE_FAIL(ALFE_ERR_RUNTIME, "unknown key type");
+}
+
+/* phi: one value (all), d values, or the default "50, 0.05" (eta0, others). */
+static int parse_phi(alfe_config *cfg, const key_spec *k, const char *value, int is_default,
+                     const char *path, int line)
+{
+    double v[ALFE_MAX_DIM + 1];
+    int n = 0;
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", value);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+        if (n > ALFE_MAX_DIM)
+            return key_error(path, line, k, value, "too many values");
+        if (alfe_parse_double(tok, &v[n]) != 0) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "'%s' is not a finite number", tok);
+            return key_error(path, line, k, value, msg);
+        }
+        if (v[n] < k->min || v[n] > k->max) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "every value must be in [%g, %g] (got %g)", k->min, k->max,
+                     v[n]);
+            return key_error(path, line, k, value, msg);
+        }
+        n++;
+    }
+    int d = cfg->dimension;
+    if (is_default) {
+        cfg->phi[0] = v[0];
+        for (int j = 1; j < d; j++)
+            cfg->phi[j] = v[1];
+    } else if (n == 1) {
+        for (int j = 0; j < d; j++)
+            cfg->phi[j] = v[0];
+    } else if (n == d) {
+        memcpy(cfg->phi, v, sizeof(double) * (size_t)d);
+    } else {
+        char msg[300];
+        snprintf(msg, sizeof msg,
+                 "has %d values; give 1 (for every order parameter) or [system] dimension = %d",
+                 n, d);
+        return key_error(path, line, k, value, msg);
+    }
+    return ALFE_OK;
+}
+
+static void format_value(const alfe_config *cfg, const key_spec *k, char *buf, size_t size)
+{
+    const char *base = (const char *)cfg;
+    switch (k->type) {
+    case KEY_INT:
+        snprintf(buf, size, "%d", *(const int *)(base + k->offset));
+        break;
+    case KEY_U64:
+        snprintf(buf, size, "%llu", (unsigned long long)*(const uint64_t *)(base + k->offset));
+        break;
+    case KEY_DOUBLE:
+        snprintf(buf, size, "%.17g", *(const double *)(base + k->offset));
+        break;
+    case KEY_STRING: {
+        const char *s = *(char *const *)(base + k->offset);
+        snprintf(buf, size, "%s", s ? s : "");
+        break;
+    }
+    case KEY_ENUM: {
+        int index = *(const int *)(base + k->offset);
+        const char *c = k->choices;
+        for (int i = 0; i < index && c; i++) {
+            c = strchr(c, '|');
+            if (c)
+                c++;
+        }
+        size_t n = c ? strcspn(c, "|") : 0;
+        snprintf(buf, size, "%.*s", (int)n, c ? c : "");
+        break;
+    }
+    case KEY_PHI_LIST: {
+        size_t used = 0;
+        buf[0] = '\0';
+        for (int j = 0; j < cfg->dimension && used + 1 < size; j++)
+            used += (size_t)snprintf(buf + used, size - used, "%s%.17g", j ? ", " : "",
+                                     cfg->phi[j]);
+        break;
+    }
+    }
+}
+
+const char *config_value_string(const alfe_config *cfg, const char *section, const char *key,
+                                char *buf, size_t size)
+{
+    for (int i = 0; i < N_KEYS; i++)
+        if (!strcmp(KEYS[i].section, section) && !strcmp(KEYS[i].key, key)) {
+            format_value(cfg, &KEYS[i], buf, size);
+            return buf;
+        }
+    return NULL;
+}
+
+static void build_canonical(alfe_config *cfg)
+{
+    size_t cap = 8192, used = 0;
+    char *text = ALFE_MALLOC(cap);
+    text[0] = '\0';
+    const char *section = "";
+    for (int i = 0; i < N_KEYS; i++) {
+        char value[4096];
+        format_value(cfg, &KEYS[i], value, sizeof value);
+        size_t need = strlen(KEYS[i].section) + strlen(KEYS[i].key) + strlen(value) + 16;
+        if (used + need >= cap) {
+            cap = 2 * cap + need;
+            text = ALFE_REALLOC(text, cap);
+        }
+        if (strcmp(section, KEYS[i].section)) {
+            section = KEYS[i].section;
+            used += (size_t)snprintf(text + used, cap - used, "%s[%s]\n", used ? "\n" : "",
+                                     section);
+        }
+        used += (size_t)snprintf(text + used, cap - used, "%s = %s\n", KEYS[i].key, value);
+    }
+    free(cfg->canonical);
+    cfg->canonical = text;
+}
+
+/* ---------------------------------------------------------------------------
+ * Checks that involve several keys or the file system. */
+static int check_output(const alfe_config *cfg, const char *path, int line)
+{
+    const char *out = cfg->output;
+    if (out[0] == '\0')
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [campaign] output is empty", path, line);
+    struct stat st;
+    if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [campaign] output = %s is a directory", path,
+                         line, out);
+    char *dir = alfe_path_dirname(out);
+    int status = ALFE_OK;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        status = ALFE_FAIL(ALFE_ERR_INPUT,
+                           "%s:%d: [campaign] output = %s: directory %s does not exist", path,
+                           line, out, dir);
+    } else if (access(out, F_OK) != 0) {
+        /* A new campaign: prove the directory takes a file (access(W_OK) says
+         * yes to root even on read-only mounts, so try for real). */
+        char probe[4096];
+        snprintf(probe, sizeof probe, "%s/.alfe-probe-%ld", dir, (long)getpid());
+        int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        if (fd < 0) {
+            status = ALFE_FAIL(ALFE_ERR_INPUT,
+                               "%s:%d: [campaign] output = %s: cannot create files in %s: %s",
+                               path, line, out, dir, strerror(errno));
+        } else {
+            close(fd);
+            unlink(probe);
+        }
+    } else if (access(out, R_OK | W_OK) != 0) {
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [campaign] output = %s is not writable: %s",
+                           path, line, out, strerror(errno));
+    }
+    free(dir);
+    return status;
+}
+
+static int check_combinations(alfe_config *cfg, const char *path, const location_index *index)
+{
+    if (cfg->model == MODEL_CLEX)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s:%d: [system] model = clex: the Monte Carlo backend is not part of "
+                         "this version of alfe; use model = oracle",
+                         path, location_line(index, "system", "model"));
+    if (cfg->global_method == GLOBAL_SOBOL && cfg->dimension > 40)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s:%d: [global] method = sobol supports dimension <= 40 (GSL), but "
+                         "[system] dimension = %d",
+                         path, location_line(index, "global", "method"), cfg->dimension);
+    ALFE_CHECK(check_output(cfg, path, location_line(index, "campaign", "output")));
+
+    free(cfg->q_path);
+    cfg->q_path = alfe_path_join(cfg->config_dir, cfg->q_file);
+    int q_line = location_line(index, "system", "q_file");
+    struct stat st;
+    if (stat(cfg->q_path, &st) != 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [system] q_file = %s: %s not found", path,
+                         q_line, cfg->q_file, cfg->q_path);
+    int status = domain_read_q(cfg->q_path, cfg->dimension, &cfg->q, &cfg->q_m);
+    if (status != ALFE_OK) {
+        char inner[2048];
+        snprintf(inner, sizeof inner, "%s", alfe_error_message());
+        alfe_error_clear();
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [system] q_file: %s", path, q_line, inner);
+    }
+    return ALFE_OK;
+}
+
+/* ---------------------------------------------------------------------------
+ * Loading. */
+int config_load(const char *path, alfe_config **out)
+{
+    *out = NULL;
+    char *text = NULL;
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: config file not found", path);
+    if (S_ISDIR(st.st_mode))
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: is a directory, not a config file", path);
+    ALFE_CHECK(alfe_read_text_file(path, &text, NULL));
+
+    location_index index;
+    int status = index_locations(path, text, &index);
+    free(text);
+    if (status != ALFE_OK)
+        return status;
+
+    ini_error[0] = '\0';
+    iniparser_set_error_callback(capture_ini_error);
+    dictionary *ini = iniparser_load(path);
+    iniparser_set_error_callback(NULL);
+    if (!ini || ini_error[0] != '\0') {
+        if (ini)
+            iniparser_freedict(ini);
+        free(index.items);
+        return report_syntax_error(path);
+    }
+
+    alfe_config *cfg = ALFE_CALLOC(1, sizeof *cfg);
+    cfg->config_path = ALFE_STRDUP(path);
+    cfg->config_dir = alfe_path_dirname(path);
+
+    /* Unknown sections and keys: everything iniparser found must be in KEYS. */
+    int nsec = iniparser_getnsec(ini);
+    for (int s = 0; s < nsec && status == ALFE_OK; s++) {
+        const char *sec = iniparser_getsecname(ini, s);
+        int known_section = 0;
+        for (int i = 0; i < N_KEYS; i++)
+            known_section |= !strcmp(KEYS[i].section, sec);
+        if (!known_section) {
+            int line = 0;
+            for (int i = 0; i < index.n && !line; i++)
+                if (!strcmp(index.items[i].section, sec))
+                    line = index.items[i].line;
+            status = ALFE_FAIL(ALFE_ERR_INPUT,
+                               "%s%s%d: unknown section [%s] (known: campaign, system, oracle, "
+                               "umbrella, global, run; see `alfe help config`)",
+                               path, line ? ":" : "", line, sec);
+            break;
+        }
+        int nkeys = iniparser_getsecnkeys(ini, sec);
+        const char **keys = ALFE_CALLOC((size_t)(nkeys > 0 ? nkeys : 1), sizeof(char *));
+        iniparser_getseckeys(ini, sec, keys);
+        for (int j = 0; j < nkeys && status == ALFE_OK; j++) {
+            const char *colon = strchr(keys[j], ':');
+            const char *name = colon ? colon + 1 : keys[j];
+            int known = 0;
+            for (int i = 0; i < N_KEYS; i++)
+                known |= !strcmp(KEYS[i].section, sec) && !strcmp(KEYS[i].key, name);
+            if (!known)
+                status = ALFE_FAIL(ALFE_ERR_INPUT,
+                                   "%s:%d: unknown key '%s' in [%s] (see `alfe help config`)",
+                                   path, location_line(&index, sec, name), name, sec);
+        }
+        free(keys);
+    }
+
+    /* Values, in table order (dimension precedes phi). */
+    for (int i = 0; i < N_KEYS && status == ALFE_OK; i++) {
+        const key_spec *k = &KEYS[i];
+        char full[300];
+        snprintf(full, sizeof full, "%s:%s", k->section, k->key);
+        const char *value = iniparser_getstring(ini, full, NULL);
+        int line = location_line(&index, k->section, k->key);
+        int is_default = value == NULL;
+        if (is_default && k->default_value == NULL) {
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: required key [%s] %s is missing", path,
+                               k->section, k->key);
+            break;
+        }
+        if (is_default)
+            value = k->default_value;
+        if (k->type == KEY_PHI_LIST)
+            status = parse_phi(cfg, k, value, is_default, path, line);
+        else
+            status = parse_value(cfg, k, value, path, line);
+    }
+    iniparser_freedict(ini);
+    if (status == ALFE_OK)
+        status = check_combinations(cfg, path, &index);
+    free(index.items);
+    if (status != ALFE_OK) {
+        config_destroy(&cfg);
+        return status;
+    }
+    build_canonical(cfg);
+    *out = cfg;
+    return ALFE_OK;
+}
+
+int config_load_collective(const char *path, alfe_config **out)
+{
+    *out = NULL;
+    alfe_config *cfg = NULL;
+    int status = ALFE_OK;
+    if (comm_rank() == 0)
+        status = config_load(path, &cfg);
+    status = comm_agree_status(status);
+    if (status != ALFE_OK) {
+        config_destroy(&cfg);
+        return status;
+    }
+    if (comm_rank() != 0)
+        cfg = ALFE_CALLOC(1, sizeof *cfg);
+    /* Scalars travel as the struct's bytes; every pointer is then re-sent. */
+    alfe_config copy = *cfg;
+    comm_bcast_bytes(&copy, sizeof copy, 0);
+    if (comm_rank() != 0) {
+        *cfg = copy;
+        cfg->config_path = cfg->config_dir = cfg->output = cfg->description = NULL;
+        cfg->q_file = cfg->q_path = cfg->canonical = NULL;
+        cfg->q = NULL;
+    }
+    comm_bcast_string(&cfg->config_path, 0);
+    comm_bcast_string(&cfg->config_dir, 0);
+    comm_bcast_string(&cfg->output, 0);
+    comm_bcast_string(&cfg->description, 0);
+    comm_bcast_string(&cfg->q_file, 0);
+    comm_bcast_string(&cfg->q_path, 0);
+    comm_bcast_string(&cfg->canonical, 0);
+    size_t nq = (size_t)cfg->dimension * (size_t)cfg->q_m;
+    if (comm_rank() != 0)
+        cfg->q = ALFE_MALLOC(sizeof(double) * nq);
+    comm_bcast_doubles(cfg->q, nq, 0);
+    *out = cfg;
+    return ALFE_OK;
+}
+
+void config_destroy(alfe_config **cfg)
+{
+    if (!cfg || !*cfg)
+        return;
+    alfe_config *c = *cfg;
+    free(c->config_path);
+    free(c->config_dir);
+    free(c->output);
+    free(c->description);
+    free(c->q_file);
+    free(c->q_path);
+    free(c->q);
+    free(c->canonical);
+    free(c);
+    *cfg = NULL;
+}
+
+void config_print_help(FILE *out)
+{
+    fprintf(out,
+            "alfe configuration reference (INI).  Sections and keys are case-insensitive;\n"
+            "';' and '#' start comments.  Keys marked 'fixed' may not change once the\n"
+            "campaign file exists (alfe run refuses, naming the key); the others apply to\n"
+            "rounds not yet started.  Ranges are inclusive.\n");
+    const char *section = "";
+    for (int i = 0; i < N_KEYS; i++) {
+        const key_spec *k = &KEYS[i];
+        if (strcmp(section, k->section)) {
+            section = k->section;
+            fprintf(out, "\n[%s]\n", section);
+        }
+        char range[128] = "";
+        if (k->type == KEY_INT)
+            snprintf(range, sizeof range, ", range [%.0f, %.0f]", k->min, k->max);
+        else if (k->type == KEY_DOUBLE || k->type == KEY_PHI_LIST)
+            snprintf(range, sizeof range, ", range [%g, %g]", k->min, k->max);
+        else if (k->type == KEY_ENUM)
+            snprintf(range, sizeof range, ", one of %s", k->choices);
+        fprintf(out, "  %-18s %s%s, default %s%s%s, %s\n", k->key, type_name(k->type), range,
+                k->default_value ? "\"" : "", k->default_value ? k->default_value : "(required)",
+                k->default_value ? "\"" : "", k->resume == RESUME_FIXED ? "fixed" : "may change");
+        /* wrap the help text at ~76 columns */
+        const char *h = k->help;
+        while (*h) {
+            int width = 72;
+            int n = (int)strlen(h);
+            if (n > width) {
+                n = width;
+                while (n > 0 && h[n] != ' ')
+                    n--;
+                if (n == 0)
+                    n = width;
+            }
+            fprintf(out, "      %.*s\n", n, h);
+            h += n;
+            while (*h == ' ')
+                h++;
+        }
+    }
+}
