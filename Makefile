@@ -30,7 +30,7 @@ CORE_SRC := src/error.c src/util.c src/comm.c src/rng.c src/config.c \
             src/acquire.c src/campaign_io.c src/timers.c src/log.c \
             src/stopflag.c src/evaluate.c src/farm.c src/coordinator.c
 MAIN_SRC := src/main.c
-UNIT_TESTS := test_rng test_config test_domain test_sampling test_oracle
+UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 REL := build/release
 ASN := build/asan
