@@ -3,7 +3,7 @@
 # User options (override on the command line, e.g. `make OPT=-O3 RANKS=4 demo`)
 CC      := gcc
 OPT     ?= -O2
-RANKS   ?= $(shell nproc 2>/dev/null || echo 2)
+RANKS   ?=
 PYTHON  ?= /usr/bin/python3
 PKGS    := hdf5-openmpi openblas gsl lapacke spglib libcjson
 

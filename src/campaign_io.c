@@ -220,6 +220,7 @@ static int attr_read_string(hid_t loc, const char *name, char *buf, size_t size)
             if (H5Tis_variable_str(ftype) > 0) {
                 hid_t mtype = H5Tcopy(H5T_C_S1);
                 H5Tset_size(mtype, H5T_VARIABLE);
+                H5Tset_cset(mtype, H5Tget_cset(ftype)); /* HDF5 converts no ASCII<->UTF-8 */
                 char *value = NULL;
                 if (H5Aread(attr, mtype, &value) >= 0 && value) {
                     snprintf(buf, size, "%s", value);
@@ -232,6 +233,9 @@ static int attr_read_string(hid_t loc, const char *name, char *buf, size_t size)
                 char *tmp = ALFE_CALLOC(n + 1, 1);
                 hid_t mtype = H5Tcopy(H5T_C_S1);
                 H5Tset_size(mtype, n);
+                H5Tset_cset(mtype, H5Tget_cset(ftype));
+                H5Tset_strpad(mtype, H5Tget_strpad(ftype));
+                H5Tset_cset(mtype, H5Tget_cset(ftype));
                 if (H5Aread(attr, mtype, tmp) >= 0) {
                     snprintf(buf, size, "%s", tmp);
                     result = 0;
