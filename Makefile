@@ -80,8 +80,12 @@ demo: deps
 	$(MAKE) --no-print-directory all
 	tools/demo.sh $(RANKS)
 
+build/bench/bench_oracle: bench/bench_oracle.c $(REL_OBJ)
+	mkdir -p build/bench
+	$(CC) $(CFLAGS_COMMON) $(OPT) -o $@ $< $(REL_OBJ) $(LIBS)
+
 bench: deps
-	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory all build/bench/bench_oracle
 	bench/run_bench.sh
 
 clean:

@@ -233,7 +233,6 @@ static int attr_read_string(hid_t loc, const char *name, char *buf, size_t size)
                 char *tmp = ALFE_CALLOC(n + 1, 1);
                 hid_t mtype = H5Tcopy(H5T_C_S1);
                 H5Tset_size(mtype, n);
-                H5Tset_cset(mtype, H5Tget_cset(ftype));
                 H5Tset_strpad(mtype, H5Tget_strpad(ftype));
                 H5Tset_cset(mtype, H5Tget_cset(ftype));
                 if (H5Aread(attr, mtype, tmp) >= 0) {
@@ -325,7 +324,8 @@ int campaign_lock(const char *path)
     if (fd < 0)
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s: cannot create lock file: %s", lock_path,
                          strerror(errno));
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int locked = flock(fd, LOCK_EX | LOCK_NB) == 0;
+    if (!locked && errno == EWOULDBLOCK) {
         char pid[32] = "?";
         ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
         pid[n > 0 ? n : 1] = '\0';
@@ -334,6 +334,12 @@ int campaign_lock(const char *path)
         return ALFE_FAIL(ALFE_ERR_INPUT,
                          "%s is in use by another alfe run (pid %s); wait for it or stop it",
                          path, pid);
+    }
+    if (!locked) {
+        /* Some parallel file systems mount without flock support: warn and
+         * go on; the lock only guards against two runs at once. */
+        fprintf(stderr, "alfe: warning: cannot lock %s (%s); make sure no other run uses "
+                        "this campaign\n", lock_path, strerror(errno));
     }
     char buf[32];
     int len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());

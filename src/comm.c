@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <time.h>
 
 static int world_rank = 0;
@@ -61,7 +62,7 @@ static void idle_pause(long *nanoseconds)
 {
     struct timespec ts = {0, *nanoseconds};
     nanosleep(&ts, NULL);
-    if (*nanoseconds < 2000000L)
+    if (*nanoseconds < 1000000L)
         *nanoseconds *= 2;
 }
 
@@ -195,12 +196,20 @@ size_t comm_recv_any(void *buf, size_t capacity, int *source, int *tag)
 {
     MPI_Status status;
     int flag = 0;
-    long pause = 10000L;
+    long pause = 20000L;
+    /* Answer quickly when requests come fast (short evaluations): poll with
+     * sched_yield for up to 2 ms, which leaves the core to a worker sharing
+     * it; then sleep with growing pauses (long evaluations).  Sleeping at
+     * once would add the kernel's timer slack (~50 µs) to every request. */
+    double spin_until = MPI_Wtime() + 2e-3;
     for (;;) {
         MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status);
         if (flag)
             break;
-        idle_pause(&pause);
+        if (MPI_Wtime() < spin_until)
+            sched_yield();
+        else
+            idle_pause(&pause);
     }
     *source = status.MPI_SOURCE;
     *tag = status.MPI_TAG;

@@ -1,0 +1,56 @@
+#!/bin/bash
+# run_bench.sh — the benchmarks of `make bench`.  Figures are recorded by hand
+# in docs/performance.md with the date, machine and build flags.
+#  1. oracle evaluation cost per point (no I/O)
+#  2. campaign throughput (points/s, file I/O included) on 1, 2, 3 ranks,
+#     median of 5 runs each, measured side by side in one invocation
+#  3. cost of a round boundary (flush + backup copy) against file size
+set -eu
+cd "$(dirname "$0")/.."
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1 OPENBLAS_NUM_THREADS=1
+tmp=$(mktemp -d /tmp/alfe-bench.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "build:   $(bin/alfe version)"
+echo
+
+build/bench/bench_oracle inputs/oracle_quick.ini
+echo
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+points=5000
+make_config() { # $1 output, $2 rounds
+    sed -e "s|^output = .*|output = $1|" -e "s|^points = .*|points = $points|" \
+        -e "s|^rounds = .*|rounds = $2|" -e "s|^progress_seconds = .*|progress_seconds = 1000|" \
+        -e "s|^q_file = .*|q_file = $(pwd)/inputs/lco/Q.txt|" inputs/oracle_quick.ini > "$tmp/b.ini"
+}
+echo "campaign throughput: 1 round of $points oracle points, median of 5 runs"
+printf "%6s %12s %14s %14s\n" ranks points/s write_us/row eval_us/row
+for ranks in 1 2 3; do
+    : > "$tmp/rates"; : > "$tmp/write"; : > "$tmp/eval"
+    for rep in 1 2 3 4 5; do
+        rm -f "$tmp"/b.h5*
+        make_config "$tmp/b.h5" 1
+        mpirun -n $ranks bin/alfe run "$tmp/b.ini" > "$tmp/out.txt"
+        grep -o "points evaluated in .* s: [0-9.]* points/s" "$tmp/out.txt" | awk '{print $(NF-1)}' >> "$tmp/rates"
+        # per-row costs from the timer table (avg over ranks x ranks / points)
+        awk -v r=$ranks -v n=$points '/\[alfe\] write_row/ {print $4*r/n*1e6}' "$tmp/out.txt" >> "$tmp/write"
+        awk -v r=$ranks -v n=$points '/\[alfe\] evaluate / {print $4*r/n*1e6}' "$tmp/out.txt" >> "$tmp/eval"
+    done
+    printf "%6d %12.0f %14.1f %14.1f\n" $ranks "$(median < "$tmp/rates")" "$(median < "$tmp/write")" "$(median < "$tmp/eval")"
+done
+echo
+
+echo "round boundary cost (flush + backup copy + collective update), 1 rank"
+printf "%10s %12s %14s\n" rows file_MB boundary_s/round
+for rounds in 2 8; do
+    rm -f "$tmp"/b.h5*
+    make_config "$tmp/b.h5" $rounds
+    bin/alfe run "$tmp/b.ini" > "$tmp/out.txt"
+    size=$(stat -c %s "$tmp/b.h5")
+    b=$(awk '/\[alfe\] boundary/ {print $3}' "$tmp/out.txt")
+    printf "%10d %12.1f %14.4f\n" $((rounds * points)) "$(echo "$size" | awk '{print $1/1e6}')" "$(echo "$b $rounds" | awk '{print $1/$2}')"
+done
