@@ -142,6 +142,15 @@ static void lower_copy(char *dst, size_t size, const char *src, size_t n)
         memmove(dst, t, strlen(t) + 1);
 }
 
+static void add_location(location_index *index, int *cap, const key_location *loc)
+{
+    if (index->n == *cap) {
+        *cap = *cap ? 2 * *cap : 32;
+        index->items = ALFE_REALLOC(index->items, sizeof(key_location) * (size_t)*cap);
+    }
+    index->items[index->n++] = *loc;
+}
+
 static int index_locations(const char *path, const char *text, location_index *index)
 {
     index->items = NULL;
@@ -164,8 +173,15 @@ static int index_locations(const char *path, const char *text, location_index *i
         if (!is_continuation && *t && *t != ';' && *t != '#') {
             if (*t == '[') {
                 char *close = strchr(t, ']');
-                if (close)
+                if (close) {
                     lower_copy(section, sizeof section, t + 1, (size_t)(close - t - 1));
+                    /* The header itself, as key "": where the section starts. */
+                    key_location loc;
+                    snprintf(loc.section, sizeof loc.section, "%s", section);
+                    loc.key[0] = '\0';
+                    loc.line = line_no;
+                    add_location(index, &cap, &loc);
+                }
             } else {
                 char *eq = strchr(t, '=');
                 if (eq) {
@@ -178,7 +194,7 @@ static int index_locations(const char *path, const char *text, location_index *i
                     snprintf(loc.section, sizeof loc.section, "%s", section);
                     lower_copy(loc.key, sizeof loc.key, t, (size_t)(eq - t));
                     loc.line = line_no;
-                    for (int i = 0; i < index->n; i++)
+                    for (int i = 0; i < index->n && loc.key[0]; i++)
                         if (!strcmp(index->items[i].section, loc.section) &&
                             !strcmp(index->items[i].key, loc.key)) {
                             int first = index->items[i].line;
@@ -187,11 +203,7 @@ static int index_locations(const char *path, const char *text, location_index *i
                                              "%s:%d: [%s] %s is given twice (first on line %d)",
                                              path, line_no, loc.section, loc.key, first);
                         }
-                    if (index->n == cap) {
-                        cap = cap ? 2 * cap : 32;
-                        index->items = ALFE_REALLOC(index->items, sizeof(key_location) * (size_t)cap);
-                    }
-                    index->items[index->n++] = loc;
+                    add_location(index, &cap, &loc);
                 }
             }
         }
@@ -561,14 +573,16 @@ int config_load(const char *path, alfe_config **out)
         for (int i = 0; i < N_KEYS; i++)
             known_section |= !strcmp(KEYS[i].section, sec);
         if (!known_section) {
-            int line = 0;
-            for (int i = 0; i < index.n && !line; i++)
-                if (!strcmp(index.items[i].section, sec))
-                    line = index.items[i].line;
+            char where[4200];
+            int line = location_line(&index, sec, "");
+            if (line > 0)
+                snprintf(where, sizeof where, "%s:%d", path, line);
+            else
+                snprintf(where, sizeof where, "%s", path);
             status = ALFE_FAIL(ALFE_ERR_INPUT,
-                               "%s%s%d: unknown section [%s] (known: campaign, system, oracle, "
+                               "%s: unknown section [%s] (known: campaign, system, oracle, "
                                "umbrella, global, run; see `alfe help config`)",
-                               path, line ? ":" : "", line, sec);
+                               where, sec);
             break;
         }
         int nkeys = iniparser_getsecnkeys(ini, sec);

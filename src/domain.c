@@ -32,7 +32,7 @@ static int parse_row(char *line, double *values, int capacity, int *count)
         double v;
         if (alfe_parse_double(start, &v) != 0) {
             *p = saved;
-            return -(int)(start - line) - 1;
+            return -n - 1;
         }
         *p = saved;
         if (n < capacity)
@@ -48,7 +48,7 @@ int domain_read_q(const char *path, int d, double **q_out, int *m_out)
     *q_out = NULL;
     char *text;
     ALFE_CHECK(alfe_read_text_file(path, &text, NULL));
-    int m = -1, rows = 0, line_no = 0, status = ALFE_OK;
+    int m = -1, rows = 0, line_no = 0, row0_line = 0, status = ALFE_OK;
     double *q = NULL;
     double *row = NULL;
     int row_cap = 0;
@@ -89,6 +89,7 @@ int domain_read_q(const char *path, int d, double **q_out, int *m_out)
         }
         if (m < 0) {
             m = count;
+            row0_line = line_no;
             q = ALFE_MALLOC(sizeof(double) * (size_t)d * (size_t)m);
         } else if (count != m) {
             status = ALFE_FAIL(ALFE_ERR_INPUT,
@@ -101,25 +102,42 @@ int domain_read_q(const char *path, int d, double **q_out, int *m_out)
     }
     free(row);
     free(text);
-    if (status == ALFE_OK && rows < d)
+    if (status == ALFE_OK && rows == 0)
         status = ALFE_FAIL(ALFE_ERR_INPUT,
-                           "%s: has %d rows of numbers but [system] dimension = %d needs %d",
-                           path, rows, d, d);
+                           "%s: has no rows of numbers but [system] dimension = %d needs %d",
+                           path, d, d);
+    else if (status == ALFE_OK && rows < d)
+        status = ALFE_FAIL(ALFE_ERR_INPUT,
+                           "%s:%d: the file ends after %d rows of numbers but [system] "
+                           "dimension = %d needs %d",
+                           path, line_no, rows, d, d);
     if (status == ALFE_OK && m < d)
         status = ALFE_FAIL(ALFE_ERR_INPUT,
-                           "%s: has %d columns (sublattices) but [system] dimension = %d: "
+                           "%s:%d: has %d columns (sublattices) but [system] dimension = %d: "
                            "need at least as many sublattices as order parameters",
-                           path, m, d);
+                           path, row0_line, m, d);
     if (status == ALFE_OK) {
         for (int s = 0; s < m; s++) {
             if (fabs(q[s] - 1.0 / m) > 1e-9 * (1.0 / m) + 1e-15) {
                 status = ALFE_FAIL(ALFE_ERR_INPUT,
-                                   "%s: row 0 must be the composition row (1/M)(1,...,1) = %.10g "
-                                   "for M = %d, but column %d is %.10g (alfe normalises eta = Q x; "
-                                   "divide a CASM-scaled Q by M)",
-                                   path, 1.0 / m, m, s + 1, q[s]);
+                                   "%s:%d: row 0 must be the composition row (1/M)(1,...,1) = "
+                                   "%.10g for M = %d, but column %d is %.10g (alfe normalises "
+                                   "eta = Q x; divide a CASM-scaled Q by M)",
+                                   path, row0_line, 1.0 / m, m, s + 1, q[s]);
                 break;
             }
+        }
+    }
+    if (status == ALFE_OK) {
+        /* The domain needs the pseudo-inverse: the d rows must be independent. */
+        double *pinv = ALFE_MALLOC(sizeof(double) * (size_t)m * d);
+        int rc = linalg_pinv_full_row_rank(q, d, m, pinv);
+        free(pinv);
+        if (rc != ALFE_OK) {
+            char inner[1024];
+            snprintf(inner, sizeof inner, "%s", alfe_error_message());
+            alfe_error_clear();
+            status = ALFE_FAIL(rc, "%s: %s", path, inner);
         }
     }
     if (status != ALFE_OK) {

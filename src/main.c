@@ -127,6 +127,5 @@ int main(int argc, char **argv)
                __VERSION__, ALFE_BUILD_FLAGS);
         return ALFE_OK;
     }
-    fprintf(stderr, "alfe: error: unknown command '%s'\n\n%s", command, USAGE);
-    return ALFE_ERR_INPUT;
+    return report(ALFE_FAIL(ALFE_ERR_INPUT, "unknown command '%s' (see `alfe help`)", command));
 }
