@@ -48,7 +48,7 @@ typedef struct {
 typedef struct {
     char started[32], finished[32];
     int32_t ranks;
-    char exit_reason[64];              /* complete | signal | error */
+    char exit_reason[64];              /* complete | signal | invalid */
     int64_t points_evaluated;
     double timer_min[TIMER_COUNT], timer_avg[TIMER_COUNT], timer_max[TIMER_COUNT];
 } run_record;

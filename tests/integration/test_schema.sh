@@ -1,0 +1,172 @@
+# The campaign file matches docs/campaign-file.md: the schema checker
+# (tools/alfe_schema_check.py) passes on real campaigns, the doc's h5py
+# snippet runs on one, `alfe info` reports it, a hand-made interrupted file is
+# valid and resumes to the same data, and every corrupted copy fails the
+# checker with a message naming the problem (so the checker can fail).
+source "$(dirname "$0")/../lib.sh"
+
+CHECK="$PYTHON $ROOT/tools/alfe_schema_check.py"
+F=$TEST_TMP/c.h5
+write_config "$TEST_TMP/c.ini" "$F"
+$MPIRUN -n 2 "$ALFE" run "$TEST_TMP/c.ini" > "$TEST_TMP/run.log" 2>&1 ||
+    fail "2-rank run exited $?: $(tail -5 "$TEST_TMP/run.log")"
+
+out=$($CHECK "$F") || fail "checker rejects a real campaign: $out"
+summary="alfe-campaign 1.0, d = 7, M = 8, 180 rows (180 done, 0 failed, 0 pending), 3 rounds (3 done), 1 run"
+[ "$out" = "OK $F: $summary" ] || fail "checker summary: $out"
+
+# A Sobol campaign on one rank, resumed once (two run records).
+write_config "$TEST_TMP/s.ini" "$TEST_TMP/s.h5" "global.method = sobol" "global.points = 30"
+"$ALFE" run "$TEST_TMP/s.ini" > "$TEST_TMP/s.log" 2>&1 || fail "sobol run: $(tail -3 "$TEST_TMP/s.log")"
+"$ALFE" run "$TEST_TMP/s.ini" > "$TEST_TMP/s.log" 2>&1 || fail "sobol resume: $(tail -3 "$TEST_TMP/s.log")"
+out=$($CHECK "$TEST_TMP/s.h5") || fail "checker rejects a Sobol campaign: $out"
+case "$out" in *"90 rows (90 done"*", 2 runs") ;; *) fail "sobol summary: $out" ;; esac
+
+# The doc's h5py snippet (between its markers), on this campaign.
+awk '/<!-- snippet: campaign-file-h5py/{on=1; next} /<!-- \/snippet -->/{on=0} on' \
+    docs/campaign-file.md | sed '/^```/d' | sed "s|out/demo.h5|$F|" > "$TEST_TMP/snippet.py"
+grep -q h5py.File "$TEST_TMP/snippet.py" || fail "no snippet between the markers in docs/campaign-file.md"
+"$PYTHON" "$TEST_TMP/snippet.py" > "$TEST_TMP/snippet.out" 2>&1 ||
+    fail "doc snippet failed: $(cat "$TEST_TMP/snippet.out")"
+[ "$(grep -c '^round [0-2] (done): 60 rows, 60 done, mean |mu| = 0\.0' "$TEST_TMP/snippet.out")" -eq 3 ] ||
+    fail "doc snippet output: $(cat "$TEST_TMP/snippet.out")"
+grep -q "^all: 180 rows, 180 done; d = 7" "$TEST_TMP/snippet.out" ||
+    fail "doc snippet output: $(cat "$TEST_TMP/snippet.out")"
+
+# alfe info.
+"$ALFE" info "$F" > "$TEST_TMP/info.txt" 2>&1 || fail "alfe info exited $?: $(cat "$TEST_TMP/info.txt")"
+[ "$(grep -cE '^ +[0-2]  done +60 +60 +0 +0 ' "$TEST_TMP/info.txt")" -eq 3 ] ||
+    fail "alfe info: no per-round lines: $(cat "$TEST_TMP/info.txt")"
+grep -q "alfe-campaign 1.0" "$TEST_TMP/info.txt" || fail "alfe info: no format line"
+grep -q "3 of 3 rounds done: complete" "$TEST_TMP/info.txt" || fail "alfe info: not complete: $(cat "$TEST_TMP/info.txt")"
+
+# mutate SRC DST KIND: a copy of SRC changed with h5py.
+mutate() {
+    cp "$1" "$2"
+    "$PYTHON" - "$2" "$3" <<'PY' || fail "mutate $3 failed"
+import sys, h5py, numpy as np
+path, kind = sys.argv[1:3]
+f = h5py.File(path, "r+")
+p, st = f["points"], f["points/status"]
+done_row = int(np.flatnonzero(st[:] == 1)[0])
+def reset(rows):
+    # rows back to the unwritten state: what a round start leaves
+    for name in ("eta_mean", "mu", "mu_stderr", "tau", "acceptance", "wall_seconds"):
+        p[name][rows] = np.nan
+    for name in ("passes", "samples", "equilibration_samples", "converged", "status"):
+        p[name][rows] = 0
+    p["rank"][rows] = -1
+def interrupt():
+    # the last round stopped with its rows 150.. still pending
+    g = f["rounds/0002"]
+    g.attrs["state"] = "running"
+    g.attrs["finished"] = ""
+    g.attrs.modify("done", np.int64(0))
+    g.attrs.modify("pending", g.attrs["n_points"])
+    reset(slice(150, 180))
+if kind == "interrupted":
+    interrupt()
+elif kind == "partial":
+    interrupt()
+    p["eta_mean"][160] = p["eta_target"][160]
+    p["mu"][160] = 0.0
+elif kind == "drop_column":
+    del p["mu"]
+elif kind == "status7":
+    st[3] = 7
+elif kind == "mu_nan":
+    p["mu"][done_row, 2] = np.nan
+elif kind == "major2":
+    f.attrs.modify("format_version_major", np.int64(2))
+elif kind == "not_alfe":
+    f.attrs["format"] = "something-else"
+elif kind == "dtype":
+    v = p["round"][:]
+    del p["round"]
+    p.create_dataset("round", data=v.astype(np.float64), maxshape=(None,), chunks=(256,))
+    p["round"].attrs["description"] = "round that requested the point"
+elif kind == "short_column":
+    p["tau"].resize((st.shape[0] - 1, p["tau"].shape[1]))
+elif kind == "outside":
+    p["eta_mean"][done_row] = 10.0
+elif kind == "pending_in_done_round":
+    reset(5)
+elif kind == "counts":
+    f["rounds/0001"].attrs.modify("done", np.int64(59))
+    f["rounds/0001"].attrs.modify("failed", np.int64(1))
+elif kind == "first_row":
+    f["rounds/0001"].attrs.modify("first_row", np.int64(61))
+elif kind == "q_row0":
+    f["system/Q"][0, 0] += 0.1
+elif kind == "domain_b":
+    b = f["system/domain_b"][:]
+    del f["system/domain_b"]
+    f["system"].create_dataset("domain_b", data=b[:-1])
+elif kind == "no_seed":
+    del f.attrs["seed"]
+elif kind == "attr_type":
+    del f.attrs["dimension"]
+    f.attrs["dimension"] = np.float64(7)
+else:
+    sys.exit("unknown kind " + kind)
+f.close()
+PY
+}
+
+# A valid interrupted file: last round running with pending rows; `alfe info`
+# says so, and resuming gives the uninterrupted campaign's data.
+mutate "$F" "$TEST_TMP/int.h5" interrupted
+out=$($CHECK "$TEST_TMP/int.h5") || fail "checker rejects an interrupted campaign: $out"
+case "$out" in *"(150 done, 0 failed, 30 pending), 3 rounds (2 done)"*) ;; *) fail "interrupted summary: $out" ;; esac
+"$ALFE" info "$TEST_TMP/int.h5" > "$TEST_TMP/info.txt" 2>&1 || fail "alfe info on an interrupted file exited $?"
+grep -qE '^ +2  running +60 +30 +0 +30 ' "$TEST_TMP/info.txt" || fail "alfe info, running round: $(cat "$TEST_TMP/info.txt")"
+grep -q "incomplete" "$TEST_TMP/info.txt" || fail "alfe info: interrupted file not incomplete"
+write_config "$TEST_TMP/int.ini" "$TEST_TMP/int.h5"
+$MPIRUN -n 2 "$ALFE" run "$TEST_TMP/int.ini" > "$TEST_TMP/int.log" 2>&1 ||
+    fail "resume exited $?: $(tail -5 "$TEST_TMP/int.log")"
+grep -q "30 of 60 points pending" "$TEST_TMP/int.log" || fail "resume did not redo the 30 pending rows"
+out=$($CHECK "$TEST_TMP/int.h5") || fail "checker rejects the resumed campaign: $out"
+compare_campaigns "$F" "$TEST_TMP/int.h5" > /dev/null || fail "resumed campaign differs from the original"
+
+# A row half-written by a killed run: invalid by default, accepted with --allow-partial.
+mutate "$F" "$TEST_TMP/partial.h5" partial
+out=$($CHECK "$TEST_TMP/partial.h5") && fail "checker accepts a half-written pending row by default"
+echo "$out" | grep -q "results written .* /rounds/0002, running: .*--allow-partial.* in 1 pending row: 160" ||
+    fail "half-written row: $out"
+out=$($CHECK --allow-partial "$TEST_TMP/partial.h5") || fail "--allow-partial rejects: $out"
+echo "$out" | grep -q "1 partially written pending row" || fail "--allow-partial summary: $out"
+
+# Corrupted copies: each fails with its own message.
+expect_fail() {
+    local kind=$1 pattern=$2
+    mutate "$F" "$TEST_TMP/$kind.h5" "$kind"
+    local out rc=0
+    out=$($CHECK "$TEST_TMP/$kind.h5") || rc=$?
+    [ "$rc" -eq 1 ] || fail "$kind: checker exited $rc, expected 1: $out"
+    echo "$out" | grep -qE -- "$pattern" || fail "$kind: no message matching '$pattern' in: $out"
+}
+expect_fail drop_column '^  /points/mu: column missing$'
+expect_fail status7 '/points/status: value \[7\] outside \{0 pending, 1 done, 2 failed\} in 1 row: 3$'
+expect_fail mu_nan '/points/mu: non-finite in 1 done row: 0$'
+expect_fail major2 'format version 2\.0: this checker reads format alfe-campaign version 1\.x only'
+expect_fail not_alfe 'not an alfe campaign'
+expect_fail dtype '/points/round: dtype float64, expected int32'
+expect_fail short_column '/points/tau: shape \(179, 7\), expected \(180, 7\)'
+expect_fail outside '/points/eta_mean: outside the domain .* in 1 done row: 0$'
+expect_fail pending_in_done_round '/rounds/0000 \(state done\): status pending in 1 row: 5$'
+expect_fail pending_in_done_round \
+    'state done with done/failed/pending = \[60, 0, 0\], but the status column counts \[59, 0, 1\]'
+expect_fail counts '/rounds/0001: state done with done/failed/pending = \[59, 1, 0\]'
+expect_fail first_row '/rounds/0001: first_row = 61, expected 60'
+expect_fail q_row0 '/system/Q: row 0 is not \(1/M\)'
+expect_fail domain_b '/system/domain_b: shape \(15,\), expected \(16,\)'
+expect_fail no_seed '^  /: attribute seed missing$'
+expect_fail attr_type '/: attribute dimension has type float64, expected i64'
+
+# alfe itself refuses another major version with a clear message and exit 2.
+rc=0
+"$ALFE" info "$TEST_TMP/major2.h5" > "$TEST_TMP/info.txt" 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || fail "alfe info on a 2.0 file exited $rc, expected 2"
+grep -q "campaign format version 2.0; this alfe (.*) reads version 1.x only" "$TEST_TMP/info.txt" ||
+    fail "alfe info on a 2.0 file: $(cat "$TEST_TMP/info.txt")"
+echo ok
