@@ -315,12 +315,17 @@ static int read_f64_dataset(hid_t loc, const char *name, double **values, hsize_
 /* ---------------------------------------------------------------------------
  * Locking, backups, creation. */
 static int lock_fd = -1;
+static int lock_created;          /* this run created FILE.lock */
+static char lock_file[4096];
 
 int campaign_lock(const char *path)
 {
     char lock_path[4096];
     snprintf(lock_path, sizeof lock_path, "%s.lock", path);
-    int fd = open(lock_path, O_RDWR | O_CREAT, 0644);
+    int fd = open(lock_path, O_RDWR | O_CREAT | O_EXCL, 0644);
+    lock_created = fd >= 0;
+    if (fd < 0 && errno == EEXIST)
+        fd = open(lock_path, O_RDWR);
     if (fd < 0)
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s: cannot create lock file: %s", lock_path,
                          strerror(errno));
@@ -347,12 +352,16 @@ int campaign_lock(const char *path)
         /* The pid is informational only. */
     }
     lock_fd = fd;
+    snprintf(lock_file, sizeof lock_file, "%s", lock_path);
     return ALFE_OK;
 }
 
-void campaign_unlock(void)
+void campaign_unlock(int remove_if_created)
 {
     if (lock_fd >= 0) {
+        /* A run refused before it touched anything leaves no lock file. */
+        if (remove_if_created && lock_created)
+            unlink(lock_file);
         flock(lock_fd, LOCK_UN);
         close(lock_fd);
         lock_fd = -1;

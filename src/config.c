@@ -384,6 +384,17 @@ static int parse_phi(alfe_config *cfg, const key_spec *k, const char *value, int
     return ALFE_OK;
 }
 
+/* Shortest decimal text that reads back as the same double (so 0.05 stays
+ * "0.05" in the stored configuration, yet comparisons are exact). */
+static void format_double(char *buf, size_t size, double v)
+{
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, size, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
 static void format_value(const alfe_config *cfg, const key_spec *k, char *buf, size_t size)
 {
     const char *base = (const char *)cfg;
@@ -395,7 +406,7 @@ static void format_value(const alfe_config *cfg, const key_spec *k, char *buf, s
         snprintf(buf, size, "%llu", (unsigned long long)*(const uint64_t *)(base + k->offset));
         break;
     case KEY_DOUBLE:
-        snprintf(buf, size, "%.17g", *(const double *)(base + k->offset));
+        format_double(buf, size, *(const double *)(base + k->offset));
         break;
     case KEY_STRING: {
         const char *s = *(char *const *)(base + k->offset);
@@ -417,9 +428,11 @@ static void format_value(const alfe_config *cfg, const key_spec *k, char *buf, s
     case KEY_PHI_LIST: {
         size_t used = 0;
         buf[0] = '\0';
-        for (int j = 0; j < cfg->dimension && used + 1 < size; j++)
-            used += (size_t)snprintf(buf + used, size - used, "%s%.17g", j ? ", " : "",
-                                     cfg->phi[j]);
+        for (int j = 0; j < cfg->dimension && used + 1 < size; j++) {
+            char one[32];
+            format_double(one, sizeof one, cfg->phi[j]);
+            used += (size_t)snprintf(buf + used, size - used, "%s%s", j ? ", " : "", one);
+        }
         break;
     }
     }
