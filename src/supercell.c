@@ -1,0 +1,356 @@
+/* supercell.c — Monte Carlo lattice, periodic cluster instances and local
+ * fields (see supercell.h).
+ * Owns: the flat tables of a supercell.  Must not draw random numbers or know
+ * about order parameters (orderparam.c) or the bias (mc.c). */
+#include "alfe/supercell.h"
+
+#include "alfe/error.h"
+#include "alfe/util.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int64_t imat3_det(const int a[3][3])
+{
+    return (int64_t)a[0][0] * ((int64_t)a[1][1] * a[2][2] - (int64_t)a[1][2] * a[2][1]) -
+           (int64_t)a[0][1] * ((int64_t)a[1][0] * a[2][2] - (int64_t)a[1][2] * a[2][0]) +
+           (int64_t)a[0][2] * ((int64_t)a[1][0] * a[2][1] - (int64_t)a[1][1] * a[2][0]);
+}
+
+void imat3_adjugate(const int a[3][3], int64_t adj[3][3])
+{
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            /* cofactor of a[j][i] */
+            int r0 = (j + 1) % 3, r1 = (j + 2) % 3, c0 = (i + 1) % 3, c1 = (i + 2) % 3;
+            adj[i][j] = (int64_t)a[r0][c0] * a[r1][c1] - (int64_t)a[r0][c1] * a[r1][c0];
+        }
+}
+
+/* floor(a / b) for b > 0 */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+/* Canonical representative of cell modulo the lattice spanned by T's
+ * columns: r = c − T·floor(T⁻¹c), with T⁻¹ = adj/det in exact integers. */
+static void reduce_cell(const int t[3][3], const int64_t adj[3][3], int64_t det,
+                        const int c[3], int r[3])
+{
+    int64_t sign = det < 0 ? -1 : 1;
+    int64_t adet = det * sign;
+    int64_t q[3];
+    for (int i = 0; i < 3; i++) {
+        int64_t num = sign * (adj[i][0] * c[0] + adj[i][1] * c[1] + adj[i][2] * c[2]);
+        q[i] = floor_div(num, adet);
+    }
+    for (int i = 0; i < 3; i++)
+        r[i] = (int)(c[i] - ((int64_t)t[i][0] * q[0] + (int64_t)t[i][1] * q[1] +
+                             (int64_t)t[i][2] * q[2]));
+}
+
+/* Hash of canonical cells -> index (open addressing, set-up only). */
+typedef struct {
+    int64_t capacity;
+    int (*key)[3];
+    int *value;
+} cell_table;
+
+static uint64_t cell_hash(const int c[3])
+{
+    uint64_t h = (uint64_t)(uint32_t)c[0] * 0x9e3779b97f4a7c15ULL;
+    h ^= (uint64_t)(uint32_t)c[1] * 0xc2b2ae3d27d4eb4fULL;
+    h ^= (uint64_t)(uint32_t)c[2] * 0x165667b19e3779f9ULL;
+    return h ^ (h >> 29);
+}
+
+static int64_t cell_slot(const cell_table *tab, const int c[3])
+{
+    int64_t slot = (int64_t)(cell_hash(c) & (uint64_t)(tab->capacity - 1));
+    while (tab->value[slot] >= 0 && memcmp(tab->key[slot], c, sizeof(int) * 3) != 0)
+        slot = (slot + 1) & (tab->capacity - 1);
+    return slot;
+}
+
+struct cell_lookup {
+    int64_t adj[3][3];
+    int64_t det;
+    cell_table table;
+};
+static struct cell_lookup *lookup_of(const supercell *sc);
+
+/* The lookup lives after the public struct (one allocation). */
+typedef struct {
+    supercell pub;
+    struct cell_lookup lookup;
+} supercell_full;
+
+static struct cell_lookup *lookup_of(const supercell *sc)
+{
+    return &((supercell_full *)sc)->lookup;
+}
+
+int supercell_cell_index(const supercell *sc, const int cell[3])
+{
+    const struct cell_lookup *lk = lookup_of(sc);
+    int r[3];
+    reduce_cell(sc->t, lk->adj, lk->det, cell, r);
+    return lk->table.value[cell_slot(&lk->table, r)];
+}
+
+static int build_cells(supercell *sc)
+{
+    struct cell_lookup *lk = lookup_of(sc);
+    lk->det = imat3_det(sc->t);
+    if (lk->det == 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "supercell matrix is singular (determinant 0)");
+    int64_t n = llabs(lk->det);
+    if (n > 10000000)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "supercell of %lld prim cells is too large",
+                         (long long)n);
+    imat3_adjugate(sc->t, lk->adj);
+    sc->n_cells = (int)n;
+    sc->cells = ALFE_MALLOC(sizeof(int[3]) * (size_t)n);
+    int64_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    lk->table.capacity = cap;
+    lk->table.key = ALFE_MALLOC(sizeof(int[3]) * (size_t)cap);
+    lk->table.value = ALFE_MALLOC(sizeof(int) * (size_t)cap);
+    for (int64_t i = 0; i < cap; i++)
+        lk->table.value[i] = -1;
+    /* Canonical cells lie in the parallelepiped T·[0,1)³: scan its bounding
+     * box in lexicographic order and keep the cells that reduce to themselves. */
+    int lo[3], hi[3];
+    for (int i = 0; i < 3; i++) {
+        int64_t mn = 0, mx = 0;
+        for (int j = 0; j < 3; j++) {
+            if (sc->t[i][j] < 0)
+                mn += sc->t[i][j];
+            else
+                mx += sc->t[i][j];
+        }
+        lo[i] = (int)mn;
+        hi[i] = (int)mx;
+    }
+    int count = 0;
+    for (int a = lo[0]; a <= hi[0]; a++)
+        for (int b = lo[1]; b <= hi[1]; b++)
+            for (int c = lo[2]; c <= hi[2]; c++) {
+                int cell[3] = {a, b, c}, r[3];
+                reduce_cell(sc->t, lk->adj, lk->det, cell, r);
+                if (r[0] != a || r[1] != b || r[2] != c)
+                    continue;
+                if (count >= n)
+                    return ALFE_FAIL(ALFE_ERR_RUNTIME, "supercell cell enumeration overflow");
+                memcpy(sc->cells[count], cell, sizeof cell);
+                int64_t slot = cell_slot(&lk->table, cell);
+                memcpy(lk->table.key[slot], cell, sizeof cell);
+                lk->table.value[slot] = count;
+                count++;
+            }
+    if (count != n)
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "supercell: found %d cells, expected %lld", count,
+                         (long long)n);
+    return ALFE_OK;
+}
+
+static int build_instances(supercell *sc)
+{
+    const clex_model *m = sc->model;
+    int64_t n_inst = (int64_t)sc->n_cells * m->n_terms;
+    if (n_inst > INT32_MAX)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "supercell too large: %lld cluster instances",
+                         (long long)n_inst);
+    sc->n_inst = n_inst;
+    sc->inst_size = ALFE_MALLOC((size_t)(n_inst ? n_inst : 1));
+    sc->inst_sites = ALFE_MALLOC(sizeof(int32_t) * (size_t)(n_inst ? n_inst : 1) * CLEX_MAX_CLUSTER);
+    sc->inst_func = ALFE_MALLOC((size_t)(n_inst ? n_inst : 1) * CLEX_MAX_CLUSTER);
+    sc->inst_weight = ALFE_MALLOC(sizeof(double) * (size_t)(n_inst ? n_inst : 1));
+    int64_t *count = ALFE_CALLOC((size_t)sc->n_var + 1, sizeof(int64_t));
+    int64_t id = 0;
+    for (int cell = 0; cell < sc->n_cells; cell++) {
+        for (int t = 0; t < m->n_terms; t++, id++) {
+            const clex_term *term = &m->terms[t];
+            sc->inst_size[id] = (int8_t)term->size;
+            sc->inst_weight[id] = term->weight;
+            for (int k = 0; k < term->size; k++) {
+                int c[3];
+                for (int x = 0; x < 3; x++)
+                    c[x] = sc->cells[cell][x] + term->sites[k].cell[x];
+                int site = supercell_cell_index(sc, c) * sc->n_basis + term->sites[k].b;
+                int v = sc->site_var[site];
+                if (v < 0) {
+                    free(count);
+                    return ALFE_FAIL(ALFE_ERR_INPUT,
+                                     "orbit %d has a cluster function on fixed sublattice %d",
+                                     term->orbit, term->sites[k].b);
+                }
+                /* A cluster that wraps onto itself (the same site twice)
+                 * would make the local-field algebra inexact: refuse. */
+                for (int j = 0; j < k; j++)
+                    if (sc->inst_sites[id * CLEX_MAX_CLUSTER + j] == v) {
+                        free(count);
+                        return ALFE_FAIL(ALFE_ERR_INPUT,
+                                         "supercell too small for the cluster expansion: a "
+                                         "cluster of orbit %d contains the same site twice "
+                                         "(periodic image); use a larger supercell",
+                                         term->orbit);
+                    }
+                sc->inst_sites[id * CLEX_MAX_CLUSTER + k] = v;
+                sc->inst_func[id * CLEX_MAX_CLUSTER + k] = (int8_t)term->func[k];
+                count[v]++;
+            }
+        }
+    }
+    /* Membership lists (CSR): every site appears once per instance. */
+    sc->member_start = ALFE_MALLOC(sizeof(int64_t) * ((size_t)sc->n_var + 1));
+    sc->member_start[0] = 0;
+    for (int v = 0; v < sc->n_var; v++)
+        sc->member_start[v + 1] = sc->member_start[v] + count[v];
+    int64_t total = sc->member_start[sc->n_var];
+    sc->member_inst = ALFE_MALLOC(sizeof(int32_t) * (size_t)(total ? total : 1));
+    sc->member_pos = ALFE_MALLOC((size_t)(total ? total : 1));
+    memset(count, 0, sizeof(int64_t) * ((size_t)sc->n_var + 1));
+    for (int64_t i = 0; i < n_inst; i++)
+        for (int k = 0; k < sc->inst_size[i]; k++) {
+            int v = sc->inst_sites[i * CLEX_MAX_CLUSTER + k];
+            int64_t at = sc->member_start[v] + count[v]++;
+            sc->member_inst[at] = (int32_t)i;
+            sc->member_pos[at] = (int8_t)k;
+        }
+    free(count);
+    return ALFE_OK;
+}
+
+int supercell_create(const clex_model *model, const int t[3][3], supercell **out)
+{
+    *out = NULL;
+    supercell_full *full = ALFE_CALLOC(1, sizeof *full);
+    supercell *sc = &full->pub;
+    sc->model = model;
+    memcpy(sc->t, t, sizeof sc->t);
+    sc->n_basis = model->prim.n_sites;
+    int status = build_cells(sc);
+    if (status == ALFE_OK) {
+        sc->n_sites = sc->n_cells * sc->n_basis;
+        sc->site_var = ALFE_MALLOC(sizeof(int) * (size_t)sc->n_sites);
+        sc->var_site = ALFE_MALLOC(sizeof(int) * (size_t)sc->n_sites);
+        sc->var_basis = ALFE_MALLOC((size_t)sc->n_sites);
+        sc->n_var = 0;
+        sc->max_func = 1;
+        for (int b = 0; b < sc->n_basis; b++)
+            if (model->n_func[b] > sc->max_func)
+                sc->max_func = model->n_func[b];
+        for (int s = 0; s < sc->n_sites; s++) {
+            int b = s % sc->n_basis;
+            if (model->prim.sites[b].n_occ > 1) {
+                sc->site_var[s] = sc->n_var;
+                sc->var_basis[sc->n_var] = (int8_t)b;
+                sc->var_site[sc->n_var++] = s;
+            } else {
+                sc->site_var[s] = -1;
+            }
+        }
+        if (sc->n_var == 0)
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "the prim has no variable site");
+    }
+    if (status == ALFE_OK)
+        status = build_instances(sc);
+    if (status != ALFE_OK) {
+        supercell_destroy(&sc);
+        return status;
+    }
+    *out = sc;
+    return ALFE_OK;
+}
+
+void supercell_destroy(supercell **scp)
+{
+    if (!scp || !*scp)
+        return;
+    supercell *sc = *scp;
+    struct cell_lookup *lk = lookup_of(sc);
+    free(lk->table.key);
+    free(lk->table.value);
+    free(sc->cells);
+    free(sc->var_site);
+    free(sc->site_var);
+    free(sc->var_basis);
+    free(sc->inst_size);
+    free(sc->inst_sites);
+    free(sc->inst_func);
+    free(sc->inst_weight);
+    free(sc->member_start);
+    free(sc->member_inst);
+    free(sc->member_pos);
+    free(sc);
+    *scp = NULL;
+}
+
+/* φ value of position k of instance i under configuration occ. */
+static inline double inst_phi(const supercell *sc, const int8_t *occ, int64_t i, int k)
+{
+    int v = sc->inst_sites[i * CLEX_MAX_CLUSTER + k];
+    int b = sc->var_basis[v];
+    return sc->model->phi[b][sc->inst_func[i * CLEX_MAX_CLUSTER + k]][occ[v]];
+}
+
+double supercell_energy(const supercell *sc, const int8_t *occ)
+{
+    double total = 0.0;
+    for (int64_t i = 0; i < sc->n_inst; i++) {
+        double p = sc->inst_weight[i];
+        for (int k = 0; k < sc->inst_size[i]; k++)
+            p *= inst_phi(sc, occ, i, k);
+        total += p;
+    }
+    return sc->model->constant + total / sc->n_cells;
+}
+
+void supercell_local_fields(const supercell *sc, const int8_t *occ, double *h)
+{
+    memset(h, 0, sizeof(double) * (size_t)sc->n_var * (size_t)sc->max_func);
+    for (int64_t i = 0; i < sc->n_inst; i++) {
+        const int size = sc->inst_size[i];
+        for (int p = 0; p < size; p++) {
+            double prod = sc->inst_weight[i];
+            for (int k = 0; k < size; k++)
+                if (k != p)
+                    prod *= inst_phi(sc, occ, i, k);
+            int v = sc->inst_sites[i * CLEX_MAX_CLUSTER + p];
+            h[(int64_t)v * sc->max_func + sc->inst_func[i * CLEX_MAX_CLUSTER + p]] += prod;
+        }
+    }
+}
+
+void supercell_update_fields(const supercell *sc, const int8_t *occ, int v, int old_occ,
+                             double *h)
+{
+    const clex_model *m = sc->model;
+    const int b = sc->var_basis[v];
+    for (int64_t a = sc->member_start[v]; a < sc->member_start[v + 1]; a++) {
+        const int64_t i = sc->member_inst[a];
+        const int p = sc->member_pos[a];
+        const int size = sc->inst_size[i];
+        const int32_t *sites = sc->inst_sites + i * CLEX_MAX_CLUSTER;
+        const int8_t *func = sc->inst_func + i * CLEX_MAX_CLUSTER;
+        const double dphi = m->phi[b][func[p]][occ[v]] - m->phi[b][func[p]][old_occ];
+        if (dphi == 0.0)
+            continue;
+        /* h at every other position q changes by w·Δφ_p·Π_{k≠p,q} φ_k. */
+        for (int q = 0; q < size; q++) {
+            if (q == p)
+                continue;
+            double prod = sc->inst_weight[i] * dphi;
+            for (int k = 0; k < size; k++)
+                if (k != p && k != q)
+                    prod *= inst_phi(sc, occ, i, k);
+            h[(int64_t)sites[q] * sc->max_func + func[q]] += prod;
+        }
+    }
+}
