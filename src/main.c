@@ -67,6 +67,9 @@ static int command_run(int argc, char **argv)
         fputs(RUN_USAGE, stdout);
         return ALFE_OK;
     }
+    /* Before MPI_Init, which takes a while: a signal during start-up stops
+     * the run gracefully too instead of killing a rank. */
+    stopflag_install();
     if (comm_init(&argc, &argv) != ALFE_OK)
         return report(ALFE_ERR_RUNTIME);
     int status;
@@ -74,7 +77,6 @@ static int command_run(int argc, char **argv)
         status = ALFE_FAIL(ALFE_ERR_INPUT, "run takes one argument, the config file (see "
                                            "`alfe run --help`)");
     } else {
-        stopflag_install();
         campaign_library_init();
         status = coordinator_run(argv[2]);
     }
