@@ -28,7 +28,8 @@ BUILD_DEFS  = -DALFE_GIT_COMMIT='"$(GIT_COMMIT)$(GIT_DIRTY)"' -DALFE_BUILD_FLAGS
 CORE_SRC := src/error.c src/util.c src/comm.c src/rng.c src/config.c src/casm_io.c src/symmetry.c \
             src/linalg.c src/domain.c src/sampling.c src/oracle.c \
             src/acquire.c src/campaign_io.c src/timers.c src/log.c \
-            src/stopflag.c src/evaluate.c src/farm.c src/coordinator.c
+            src/stopflag.c src/evaluate.c src/farm.c src/coordinator.c \
+            src/supercell.c src/orderparam.c src/convergence.c src/mc.c
 MAIN_SRC := src/main.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 

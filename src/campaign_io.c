@@ -315,17 +315,12 @@ static int read_f64_dataset(hid_t loc, const char *name, double **values, hsize_
 /* ---------------------------------------------------------------------------
  * Locking, backups, creation. */
 static int lock_fd = -1;
-static int lock_created;          /* this run created FILE.lock */
-static char lock_file[4096];
 
 int campaign_lock(const char *path)
 {
     char lock_path[4096];
     snprintf(lock_path, sizeof lock_path, "%s.lock", path);
-    int fd = open(lock_path, O_RDWR | O_CREAT | O_EXCL, 0644);
-    lock_created = fd >= 0;
-    if (fd < 0 && errno == EEXIST)
-        fd = open(lock_path, O_RDWR);
+    int fd = open(lock_path, O_RDWR | O_CREAT, 0644);
     if (fd < 0)
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s: cannot create lock file: %s", lock_path,
                          strerror(errno));
@@ -352,16 +347,12 @@ int campaign_lock(const char *path)
         /* The pid is informational only. */
     }
     lock_fd = fd;
-    snprintf(lock_file, sizeof lock_file, "%s", lock_path);
     return ALFE_OK;
 }
 
-void campaign_unlock(int remove_if_created)
+void campaign_unlock(void)
 {
     if (lock_fd >= 0) {
-        /* A run refused before it touched anything leaves no lock file. */
-        if (remove_if_created && lock_created)
-            unlink(lock_file);
         flock(lock_fd, LOCK_UN);
         close(lock_fd);
         lock_fd = -1;
@@ -1026,7 +1017,7 @@ int campaign_check_existing(const char *path, const alfe_config *cfg, int *exist
         config_value_string(cfg, section, key, now, sizeof now);
         if (attr_read_string(group, name, stored, sizeof stored) != 0)
             status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: /config has no %s", path, name);
-        else if (strcmp(stored, now) != 0)
+        else if (!config_values_equal(section, key, stored, now))
             status = ALFE_FAIL(ALFE_ERR_INPUT,
                                "%s: [%s] %s = %s differs from the campaign's %s = %s; a "
                                "campaign keeps it fixed (start a new campaign, or restore the "

@@ -7,6 +7,9 @@
 #include "alfe/comm.h"
 #include "alfe/error.h"
 #include "alfe/util.h"
+#include "alfe/clex.h"
+#include "alfe/orderparam.h"
+#include "alfe/supercell.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -21,7 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum key_type { KEY_INT, KEY_U64, KEY_DOUBLE, KEY_STRING, KEY_ENUM, KEY_PHI_LIST };
+enum key_type { KEY_INT, KEY_U64, KEY_DOUBLE, KEY_STRING, KEY_ENUM, KEY_PHI_LIST, KEY_MATRIX };
 enum key_resume { RESUME_FIXED, RESUME_FREE };
 
 typedef struct {
@@ -61,6 +64,35 @@ static const key_spec KEYS[] = {
      "path may change on resume but the matrix may not"},
     {"system", "temperature", KEY_DOUBLE, NULL, 1e-6, 1e6, NULL, RESUME_FIXED,
      OFF(temperature), "temperature in K"},
+    {"system", "prim", KEY_STRING, "", 0, 0, NULL, RESUME_FREE, OFF(prim_file),
+     "model = clex: CASM prim.json (relative to the config file); the path may change on "
+     "resume but the contents may not"},
+    {"system", "eci", KEY_STRING, "", 0, 0, NULL, RESUME_FREE, OFF(eci_file),
+     "model = clex: CASM v1 basis/ECI file (eci.json); the path may change on resume but the "
+     "contents may not"},
+    {"system", "supercell", KEY_MATRIX, "0 0 0 0 0 0 0 0 0", 0, 0, NULL, RESUME_FIXED,
+     OFF(supercell), "model = clex: Monte Carlo supercell T as 9 integers, row by row "
+     "(supercell vectors = prim vectors . T); a whole multiple of the ordering cell"},
+    {"system", "ordering_cell", KEY_MATRIX, "0 0 0 0 0 0 0 0 0", 0, 0, NULL, RESUME_FIXED,
+     OFF(ordering_cell), "model = clex: ordering cell O as 9 integers, row by row; its "
+     "|det O| x (variable sites per prim) sublattices are the columns of Q"},
+    {"system", "species", KEY_STRING, "", 0, 0, NULL, RESUME_FIXED, OFF(species),
+     "model = clex: the occupant counted in the sublattice fractions x (eta0 = its "
+     "fraction); empty = the last occupant of the first variable site"},
+    {"mc", "min_passes", KEY_INT, "200", 1, 1000000000, NULL, RESUME_FIXED, OFF(mc_min_passes),
+     "passes before the first convergence check"},
+    {"mc", "max_passes", KEY_INT, "20000", 1, 1000000000, NULL, RESUME_FIXED, OFF(mc_max_passes),
+     "passes after which a chain stops, flagged not converged if it has not converged"},
+    {"mc", "check_every", KEY_INT, "100", 1, 1000000, NULL, RESUME_FIXED, OFF(mc_check_every),
+     "samples (one per pass) between convergence checks"},
+    {"mc", "mu_precision", KEY_DOUBLE, "0.005", 1e-12, 100, NULL, RESUME_FIXED,
+     OFF(mc_mu_precision), "requested precision of each mu_j (eV per prim cell) at the "
+     "confidence level: eta_j must reach mu_precision/(2 phi_j)"},
+    {"mc", "confidence", KEY_DOUBLE, "0.95", 0.5, 0.999999, NULL, RESUME_FIXED,
+     OFF(mc_confidence), "two-sided confidence level of the precision"},
+    {"mc", "exchange_potential", KEY_DOUBLE, "0", -100, 100, NULL, RESUME_FIXED,
+     OFF(mc_exchange_potential), "exchange chemical potential p (eV) per counted site; the "
+     "composition is normally held by the bias on eta0"},
     {"oracle", "noise", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FIXED, OFF(oracle_noise),
      "standard deviation (eV per prim cell) of Gaussian noise added to each mu_j"},
     {"oracle", "omega", KEY_DOUBLE, "0.05", -10, 10, NULL, RESUME_FIXED, OFF(oracle_omega),
@@ -93,6 +125,32 @@ static const key_spec KEYS[] = {
 
 int config_key_count(void) { return N_KEYS; }
 
+int config_values_equal(const char *section, const char *key, const char *a, const char *b)
+{
+    const key_spec *k = NULL;
+    for (int i = 0; i < N_KEYS && !k; i++)
+        if (!strcmp(KEYS[i].section, section) && !strcmp(KEYS[i].key, key))
+            k = &KEYS[i];
+    if (!k || k->type == KEY_STRING || k->type == KEY_ENUM)
+        return strcmp(a, b) == 0;
+    /* Numeric keys: the same sequence of numbers. */
+    const char *p = a, *q = b;
+    for (;;) {
+        while (*p && strchr(" \t,;/", *p))
+            p++;
+        while (*q && strchr(" \t,;/", *q))
+            q++;
+        if (!*p || !*q)
+            return !*p && !*q;
+        char *pe, *qe;
+        double x = strtod(p, &pe), y = strtod(q, &qe);
+        if (pe == p || qe == q || x != y)
+            return 0;
+        p = pe;
+        q = qe;
+    }
+}
+
 int config_key_info(int i, const char **section, const char **key, int *fixed)
 {
     if (i < 0 || i >= N_KEYS)
@@ -112,6 +170,7 @@ static const char *type_name(enum key_type t)
     case KEY_STRING: return "string";
     case KEY_ENUM: return "choice";
     case KEY_PHI_LIST: return "list of reals";
+    case KEY_MATRIX: return "3x3 integer matrix";
     }
     return "?";
 }
@@ -335,6 +394,23 @@ static int parse_value(alfe_config *cfg, const key_spec *k, const char *value, c
         /* Parsed after dimension is known: see parse_phi. */
         return ALFE_OK;
     }
+    case KEY_MATRIX: {
+        int (*mat)[3] = (int (*)[3])(base + k->offset);
+        char buf[1024];
+        snprintf(buf, sizeof buf, "%s", value);
+        int n = 0;
+        char *save = NULL;
+        for (char *tok = strtok_r(buf, " \t,;/", &save); tok; tok = strtok_r(NULL, " \t,;/", &save)) {
+            long long v;
+            if (n >= 9 || alfe_parse_long(tok, &v) != 0 || v < -100000 || v > 100000)
+                return key_error(path, line, k, value, "must be 9 integers (3 rows of 3)");
+            mat[n / 3][n % 3] = (int)v;
+            n++;
+        }
+        if (n != 9)
+            return key_error(path, line, k, value, "must be 9 integers (3 rows of 3)");
+        return ALFE_OK;
+    }
     }
     return ALFE_FAIL(ALFE_ERR_RUNTIME, "unknown key type");
 }
@@ -425,6 +501,12 @@ static void format_value(const alfe_config *cfg, const key_spec *k, char *buf, s
         snprintf(buf, size, "%.*s", (int)n, c ? c : "");
         break;
     }
+    case KEY_MATRIX: {
+        const int (*mat)[3] = (const int (*)[3])(base + k->offset);
+        snprintf(buf, size, "%d %d %d  %d %d %d  %d %d %d", mat[0][0], mat[0][1], mat[0][2],
+                 mat[1][0], mat[1][1], mat[1][2], mat[2][0], mat[2][1], mat[2][2]);
+        break;
+    }
     case KEY_PHI_LIST: {
         size_t used = 0;
         buf[0] = '\0';
@@ -513,19 +595,65 @@ static int check_output(const alfe_config *cfg, const char *path, int line)
     return status;
 }
 
-static int check_combinations(alfe_config *cfg, const char *path, const location_index *index)
+/* model = clex: the files exist, the model loads (orbits expand to their
+ * multiplicities), the supercell tiles the ordering cell and Q has one
+ * column per sublattice.  The model is loaded again by every rank's
+ * evaluator; this load is the rank-0 check that gives clean messages. */
+static int check_clex(alfe_config *cfg, const char *path, const location_index *index)
 {
-    if (cfg->model == MODEL_CLEX)
-        return ALFE_FAIL(ALFE_ERR_INPUT,
-                         "%s:%d: [system] model = clex: the Monte Carlo backend is not part of "
-                         "this version of alfe; use model = oracle",
-                         path, location_line(index, "system", "model"));
+    const char *names[2] = {"prim", "eci"};
+    char *files[2] = {cfg->prim_file, cfg->eci_file};
+    char **resolved[2] = {&cfg->prim_path, &cfg->eci_path};
+    for (int i = 0; i < 2; i++) {
+        int line = location_line(index, "system", names[i]);
+        if (files[i][0] == '\0')
+            return ALFE_FAIL(ALFE_ERR_INPUT, "%s: [system] model = clex needs [system] %s", path,
+                             names[i]);
+        free(*resolved[i]);
+        *resolved[i] = alfe_path_join(cfg->config_dir, files[i]);
+        struct stat st;
+        if (stat(*resolved[i], &st) != 0)
+            return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [system] %s = %s: %s not found", path, line,
+                             names[i], files[i], *resolved[i]);
+    }
+    const char *mats[2] = {"supercell", "ordering_cell"};
+    const int (*m[2])[3] = {cfg->supercell, cfg->ordering_cell};
+    for (int i = 0; i < 2; i++)
+        if (imat3_det(m[i]) == 0)
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s:%d: [system] %s: model = clex needs a non-singular 3x3 matrix",
+                             path, location_line(index, "system", mats[i]), mats[i]);
+    clex_model *model = NULL;
+    int status = clex_load(cfg->prim_path, cfg->eci_path, &model);
+    supercell *sc = NULL;
+    orderparam *op = NULL;
+    if (status == ALFE_OK)
+        status = supercell_create(model, cfg->supercell, &sc);
+    if (status == ALFE_OK)
+        status = orderparam_create(sc, cfg->ordering_cell, cfg->q, cfg->dimension, cfg->q_m,
+                                   cfg->species, &op);
+    orderparam_destroy(&op);
+    supercell_destroy(&sc);
+    clex_destroy(&model);
+    if (status != ALFE_OK) {
+        char inner[2048];
+        snprintf(inner, sizeof inner, "%s", alfe_error_message());
+        alfe_error_clear();
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: [system] model = clex: %s", path, inner);
+    }
+    return ALFE_OK;
+}
+
+static int check_combinations(alfe_config *cfg, const char *path, const location_index *index,
+                              int check_output_file)
+{
     if (cfg->global_method == GLOBAL_SOBOL && cfg->dimension > 40)
         return ALFE_FAIL(ALFE_ERR_INPUT,
                          "%s:%d: [global] method = sobol supports dimension <= 40 (GSL), but "
                          "[system] dimension = %d",
                          path, location_line(index, "global", "method"), cfg->dimension);
-    ALFE_CHECK(check_output(cfg, path, location_line(index, "campaign", "output")));
+    if (check_output_file)
+        ALFE_CHECK(check_output(cfg, path, location_line(index, "campaign", "output")));
 
     free(cfg->q_path);
     cfg->q_path = alfe_path_join(cfg->config_dir, cfg->q_file);
@@ -541,12 +669,19 @@ static int check_combinations(alfe_config *cfg, const char *path, const location
         alfe_error_clear();
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [system] q_file: %s", path, q_line, inner);
     }
+    if (cfg->model == MODEL_CLEX)
+        ALFE_CHECK(check_clex(cfg, path, index));
     return ALFE_OK;
 }
 
 /* ---------------------------------------------------------------------------
  * Loading. */
 int config_load(const char *path, alfe_config **out)
+{
+    return config_load_for(path, CONFIG_FOR_RUN, out);
+}
+
+int config_load_for(const char *path, enum config_purpose purpose, alfe_config **out)
 {
     *out = NULL;
     char *text = NULL;
@@ -593,7 +728,7 @@ int config_load(const char *path, alfe_config **out)
             else
                 snprintf(where, sizeof where, "%s", path);
             status = ALFE_FAIL(ALFE_ERR_INPUT,
-                               "%s: unknown section [%s] (known: campaign, system, oracle, "
+                               "%s: unknown section [%s] (known: campaign, system, mc, oracle, "
                                "umbrella, global, run; see `alfe help config`)",
                                where, sec);
             break;
@@ -637,7 +772,7 @@ int config_load(const char *path, alfe_config **out)
     }
     iniparser_freedict(ini);
     if (status == ALFE_OK)
-        status = check_combinations(cfg, path, &index);
+        status = check_combinations(cfg, path, &index, purpose == CONFIG_FOR_RUN);
     free(index.items);
     if (status != ALFE_OK) {
         config_destroy(&cfg);
@@ -669,6 +804,7 @@ int config_load_collective(const char *path, alfe_config **out)
         *cfg = copy;
         cfg->config_path = cfg->config_dir = cfg->output = cfg->description = NULL;
         cfg->q_file = cfg->q_path = cfg->canonical = NULL;
+        cfg->prim_file = cfg->eci_file = cfg->species = cfg->prim_path = cfg->eci_path = NULL;
         cfg->q = NULL;
     }
     comm_bcast_string(&cfg->config_path, 0);
@@ -677,6 +813,11 @@ int config_load_collective(const char *path, alfe_config **out)
     comm_bcast_string(&cfg->description, 0);
     comm_bcast_string(&cfg->q_file, 0);
     comm_bcast_string(&cfg->q_path, 0);
+    comm_bcast_string(&cfg->prim_file, 0);
+    comm_bcast_string(&cfg->eci_file, 0);
+    comm_bcast_string(&cfg->species, 0);
+    comm_bcast_string(&cfg->prim_path, 0);
+    comm_bcast_string(&cfg->eci_path, 0);
     comm_bcast_string(&cfg->canonical, 0);
     size_t nq = (size_t)cfg->dimension * (size_t)cfg->q_m;
     if (comm_rank() != 0)
@@ -696,6 +837,11 @@ void config_destroy(alfe_config **cfg)
     free(c->output);
     free(c->description);
     free(c->q_file);
+    free(c->prim_file);
+    free(c->eci_file);
+    free(c->species);
+    free(c->prim_path);
+    free(c->eci_path);
     free(c->q_path);
     free(c->q);
     free(c->canonical);

@@ -297,7 +297,6 @@ int coordinator_run(const char *config_path)
     if (status == ALFE_OK)
         status = exists ? campaign_open(cfg->output, cfg, &c)
                         : campaign_create(cfg->output, cfg, dom, &c);
-    int opened = status == ALFE_OK;
     if (status == ALFE_OK) {
         char log_path[4096];
         snprintf(log_path, sizeof log_path, "%s.log", cfg->output);
@@ -356,7 +355,7 @@ int coordinator_run(const char *config_path)
         status = close_status;
     log_close();
     if (comm_rank() == 0)
-        campaign_unlock(!opened);
+        campaign_unlock();
     evaluator_destroy(&ev);
     domain_destroy(&dom);
     config_destroy(&cfg);

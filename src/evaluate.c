@@ -1,40 +1,75 @@
-/* evaluate.c — backend dispatch for point evaluation.
- * Owns: the evaluator.  The optional [oracle] delay simulates evaluation cost
- * (exponentially distributed per point, from the point's own stream) so that
- * restart and load balance can be exercised with the fast oracle. */
+/* evaluate.c — backend dispatch for point evaluation: the analytic oracle
+ * or a Monte Carlo chain on the cluster expansion.
+ * Owns: the evaluator (for clex: the model, supercell, order parameters and
+ * one chain whose buffers are reused point after point).  The optional
+ * [oracle] delay simulates evaluation cost (exponentially distributed per
+ * point, from the point's own stream) so that restart and load balance can be
+ * exercised with the fast oracle. */
 #include "alfe/evaluate.h"
 
+#include "alfe/clex.h"
 #include "alfe/error.h"
+#include "alfe/mc.h"
 #include "alfe/oracle.h"
+#include "alfe/orderparam.h"
 #include "alfe/rng.h"
+#include "alfe/supercell.h"
 #include "alfe/util.h"
 
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 struct evaluator {
     int model;
     double delay;
     oracle_model oracle;
+    const alfe_config *cfg;
+    clex_model *clex;
+    supercell *sc;
+    orderparam *op;
+    mc_chain *chain;
 };
 
 int evaluator_create(const alfe_config *cfg, const domain *dom, evaluator **out)
 {
+    *out = NULL;
     evaluator *ev = ALFE_CALLOC(1, sizeof *ev);
     ev->model = cfg->model;
     ev->delay = cfg->oracle_delay;
-    if (cfg->model != MODEL_ORACLE) {
-        free(ev);
-        return ALFE_FAIL(ALFE_ERR_INPUT, "model %d has no evaluator in this version",
-                         cfg->model);
+    ev->cfg = cfg;
+    int status = ALFE_OK;
+    if (cfg->model == MODEL_ORACLE) {
+        oracle_init(&ev->oracle, dom, cfg);
+    } else {
+        status = clex_load(cfg->prim_path, cfg->eci_path, &ev->clex);
+        if (status == ALFE_OK)
+            status = supercell_create(ev->clex, cfg->supercell, &ev->sc);
+        if (status == ALFE_OK)
+            status = orderparam_create(ev->sc, cfg->ordering_cell, cfg->q, cfg->dimension,
+                                       cfg->q_m, cfg->species, &ev->op);
+        if (status == ALFE_OK)
+            status = mc_chain_create(ev->sc, ev->op, &ev->chain);
     }
-    oracle_init(&ev->oracle, dom, cfg);
+    if (status != ALFE_OK) {
+        evaluator_destroy(&ev);
+        return status;
+    }
     *out = ev;
     return ALFE_OK;
 }
 
-void evaluator_destroy(evaluator **ev)
+void evaluator_destroy(evaluator **evp)
 {
-    ALFE_FREE(*ev);
+    if (!evp || !*evp)
+        return;
+    evaluator *ev = *evp;
+    mc_chain_destroy(&ev->chain);
+    orderparam_destroy(&ev->op);
+    supercell_destroy(&ev->sc);
+    clex_destroy(&ev->clex);
+    ALFE_FREE(*evp);
 }
 
 static void simulated_cost(const point_input *in, double mean)
@@ -49,12 +84,57 @@ static void simulated_cost(const point_input *in, double mean)
     }
 }
 
+void evaluator_mc_params(const alfe_config *cfg, const point_input *in, mc_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->temperature = in->temperature;
+    memcpy(p->kappa, in->kappa, sizeof p->kappa);
+    memcpy(p->phi, in->phi, sizeof p->phi);
+    p->exchange_potential = cfg->mc_exchange_potential;
+    p->min_passes = cfg->mc_min_passes;
+    p->max_passes = cfg->mc_max_passes;
+    p->check_every = cfg->mc_check_every;
+    p->mu_precision = cfg->mc_mu_precision;
+    p->confidence = cfg->mc_confidence;
+    p->seed = in->seed;
+}
+
+static int run_chain(evaluator *ev, const point_input *in, point_result *out)
+{
+    const int d = ev->cfg->dimension;
+    mc_params p;
+    mc_result r;
+    evaluator_mc_params(ev->cfg, in, &p);
+    ALFE_CHECK(mc_chain_run(ev->chain, &p, &r));
+    memset(out, 0, sizeof *out);
+    int finite = 1;
+    for (int j = 0; j < d; j++) {
+        out->eta_mean[j] = r.eta_mean[j];
+        out->mu[j] = r.mu[j];
+        out->mu_stderr[j] = r.mu_stderr[j];
+        out->tau[j] = r.tau[j];
+        finite &= isfinite(r.eta_mean[j]) && isfinite(r.mu[j]);
+    }
+    /* Not converged is data with a flag; no usable average is a failure. */
+    out->status = finite ? POINT_DONE : POINT_FAILED;
+    out->converged = r.converged;
+    out->passes = r.passes;
+    out->samples = r.samples;
+    out->equilibration_samples = r.equilibration_samples;
+    out->acceptance = r.acceptance;
+    return ALFE_OK;
+}
+
 int evaluator_run(evaluator *ev, const point_input *in, point_result *out)
 {
     double t0 = alfe_wall_time();
-    ALFE_CHECK(oracle_evaluate(&ev->oracle, in, out));
-    if (ev->delay > 0)
-        simulated_cost(in, ev->delay);
+    if (ev->model == MODEL_ORACLE) {
+        ALFE_CHECK(oracle_evaluate(&ev->oracle, in, out));
+        if (ev->delay > 0)
+            simulated_cost(in, ev->delay);
+    } else {
+        ALFE_CHECK(run_chain(ev, in, out));
+    }
     out->wall_seconds = alfe_wall_time() - t0;
     return ALFE_OK;
 }

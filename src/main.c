@@ -6,9 +6,14 @@
 #include "alfe/comm.h"
 #include "alfe/config.h"
 #include "alfe/coordinator.h"
+#include "alfe/domain.h"
+#include "alfe/evaluate.h"
+#include "alfe/rng.h"
+#include "alfe/util.h"
 #include "alfe/error.h"
 #include "alfe/stopflag.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +24,7 @@ static const char *const USAGE =
     "commands:\n"
     "  run CONFIG           start a campaign, or resume it if its file exists\n"
     "  info CAMPAIGN.h5     status per round: points pending / done / failed, timings\n"
+    "  mc CONFIG --kappa K  run one Monte Carlo chain (model = clex), print JSON\n"
     "  help config          every configuration key: type, default, range, meaning\n"
     "  version              print the version and build information\n"
     "\n"
@@ -42,6 +48,16 @@ static const char *const INFO_USAGE =
     "\n"
     "Prints the campaign's status per round (points, done, failed, pending, timings,\n"
     "points per criterion) and whether it is complete.  Reads the file only.\n";
+
+static const char *const MC_USAGE =
+    "usage: alfe mc CONFIG --kappa k0,k1,... [--phi p0,p1,...] [--temperature T] [--seed S]\n"
+    "\n"
+    "Runs one umbrella-biased Monte Carlo chain with CONFIG's system ([system] model = clex)\n"
+    "and [mc] settings, centred at kappa (d values), and prints one JSON object:\n"
+    "eta_mean, mu, mu_stderr, tau (d values each), converged, passes, samples,\n"
+    "equilibration_samples, acceptance, seconds.  --phi takes 1 or d values (default:\n"
+    "[umbrella] phi), --temperature defaults to [system] temperature, --seed is the\n"
+    "chain's stream seed (default: the seed a campaign gives its point 0).\n";
 
 static int report(int status)
 {
@@ -97,6 +113,118 @@ static int command_info(int argc, char **argv)
     return report(campaign_print_info(argv[2], stdout));
 }
 
+static int parse_list(const char *text, double *values, int max, int *n)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", text);
+    *n = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+        if (*n >= max || alfe_parse_double(tok, &values[*n]) != 0)
+            return -1;
+        (*n)++;
+    }
+    return 0;
+}
+
+static void print_json_array(const char *name, const double *v, int d)
+{
+    printf("\"%s\": [", name);
+    for (int j = 0; j < d; j++) {
+        if (isfinite(v[j]))
+            printf("%s%.17g", j ? ", " : "", v[j]);
+        else
+            printf("%snull", j ? ", " : "");
+    }
+    printf("], ");
+}
+
+static int command_mc(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(MC_USAGE, stdout);
+        return ALFE_OK;
+    }
+    const char *config_path = NULL, *kappa_text = NULL, *phi_text = NULL, *temp_text = NULL,
+               *seed_text = NULL;
+    for (int i = 2; i < argc; i++) {
+        const char **slot = NULL;
+        if (!strcmp(argv[i], "--kappa")) slot = &kappa_text;
+        else if (!strcmp(argv[i], "--phi")) slot = &phi_text;
+        else if (!strcmp(argv[i], "--temperature")) slot = &temp_text;
+        else if (!strcmp(argv[i], "--seed")) slot = &seed_text;
+        if (slot) {
+            if (i + 1 >= argc)
+                return report(ALFE_FAIL(ALFE_ERR_INPUT, "mc: %s needs a value", argv[i]));
+            *slot = argv[++i];
+        } else if (argv[i][0] == '-' || config_path) {
+            return report(ALFE_FAIL(ALFE_ERR_INPUT, "mc: unexpected argument '%s' (see `alfe mc "
+                                                    "--help`)", argv[i]));
+        } else {
+            config_path = argv[i];
+        }
+    }
+    if (!config_path || !kappa_text)
+        return report(ALFE_FAIL(ALFE_ERR_INPUT, "mc needs CONFIG and --kappa (see `alfe mc --help`)"));
+    campaign_library_init();
+    alfe_config *cfg = NULL;
+    int status = config_load_for(config_path, CONFIG_FOR_MC, &cfg);
+    if (status != ALFE_OK)
+        return report(status);
+    const int d = cfg->dimension;
+    point_input in;
+    memset(&in, 0, sizeof in);
+    int n = 0;
+    if (parse_list(kappa_text, in.kappa, ALFE_MAX_DIM, &n) != 0 || n != d)
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "mc: --kappa needs %d finite numbers ([system] "
+                                           "dimension), got '%s'", d, kappa_text);
+    memcpy(in.phi, cfg->phi, sizeof in.phi);
+    if (status == ALFE_OK && phi_text) {
+        double phi[ALFE_MAX_DIM];
+        if (parse_list(phi_text, phi, ALFE_MAX_DIM, &n) != 0 || (n != 1 && n != d))
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "mc: --phi needs 1 or %d finite numbers, got '%s'",
+                               d, phi_text);
+        for (int j = 0; status == ALFE_OK && j < d; j++) {
+            in.phi[j] = phi[n == 1 ? 0 : j];
+            if (in.phi[j] < 0)
+                status = ALFE_FAIL(ALFE_ERR_INPUT, "mc: --phi values must be >= 0, got %g",
+                                   in.phi[j]);
+        }
+    }
+    in.temperature = cfg->temperature;
+    if (status == ALFE_OK && temp_text &&
+        (alfe_parse_double(temp_text, &in.temperature) != 0 || !(in.temperature > 0)))
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "mc: --temperature must be a number > 0 K, got '%s'",
+                           temp_text);
+    in.seed = rng_stream_seed(cfg->seed, 0, RNG_PURPOSE_POINT);
+    if (status == ALFE_OK && seed_text && alfe_parse_u64(seed_text, &in.seed) != 0)
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "mc: --seed must be an unsigned integer, got '%s'",
+                           seed_text);
+    if (status == ALFE_OK && cfg->model != MODEL_CLEX)
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "mc: %s has [system] model = oracle; alfe mc runs "
+                                           "Monte Carlo and needs model = clex", config_path);
+    evaluator *ev = NULL;
+    if (status == ALFE_OK)
+        status = evaluator_create(cfg, NULL, &ev);
+    point_result res;
+    if (status == ALFE_OK)
+        status = evaluator_run(ev, &in, &res);
+    if (status == ALFE_OK) {
+        printf("{");
+        print_json_array("eta_mean", res.eta_mean, d);
+        print_json_array("mu", res.mu, d);
+        print_json_array("mu_stderr", res.mu_stderr, d);
+        print_json_array("tau", res.tau, d);
+        printf("\"converged\": %s, \"passes\": %lld, \"samples\": %lld, "
+               "\"equilibration_samples\": %lld, \"acceptance\": %.17g, \"seconds\": %.6f}\n",
+               res.converged ? "true" : "false", (long long)res.passes, (long long)res.samples,
+               (long long)res.equilibration_samples, res.acceptance, res.wall_seconds);
+    }
+    evaluator_destroy(&ev);
+    config_destroy(&cfg);
+    return report(status);
+}
+
 static int command_help(int argc, char **argv)
 {
     if (argc >= 3 && !strcmp(argv[2], "config")) {
@@ -121,6 +249,8 @@ int main(int argc, char **argv)
         return command_run(argc, argv);
     if (!strcmp(command, "info"))
         return command_info(argc, argv);
+    if (!strcmp(command, "mc"))
+        return command_mc(argc, argv);
     if (!strcmp(command, "help") || !strcmp(command, "--help") || !strcmp(command, "-h"))
         return command_help(argc, argv);
     if (!strcmp(command, "version") || !strcmp(command, "--version")) {

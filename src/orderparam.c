@@ -130,8 +130,8 @@ int orderparam_create(const supercell *sc, const int ordering[3][3], const doubl
     /* The counted species, per variable site and occupant. */
     op->max_occ = CLEX_MAX_OCC;
     op->counted = ALFE_CALLOC((size_t)sc->n_var * CLEX_MAX_OCC, 1);
-    const char *name = species;
-    if (!name || !name[0]) {
+    const char *name = species && species[0] ? species : NULL;
+    if (!name) {
         for (int b = 0; b < prim->n_sites && !name; b++)
             if (prim->sites[b].n_occ > 1)
                 name = prim->sites[b].occ[prim->sites[b].n_occ - 1];

@@ -64,9 +64,9 @@ int campaign_check_existing(const char *path, const alfe_config *cfg, int *exist
 
 /* Rank 0: take an exclusive lock (FILE.lock) held until campaign_unlock or exit. */
 int campaign_lock(const char *path);
-/* Release it; with remove_if_created, delete FILE.lock if this run made it
- * (a run refused before touching the campaign leaves nothing behind). */
-void campaign_unlock(int remove_if_created);
+/* Release it.  FILE.lock itself stays: removing it could let two runs hold
+ * locks on different files (one opened before the unlink). */
+void campaign_unlock(void);
 
 /* Collective: create a new file (atomically: built as FILE.partial, renamed). */
 int campaign_create(const char *path, const alfe_config *cfg, const domain *dom,

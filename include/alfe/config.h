@@ -26,6 +26,13 @@ typedef struct {
     int dimension;
     char *q_file;          /* as written */
     double temperature;
+    char *prim_file, *eci_file; /* model = clex, as written */
+    int supercell[3][3];
+    int ordering_cell[3][3];
+    char *species;
+    /* [mc] */
+    int mc_min_passes, mc_max_passes, mc_check_every;
+    double mc_mu_precision, mc_confidence, mc_exchange_potential;
     /* [oracle] */
     double oracle_noise;
     double oracle_omega;
@@ -42,6 +49,7 @@ typedef struct {
 
     /* Derived on rank 0 and broadcast. */
     char *q_path;   /* q_file resolved against config_dir */
+    char *prim_path, *eci_path; /* resolved; NULL for the oracle */
     double *q;      /* dimension × q_m, the rows used */
     int q_m;
     char *canonical; /* every key with the value used, as INI text */
@@ -50,6 +58,9 @@ typedef struct {
 /* Rank 0: read and validate `path`; every error is ALFE_ERR_INPUT with one
  * message naming file, line, section and key. */
 int config_load(const char *path, alfe_config **out);
+/* CONFIG_FOR_MC skips the output-file checks (`alfe mc` writes no file). */
+enum config_purpose { CONFIG_FOR_RUN, CONFIG_FOR_MC };
+int config_load_for(const char *path, enum config_purpose purpose, alfe_config **out);
 /* Collective: rank 0 reads, the verdict and the values reach every rank.
  * On failure every rank returns the same status and message. */
 int config_load_collective(const char *path, alfe_config **out);
@@ -65,6 +76,9 @@ const char *config_value_string(const alfe_config *cfg, const char *section, con
 /* Keys whose value must not change once a campaign exists, for the resume
  * check: iterate i = 0.. until config_fixed_key returns 0. */
 int config_key_count(void);
+/* Equal values of one key given as text (numbers compared as numbers, so
+ * "0.05" equals "0.050000000000000003"; strings exactly). */
+int config_values_equal(const char *section, const char *key, const char *a, const char *b);
 int config_key_info(int i, const char **section, const char **key, int *fixed);
 
 #endif
