@@ -85,8 +85,12 @@ build/bench/bench_oracle: bench/bench_oracle.c $(REL_OBJ)
 	mkdir -p build/bench
 	$(CC) $(CFLAGS_COMMON) $(OPT) -o $@ $< $(REL_OBJ) $(LIBS)
 
+build/bench/bench_mc: bench/bench_mc.c $(REL_OBJ)
+	mkdir -p build/bench
+	$(CC) $(CFLAGS_COMMON) $(OPT) -o $@ $< $(REL_OBJ) $(LIBS)
+
 bench: deps
-	$(MAKE) --no-print-directory all build/bench/bench_oracle
+	$(MAKE) --no-print-directory all build/bench/bench_oracle build/bench/bench_mc
 	bench/run_bench.sh
 
 clean:

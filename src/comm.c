@@ -21,6 +21,13 @@ static int initialized = 0;
 
 int comm_init(int *argc, char ***argv)
 {
+    /* Open MPI's OMPIO keeps a named semaphore per file *basename* in
+     * /dev/shm (sharedfp/sm); a process killed while opening or closing the
+     * campaign leaves it locked and the next run hangs in MPI_File_open (seen
+     * in tests/integration/test_restart_kill.sh), and two campaigns with the
+     * same file name would share it.  ROMIO has neither problem, so it is
+     * the default unless the user chose an io component. */
+    setenv("OMPI_MCA_io", getenv("OMPI_MCA_io") ? getenv("OMPI_MCA_io") : "romio321", 1);
     int provided = 0;
     if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
         return ALFE_FAIL(ALFE_ERR_RUNTIME, "MPI_Init failed");

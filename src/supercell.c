@@ -227,6 +227,113 @@ static int build_instances(supercell *sc)
     return ALFE_OK;
 }
 
+/* The binary layout (see supercell.h): for each site, its pairs, triplets and
+ * quadruplets with the other sites inline; larger clusters go through the
+ * generic member lists. */
+static void build_binary_tables(supercell *sc)
+{
+    const int n = sc->n_var;
+    int64_t *counts[4];
+    for (int k = 0; k < 4; k++)
+        counts[k] = ALFE_CALLOC((size_t)n + 1, sizeof(int64_t));
+    for (int v = 0; v < n; v++)
+        for (int64_t a = sc->member_start[v]; a < sc->member_start[v + 1]; a++) {
+            int size = sc->inst_size[sc->member_inst[a]];
+            if (size >= 2)
+                counts[size >= 5 ? 3 : size - 2][v]++;
+        }
+    int64_t **starts[4] = {&sc->pair_start, &sc->tri_start, &sc->quad_start, &sc->big_start};
+    for (int k = 0; k < 4; k++) {
+        int64_t *st = ALFE_MALLOC(sizeof(int64_t) * ((size_t)n + 1));
+        st[0] = 0;
+        for (int v = 0; v < n; v++)
+            st[v + 1] = st[v] + counts[k][v];
+        *starts[k] = st;
+        memset(counts[k], 0, sizeof(int64_t) * ((size_t)n + 1));
+    }
+    size_t np = (size_t)sc->pair_start[n], nt = (size_t)sc->tri_start[n],
+           nq = (size_t)sc->quad_start[n], nb = (size_t)sc->big_start[n];
+    sc->pair_other = ALFE_MALLOC(sizeof(int32_t) * (np ? np : 1));
+    sc->pair_w = ALFE_MALLOC(sizeof(double) * (np ? np : 1));
+    sc->tri_other = ALFE_MALLOC(sizeof(int32_t) * 2 * (nt ? nt : 1));
+    sc->tri_w = ALFE_MALLOC(sizeof(double) * (nt ? nt : 1));
+    sc->quad_other = ALFE_MALLOC(sizeof(int32_t) * 3 * (nq ? nq : 1));
+    sc->quad_w = ALFE_MALLOC(sizeof(double) * (nq ? nq : 1));
+    sc->big_member = ALFE_MALLOC(sizeof(int32_t) * (nb ? nb : 1));
+    for (int v = 0; v < n; v++)
+        for (int64_t a = sc->member_start[v]; a < sc->member_start[v + 1]; a++) {
+            const int64_t i = sc->member_inst[a];
+            const int size = sc->inst_size[i], p = sc->member_pos[a];
+            const int32_t *sites = sc->inst_sites + i * CLEX_MAX_CLUSTER;
+            int32_t others[CLEX_MAX_CLUSTER];
+            for (int k = 0, o = 0; k < size; k++)
+                if (k != p)
+                    others[o++] = sites[k];
+            if (size == 2) {
+                int64_t at = sc->pair_start[v] + counts[0][v]++;
+                sc->pair_other[at] = others[0];
+                sc->pair_w[at] = sc->inst_weight[i];
+            } else if (size == 3) {
+                int64_t at = sc->tri_start[v] + counts[1][v]++;
+                memcpy(sc->tri_other + 2 * at, others, 2 * sizeof(int32_t));
+                sc->tri_w[at] = sc->inst_weight[i];
+            } else if (size == 4) {
+                int64_t at = sc->quad_start[v] + counts[2][v]++;
+                memcpy(sc->quad_other + 3 * at, others, 3 * sizeof(int32_t));
+                sc->quad_w[at] = sc->inst_weight[i];
+            } else if (size >= 5) {
+                int64_t at = sc->big_start[v] + counts[3][v]++;
+                sc->big_member[at] = (int32_t)a;
+            }
+        }
+    for (int k = 0; k < 4; k++)
+        free(counts[k]);
+    sc->phi_occ = ALFE_MALLOC(sizeof(double[2]) * (size_t)n);
+    for (int v = 0; v < n; v++) {
+        int b = sc->var_basis[v];
+        sc->phi_occ[v][0] = sc->model->phi[b][0][0];
+        sc->phi_occ[v][1] = sc->model->phi[b][0][1];
+    }
+}
+
+void supercell_update_binary(const supercell *sc, const double *phi, int v, double dphi,
+                             double *h)
+{
+    /* h at every other site of a cluster through v changes by
+     * w·Δφ_v·Π(φ of the remaining sites). */
+    for (int64_t a = sc->pair_start[v], e = sc->pair_start[v + 1]; a < e; a++)
+        h[sc->pair_other[a]] += sc->pair_w[a] * dphi;
+    for (int64_t a = sc->tri_start[v], e = sc->tri_start[v + 1]; a < e; a++) {
+        const int32_t *o = sc->tri_other + 2 * a;
+        const double wd = sc->tri_w[a] * dphi;
+        h[o[0]] += wd * phi[o[1]];
+        h[o[1]] += wd * phi[o[0]];
+    }
+    for (int64_t a = sc->quad_start[v], e = sc->quad_start[v + 1]; a < e; a++) {
+        const int32_t *o = sc->quad_other + 3 * a;
+        const double wd = sc->quad_w[a] * dphi;
+        const double p0 = phi[o[0]], p1 = phi[o[1]], p2 = phi[o[2]];
+        h[o[0]] += wd * p1 * p2;
+        h[o[1]] += wd * p0 * p2;
+        h[o[2]] += wd * p0 * p1;
+    }
+    for (int64_t a = sc->big_start[v], e = sc->big_start[v + 1]; a < e; a++) {
+        const int64_t m = sc->big_member[a];
+        const int64_t i = sc->member_inst[m];
+        const int p = sc->member_pos[m], size = sc->inst_size[i];
+        const int32_t *sites = sc->inst_sites + i * CLEX_MAX_CLUSTER;
+        for (int q = 0; q < size; q++) {
+            if (q == p)
+                continue;
+            double prod = sc->inst_weight[i] * dphi;
+            for (int k = 0; k < size; k++)
+                if (k != p && k != q)
+                    prod *= phi[sites[k]];
+            h[sites[q]] += prod;
+        }
+    }
+}
+
 int supercell_create(const clex_model *model, const int t[3][3], supercell **out)
 {
     *out = NULL;
@@ -261,6 +368,15 @@ int supercell_create(const clex_model *model, const int t[3][3], supercell **out
     }
     if (status == ALFE_OK)
         status = build_instances(sc);
+    if (status == ALFE_OK) {
+        sc->binary = 1;
+        for (int b = 0; b < sc->n_basis; b++)
+            if (model->prim.sites[b].n_occ > 1 &&
+                (model->prim.sites[b].n_occ != 2 || model->n_func[b] != 1))
+                sc->binary = 0;
+        if (sc->binary)
+            build_binary_tables(sc);
+    }
     if (status != ALFE_OK) {
         supercell_destroy(&sc);
         return status;
@@ -288,6 +404,18 @@ void supercell_destroy(supercell **scp)
     free(sc->member_start);
     free(sc->member_inst);
     free(sc->member_pos);
+    free(sc->phi_occ);
+    free(sc->pair_start);
+    free(sc->tri_start);
+    free(sc->quad_start);
+    free(sc->big_start);
+    free(sc->pair_other);
+    free(sc->tri_other);
+    free(sc->quad_other);
+    free(sc->pair_w);
+    free(sc->tri_w);
+    free(sc->quad_w);
+    free(sc->big_member);
     free(sc);
     *scp = NULL;
 }
@@ -303,6 +431,16 @@ static inline double inst_phi(const supercell *sc, const int8_t *occ, int64_t i,
 double supercell_energy(const supercell *sc, const int8_t *occ)
 {
     double total = 0.0;
+    if (sc->binary) {
+        for (int64_t i = 0; i < sc->n_inst; i++) {
+            const int32_t *sites = sc->inst_sites + i * CLEX_MAX_CLUSTER;
+            double p = sc->inst_weight[i];
+            for (int k = 0; k < sc->inst_size[i]; k++)
+                p *= sc->phi_occ[sites[k]][occ[sites[k]]];
+            total += p;
+        }
+        return sc->model->constant + total / sc->n_cells;
+    }
     for (int64_t i = 0; i < sc->n_inst; i++) {
         double p = sc->inst_weight[i];
         for (int k = 0; k < sc->inst_size[i]; k++)
@@ -315,6 +453,26 @@ double supercell_energy(const supercell *sc, const int8_t *occ)
 void supercell_local_fields(const supercell *sc, const int8_t *occ, double *h)
 {
     memset(h, 0, sizeof(double) * (size_t)sc->n_var * (size_t)sc->max_func);
+    if (sc->binary) {
+        /* h[v] = Σ w Π_{k≠v} φ_k, with the products of all but one factor
+         * from prefix and suffix products (no division: φ may be 0). */
+        for (int64_t i = 0; i < sc->n_inst; i++) {
+            const int size = sc->inst_size[i];
+            const int32_t *sites = sc->inst_sites + i * CLEX_MAX_CLUSTER;
+            double phi[CLEX_MAX_CLUSTER], prefix[CLEX_MAX_CLUSTER + 1];
+            prefix[0] = sc->inst_weight[i];
+            for (int k = 0; k < size; k++) {
+                phi[k] = sc->phi_occ[sites[k]][occ[sites[k]]];
+                prefix[k + 1] = prefix[k] * phi[k];
+            }
+            double suffix = 1.0;
+            for (int k = size - 1; k >= 0; k--) {
+                h[sites[k]] += prefix[k] * suffix;
+                suffix *= phi[k];
+            }
+        }
+        return;
+    }
     for (int64_t i = 0; i < sc->n_inst; i++) {
         const int size = sc->inst_size[i];
         for (int p = 0; p < size; p++) {

@@ -42,6 +42,15 @@ typedef struct {
     int64_t *member_start;  /* n_var + 1 */
     int32_t *member_inst;   /* instance id (fits: checked at build) */
     int8_t *member_pos;
+    /* Binary models (every variable site: 2 occupants, 1 site function):
+     * per-site lists by cluster size with the *other* sites inline, so an
+     * accepted change streams through flat arrays (supercell_update_binary). */
+    int binary;
+    double (*phi_occ)[2];   /* φ of occupant 0 and 1, per variable site */
+    int64_t *pair_start, *tri_start, *quad_start, *big_start; /* n_var + 1 each */
+    int32_t *pair_other, *tri_other, *quad_other; /* 1, 2, 3 per entry */
+    double *pair_w, *tri_w, *quad_w;
+    int32_t *big_member;    /* index into member_inst/member_pos (size >= 5) */
 } supercell;
 
 /* Build the lattice and cluster tables.  Fails (ALFE_ERR_INPUT) for a
@@ -61,6 +70,11 @@ void supercell_local_fields(const supercell *sc, const int8_t *occ, double *h);
 /* Update the local fields after occ[v] changed from old_occ to occ[v]. */
 void supercell_update_fields(const supercell *sc, const int8_t *occ, int v, int old_occ,
                              double *h);
+/* Binary models: update the fields after φ of site v changed by dphi, with
+ * phi[] the current φ of every variable site (already updated at v). */
+void supercell_update_binary(const supercell *sc, const double *phi, int v, double dphi,
+                             double *h);
+
 /* Total-energy change (eV, not per prim) of changing occ[v] to new_occ. */
 static inline double supercell_delta_energy(const supercell *sc, const double *h,
                                             const int8_t *occ, int v, int new_occ)
