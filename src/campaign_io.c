@@ -282,6 +282,50 @@ static int dataset_write_f64_2d(hid_t loc, const char *name, const double *v, hs
     return status;
 }
 
+/* A text file as a scalar fixed-length string dataset (variable-length data
+ * cannot be written in parallel HDF5); every rank passes the same text. */
+static int dataset_write_text(hid_t loc, const char *name, const char *text, const char *source)
+{
+    size_t n = strlen(text);
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, n ? n : 1);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t ds = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t w = ds >= 0 ? H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, n ? text : " ") : -1;
+    int status = w < 0 ? ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot write dataset %s", name) : ALFE_OK;
+    if (status == ALFE_OK)
+        status = attr_write_string(ds, "source", source);
+    if (ds >= 0)
+        H5Dclose(ds);
+    H5Sclose(space);
+    H5Tclose(type);
+    return status;
+}
+
+/* Read a text dataset written by dataset_write_text (NULL when absent). */
+static char *read_text_dataset(hid_t loc, const char *name)
+{
+    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0)
+        return NULL;
+    hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (ds < 0)
+        return NULL;
+    hid_t ftype = H5Dget_type(ds);
+    char *text = NULL;
+    if (H5Tget_class(ftype) == H5T_STRING && H5Tis_variable_str(ftype) <= 0) {
+        size_t n = H5Tget_size(ftype);
+        text = ALFE_CALLOC(n + 1, 1);
+        hid_t mtype = H5Tcopy(ftype);
+        if (H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, text) < 0)
+            ALFE_FREE(text);
+        H5Tclose(mtype);
+    }
+    H5Tclose(ftype);
+    H5Dclose(ds);
+    return text;
+}
+
 static int read_f64_dataset(hid_t loc, const char *name, double **values, hsize_t *dims,
                             int *rank)
 {
@@ -512,6 +556,24 @@ static int write_system_group(hid_t file, const alfe_config *cfg, const domain *
         status = attr_write_string(group, "q_file", cfg->q_file);
     if (status == ALFE_OK)
         status = attr_write_f64(group, "temperature", cfg->temperature);
+    if (status == ALFE_OK && cfg->model == MODEL_CLEX) {
+        /* The cluster expansion itself, so the campaign is self-contained and
+         * a resume can check that it did not change. */
+        const char *names[2] = {"prim_json", "eci_json"};
+        const char *paths[2] = {cfg->prim_path, cfg->eci_path};
+        const char *written[2] = {cfg->prim_file, cfg->eci_file};
+        for (int i = 0; i < 2 && status == ALFE_OK; i++) {
+            char *text = NULL;
+            if (comm_rank() == 0)
+                status = alfe_read_text_file(paths[i], &text, NULL);
+            status = comm_agree_status(status);
+            if (status != ALFE_OK)
+                break;
+            comm_bcast_string(&text, 0);
+            status = dataset_write_text(group, names[i], text, written[i]);
+            free(text);
+        }
+    }
     H5Gclose(group);
     return status;
 }
@@ -1042,6 +1104,27 @@ int campaign_check_existing(const char *path, const alfe_config *cfg, int *exist
                                    cfg->config_path, cfg->q_file);
         }
         free(q);
+    }
+    if (status == ALFE_OK && cfg->model == MODEL_CLEX) {
+        const char *names[2] = {"system/prim_json", "system/eci_json"};
+        const char *keys[2] = {"prim", "eci"};
+        const char *paths[2] = {cfg->prim_path, cfg->eci_path};
+        const char *written[2] = {cfg->prim_file, cfg->eci_file};
+        for (int i = 0; i < 2 && status == ALFE_OK; i++) {
+            char *stored = read_text_dataset(file, names[i]);
+            char *now = NULL;
+            status = alfe_read_text_file(paths[i], &now, NULL);
+            /* Fixed-length strings drop a trailing NUL pad only; compare
+             * the text as written. */
+            if (status == ALFE_OK && (!stored || strcmp(stored, now) != 0))
+                status = ALFE_FAIL(ALFE_ERR_INPUT,
+                                   "%s: [system] %s = %s: the file's contents differ from the "
+                                   "campaign's (/%s); a campaign keeps its cluster expansion "
+                                   "fixed",
+                                   cfg->config_path, keys[i], written[i], names[i]);
+            free(stored);
+            free(now);
+        }
     }
     H5Fclose(file);
     return status;
