@@ -105,13 +105,23 @@ int main(int argc, char **argv)
         accept = r.acceptance;
     }
     qsort(rate, 5, sizeof rate[0], compare);
+    /* Peak resident memory of the whole process (model, tables, chain). */
+    long peak_kb = 0;
+    FILE *status = fopen("/proc/self/status", "r");
+    if (status) {
+        char line[256];
+        while (fgets(line, sizeof line, status))
+            if (sscanf(line, "VmHWM: %ld kB", &peak_kb) == 1)
+                break;
+        fclose(status);
+    }
     size_t table_bytes = (size_t)sc->n_inst * (1 + CLEX_MAX_CLUSTER * 5 + 8) +
                          (size_t)sc->member_start[sc->n_var] * 5 +
                          (size_t)sc->n_var * (8 * sc->max_func + 8 * 2 + 16);
     printf("%-7s %6d sites %6d terms  %12.3e attempts/s (min %.3e max %.3e)  %9.1f passes/s  "
-           "acceptance %.4f  tables %.1f MB\n",
+           "acceptance %.4f  tables %.1f MB  peak RSS %.1f MB\n",
            system, sc->n_var, model->n_terms, rate[2], rate[0], rate[4], rate[2] / sc->n_var,
-           accept, table_bytes / 1e6);
+           accept, table_bytes / 1e6, peak_kb / 1024.0);
     mc_chain_destroy(&chain);
     orderparam_destroy(&op);
     supercell_destroy(&sc);

@@ -44,6 +44,36 @@ for ranks in 1 2 3; do
 done
 echo
 
+echo "Monte Carlo at 300 K, fixed passes (no convergence stop), median of 5 chains"
+echo "(issue 3 reference, CASM v1 -O3 -march=native on these machines: ZrO 1.6e6, binary 1.2e7 attempts/s)"
+for passes in 200 2000; do
+    for system in lco zro binary; do
+        if [ "$system" = zro ] && [ ! -d ../shared/casm-examples/ZrO ]; then
+            echo "zro: SKIPPED (../shared/casm-examples/ZrO not found)"
+            continue
+        fi
+        printf "%5d passes  " "$passes"
+        build/bench/bench_mc "$system" "$passes"
+    done
+done
+echo
+
+echo "seconds per converged point at the demo settings (inputs/lco_mc_quick.ini), 1 core"
+: > "$tmp/sec"
+for k in "0.5,0,0,0,0,0,0" "0.5,0,0,0,0.5,0,0" "0.3,0.1,0,0,0,0,0" "0.7,0,0.1,0,0,0,0" "0.45,0,0,0,0,0.2,0"; do
+    for seed in 1 2 3; do
+        bin/alfe mc inputs/lco_mc_quick.ini --kappa "$k" --seed "$seed" |
+            /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin); print(r['seconds'], int(r['converged']), r['passes'])" >> "$tmp/sec"
+    done
+done
+/usr/bin/python3 - "$tmp/sec" <<'PY'
+import sys, numpy as np
+a = np.loadtxt(sys.argv[1])
+print("median %.3f s per point (min %.3f, max %.3f), median %d passes, %d of %d converged"
+      % (np.median(a[:, 0]), a[:, 0].min(), a[:, 0].max(), np.median(a[:, 2]), a[:, 1].sum(), len(a)))
+PY
+echo
+
 echo "round boundary cost (flush + backup copy + collective update), 1 rank"
 printf "%10s %12s %14s\n" rows file_MB boundary_s/round
 for rounds in 2 8; do

@@ -40,21 +40,6 @@ void rng_stream_init(rng_stream *rng, uint64_t campaign_seed, uint64_t key, int 
     rng_stream_from_seed(rng, rng_stream_seed(campaign_seed, key, purpose));
 }
 
-uint64_t rng_below(rng_stream *rng, uint64_t n)
-{
-    /* Lemire, "Fast random integer generation in an interval" (2019). */
-    __uint128_t m = (__uint128_t)rng_next_u64(rng) * n;
-    uint64_t low = (uint64_t)m;
-    if (low < n) {
-        uint64_t threshold = -n % n;
-        while (low < threshold) {
-            m = (__uint128_t)rng_next_u64(rng) * n;
-            low = (uint64_t)m;
-        }
-    }
-    return (uint64_t)(m >> 64);
-}
-
 double rng_normal(rng_stream *rng)
 {
     /* Marsaglia's polar method; one of the pair is dropped so that the

@@ -63,8 +63,22 @@ static inline double rng_uniform_open0(rng_stream *rng)
     return ((double)(rng_next_u64(rng) >> 11) + 1.0) * 0x1.0p-53;
 }
 
-/* Uniform integer in [0, n) without modulo bias (Lemire's method). */
-uint64_t rng_below(rng_stream *rng, uint64_t n);
+/* Uniform integer in [0, n) without modulo bias (Lemire, "Fast random
+ * integer generation in an interval", 2019).  Inline: the Monte Carlo hot
+ * loop draws one per attempt. */
+static inline uint64_t rng_below(rng_stream *rng, uint64_t n)
+{
+    __uint128_t m = (__uint128_t)rng_next_u64(rng) * n;
+    uint64_t low = (uint64_t)m;
+    if (low < n) {
+        uint64_t threshold = -n % n;
+        while (low < threshold) {
+            m = (__uint128_t)rng_next_u64(rng) * n;
+            low = (uint64_t)m;
+        }
+    }
+    return (uint64_t)(m >> 64);
+}
 double rng_normal(rng_stream *rng);
 double rng_exponential(rng_stream *rng, double mean);
 /* A direction uniform on the unit sphere in R^d. */
