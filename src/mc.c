@@ -257,7 +257,8 @@ static int analyse(mc_chain *ch, const mc_params *p, int64_t n, mc_result *r)
         convergence_mean_stats(series, (int)(n - start), &st);
         r->eta_mean[j] = st.mean;
         r->mu[j] = -2.0 * p->phi[j] * (st.mean - p->kappa[j]);
-        r->mu_stderr[j] = 2.0 * p->phi[j] * sqrt(st.var_mean);
+        /* φ_j = 0: μ_j = 0 exactly, whatever η_j does. */
+        r->mu_stderr[j] = p->phi[j] > 0 ? 2.0 * p->phi[j] * sqrt(st.var_mean) : 0.0;
         r->tau[j] = st.tau;
         if (p->phi[j] > 0) {
             double prec = p->mu_precision / (2.0 * p->phi[j]);
