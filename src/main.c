@@ -203,6 +203,24 @@ static int command_mc(int argc, char **argv)
     if (status == ALFE_OK && cfg->model != MODEL_CLEX)
         status = ALFE_FAIL(ALFE_ERR_INPUT, "mc: %s has [system] model = oracle; alfe mc runs "
                                            "Monte Carlo and needs model = clex", config_path);
+    /* κ is the bias centre, not a state: it may leave the domain, but a
+     * centre far outside (x(κ) beyond [-0.5, 1.5]) is probably a mistake. */
+    domain *dom = NULL;
+    if (status == ALFE_OK && domain_create(cfg->q, d, cfg->q_m, &dom) != ALFE_OK)
+        alfe_error_clear(); /* the check is advisory; clex validation comes next */
+    if (dom) {
+        double x[4096];
+        if (dom->m <= 4096) {
+            domain_x_of_eta(dom, in.kappa, x);
+            for (int s = 0; s < dom->m; s++)
+                if (x[s] < -0.5 || x[s] > 1.5) {
+                    fprintf(stderr, "alfe: warning: kappa is far outside the domain "
+                                    "(sublattice %d would have fraction %.3g)\n", s, x[s]);
+                    break;
+                }
+        }
+        domain_destroy(&dom);
+    }
     evaluator *ev = NULL;
     if (status == ALFE_OK)
         status = evaluator_create(cfg, NULL, &ev);

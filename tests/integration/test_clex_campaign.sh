@@ -90,4 +90,18 @@ again.pop("seconds"); res.pop("seconds")
 assert again == res, "same seed, different result"
 print("alfe mc reproduces row", r)
 PY
+# kappa far outside the domain: a warning, not an error (it is a bias centre).
+"$ALFE" mc "$TEST_TMP/b.ini" --kappa 3,0,0,0,0,0,0 > /dev/null 2> "$TEST_TMP/w.err" ||
+    fail "far kappa should run"
+grep -q "warning: kappa is far outside the domain" "$TEST_TMP/w.err" || fail "no warning: $(cat "$TEST_TMP/w.err")"
+
+# The real CASM example (read from ../shared at run time).
+if [ -d "$ROOT/../shared/casm-examples/ZrO" ]; then
+    "$ALFE" mc "$ROOT/inputs/zro_mc.ini" --kappa 0.3,0 > "$TEST_TMP/zro.json" ||
+        fail "alfe mc on ZrO failed"
+    "$PYTHON" -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['converged'] and 0.28 < r['eta_mean'][0] < 0.34, r" "$TEST_TMP/zro.json" ||
+        fail "ZrO chain: $(cat "$TEST_TMP/zro.json")"
+else
+    echo "SKIPPED: ZrO part (../shared/casm-examples not found)"
+fi
 echo ok
