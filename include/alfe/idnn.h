@@ -1,0 +1,79 @@
+/* idnn.h — the integrable deep neural network (IDNN): g(η) = MLP(h(η)) / s.
+ *
+ * h = invariants (m), a_0 = h, z_l = W_l a_{l−1} + b_l, a_l = σ_l(z_l) for the
+ * L hidden layers, y = w·a_L + c, and g = y/s with s the output scale (100 in
+ * the published work, so the network output is 100·g in eV per prim cell).
+ * Derivatives (ARCHITECTURE §3): ∇_η g = J_hᵀ ∇_h g; the Hessian
+ * ∇²_η g = J_hᵀ (∇²_h g) J_h + Σ_k (∂g/∂h_k) ∇²_η h_k.  The loss
+ *   L = w_g·mean_r (g(η_r) − g_r)² + w_μ·mean_{p,j} ω_p (s ∂g/∂η_j(η_p) − s μ_pj)²
+ * and its exact parameter gradient by one forward tangent pass and reverse
+ * mode over the primal–tangent pair; every step is a cblas_dgemm over the
+ * batch, with a plain-loop twin (the *_naive functions) for tests.
+ * Owns: the network (parameters in one flat block) and its workspaces. */
+#ifndef ALFE_IDNN_H
+#define ALFE_IDNN_H
+
+#include "alfe/invariants.h"
+#include "alfe/rng.h"
+
+#include <stddef.h>
+
+enum idnn_activation { IDNN_TANH = 0, IDNN_SOFTPLUS = 1, IDNN_SIGMOID = 2, IDNN_ACTIVATION_COUNT };
+extern const char *const idnn_activation_names[IDNN_ACTIVATION_COUNT];
+
+#define IDNN_MAX_LAYERS 8
+
+typedef struct {
+    int n_inputs;                       /* m */
+    int n_layers;                       /* hidden layers L, 1..IDNN_MAX_LAYERS */
+    int width[IDNN_MAX_LAYERS];
+    int activation[IDNN_MAX_LAYERS];    /* enum idnn_activation */
+    double scale;                       /* s */
+} idnn_arch;
+
+typedef struct {
+    idnn_arch arch;
+    size_t n_params;
+    double *params;                     /* flat block, layout below */
+    /* W_l (width_l × width_{l−1}, row-major) at offset_w[l], b_l at
+     * offset_b[l], l = 0..L−1; the output weights w (width_{L−1}) at
+     * offset_w[L] and the bias c at offset_b[L]. */
+    size_t offset_w[IDNN_MAX_LAYERS + 1], offset_b[IDNN_MAX_LAYERS + 1];
+} idnn;
+
+int idnn_create(const idnn_arch *arch, idnn **out);
+void idnn_destroy(idnn **net);
+/* Keras defaults: Glorot-uniform kernels, zero biases. */
+void idnn_init_glorot(idnn *net, rng_stream *rng);
+
+typedef struct idnn_work idnn_work;     /* per-batch scratch, reused */
+idnn_work *idnn_work_create(const idnn *net, int d, int max_batch);
+void idnn_work_destroy(idnn_work **work);
+
+/* g (n), μ = ∂g/∂η (n×d) and the Hessian (n×d×d) at n points η (n×d); mu and
+ * hess may be NULL.  g in eV per prim cell (y/s). */
+int idnn_predict(const idnn *net, const invariant_set *inv, idnn_work *work, int n,
+                 const double *eta, double *g, double *mu, double *hess);
+
+typedef struct {
+    int n;                      /* gradient points */
+    const double *eta, *mu;     /* n×d each */
+    const double *weight;       /* ω_p (n), NULL = 1 */
+    int n_ref;                  /* reference points for g (e.g. g(0) = 0) */
+    const double *eta_ref;      /* n_ref×d */
+    const double *g_ref;        /* n_ref */
+    double w_g, w_mu;
+} idnn_batch;
+
+/* Loss and (when grad != NULL) its gradient with respect to every parameter
+ * (n_params, overwritten).  Means: (1/n_ref)Σ_r and (1/(n·d))Σ_p Σ_j. */
+int idnn_loss(const idnn *net, const invariant_set *inv, idnn_work *work, const idnn_batch *b,
+              double *loss, double *grad);
+
+/* Plain-loop twins (no BLAS), for tests. */
+int idnn_predict_naive(const idnn *net, const invariant_set *inv, int n, const double *eta,
+                       double *g, double *mu, double *hess);
+int idnn_loss_naive(const idnn *net, const invariant_set *inv, const idnn_batch *b, double *loss,
+                    double *grad);
+
+#endif
