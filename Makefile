@@ -25,7 +25,7 @@ BUILD_DEFS  = -DALFE_GIT_COMMIT='"$(GIT_COMMIT)$(GIT_DIRTY)"' -DALFE_BUILD_FLAGS
 
 # ---------------------------------------------------------------------------
 # Sources: explicit lists, one concept per file (see docs/architecture.md).
-CORE_SRC := src/error.c src/util.c src/comm.c src/rng.c src/config.c src/casm_io.c src/symmetry.c \
+CORE_SRC := src/error.c src/util.c src/comm.c src/rng.c src/config.c src/h5util.c src/casm_io.c src/symmetry.c \
             src/linalg.c src/domain.c src/sampling.c src/oracle.c \
             src/acquire.c src/campaign_io.c src/timers.c src/log.c \
             src/stopflag.c src/evaluate.c src/farm.c src/coordinator.c \

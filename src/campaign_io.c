@@ -6,6 +6,7 @@
 
 #include "alfe/comm.h"
 #include "alfe/error.h"
+#include "alfe/h5util.h"
 #include "alfe/util.h"
 
 #include <errno.h>
@@ -123,238 +124,6 @@ void campaign_library_init(void)
         H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
-#define H5_CHECK(expr, ...)                                         \
-    do {                                                            \
-        if ((expr) < 0)                                             \
-            return ALFE_FAIL(ALFE_ERR_RUNTIME, __VA_ARGS__);        \
-    } while (0)
-
-/* ---------------------------------------------------------------------------
- * Attributes.  In a parallel file these are collective: every rank calls with
- * the same value. */
-static int attr_delete_if_exists(hid_t loc, const char *name)
-{
-    htri_t exists = H5Aexists(loc, name);
-    if (exists > 0)
-        H5_CHECK(H5Adelete(loc, name), "cannot replace attribute %s", name);
-    return ALFE_OK;
-}
-
-static int attr_write(hid_t loc, const char *name, hid_t file_type, hid_t mem_type, int rank,
-                      const hsize_t *dims, const void *value)
-{
-    ALFE_CHECK(attr_delete_if_exists(loc, name));
-    hid_t space = rank == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(rank, dims, NULL);
-    hid_t attr = H5Acreate2(loc, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t w = attr >= 0 ? H5Awrite(attr, mem_type, value) : -1;
-    if (attr >= 0)
-        H5Aclose(attr);
-    H5Sclose(space);
-    H5_CHECK(w, "cannot write attribute %s", name);
-    return ALFE_OK;
-}
-
-static int attr_write_string(hid_t loc, const char *name, const char *value)
-{
-    hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, H5T_VARIABLE);
-    H5Tset_cset(type, H5T_CSET_UTF8);
-    int status = attr_write(loc, name, type, type, 0, NULL, &value);
-    H5Tclose(type);
-    return status;
-}
-
-static int attr_write_strings(hid_t loc, const char *name, const char *const *values, int n)
-{
-    hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, H5T_VARIABLE);
-    H5Tset_cset(type, H5T_CSET_UTF8);
-    hsize_t dims[1] = {(hsize_t)n};
-    int status = attr_write(loc, name, type, type, 1, dims, values);
-    H5Tclose(type);
-    return status;
-}
-
-static int attr_write_i64(hid_t loc, const char *name, int64_t value)
-{
-    return attr_write(loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, 0, NULL, &value);
-}
-
-static int attr_write_u64(hid_t loc, const char *name, uint64_t value)
-{
-    return attr_write(loc, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, NULL, &value);
-}
-
-static int attr_write_f64(hid_t loc, const char *name, double value)
-{
-    return attr_write(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, NULL, &value);
-}
-
-static int attr_write_f64_array(hid_t loc, const char *name, const double *v, int n)
-{
-    hsize_t dims[1] = {(hsize_t)n};
-    return attr_write(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, v);
-}
-
-static int attr_write_i64_array(hid_t loc, const char *name, const int64_t *v, int n)
-{
-    hsize_t dims[1] = {(hsize_t)n};
-    return attr_write(loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, v);
-}
-
-/* Read a string attribute (variable or fixed length) into buf; -1 if absent
- * or not a string. */
-static int attr_read_string(hid_t loc, const char *name, char *buf, size_t size)
-{
-    buf[0] = '\0';
-    if (H5Aexists(loc, name) <= 0)
-        return -1;
-    hid_t attr = H5Aopen(loc, name, H5P_DEFAULT);
-    if (attr < 0)
-        return -1;
-    hid_t ftype = H5Aget_type(attr);
-    int result = -1;
-    if (H5Tget_class(ftype) == H5T_STRING) {
-        hid_t space = H5Aget_space(attr);
-        if (H5Sget_simple_extent_npoints(space) == 1) {
-            if (H5Tis_variable_str(ftype) > 0) {
-                hid_t mtype = H5Tcopy(H5T_C_S1);
-                H5Tset_size(mtype, H5T_VARIABLE);
-                H5Tset_cset(mtype, H5Tget_cset(ftype)); /* HDF5 converts no ASCII<->UTF-8 */
-                char *value = NULL;
-                if (H5Aread(attr, mtype, &value) >= 0 && value) {
-                    snprintf(buf, size, "%s", value);
-                    H5free_memory(value);
-                    result = 0;
-                }
-                H5Tclose(mtype);
-            } else {
-                size_t n = H5Tget_size(ftype);
-                char *tmp = ALFE_CALLOC(n + 1, 1);
-                hid_t mtype = H5Tcopy(H5T_C_S1);
-                H5Tset_size(mtype, n);
-                H5Tset_strpad(mtype, H5Tget_strpad(ftype));
-                H5Tset_cset(mtype, H5Tget_cset(ftype));
-                if (H5Aread(attr, mtype, tmp) >= 0) {
-                    snprintf(buf, size, "%s", tmp);
-                    result = 0;
-                }
-                H5Tclose(mtype);
-                free(tmp);
-            }
-        }
-        H5Sclose(space);
-    }
-    H5Tclose(ftype);
-    H5Aclose(attr);
-    return result;
-}
-
-static int attr_read_numeric(hid_t loc, const char *name, hid_t mem_type, void *value)
-{
-    if (H5Aexists(loc, name) <= 0)
-        return -1;
-    hid_t attr = H5Aopen(loc, name, H5P_DEFAULT);
-    if (attr < 0)
-        return -1;
-    herr_t r = H5Aread(attr, mem_type, value);
-    H5Aclose(attr);
-    return r < 0 ? -1 : 0;
-}
-
-/* ---------------------------------------------------------------------------
- * Plain datasets (small, written whole). */
-static int dataset_write_f64_2d(hid_t loc, const char *name, const double *v, hsize_t rows,
-                                hsize_t cols, const char *description)
-{
-    hsize_t dims[2] = {rows, cols};
-    hid_t space = H5Screate_simple(cols ? 2 : 1, dims, NULL);
-    hid_t ds = H5Dcreate2(loc, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT,
-                          H5P_DEFAULT);
-    H5Sclose(space);
-    H5_CHECK(ds, "cannot create dataset %s", name);
-    /* Collective in a parallel file: every rank passes the same data. */
-    herr_t w = H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
-    int status = w < 0 ? ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot write dataset %s", name) : ALFE_OK;
-    if (status == ALFE_OK && description)
-        status = attr_write_string(ds, "description", description);
-    H5Dclose(ds);
-    return status;
-}
-
-/* A text file as a scalar fixed-length string dataset (variable-length data
- * cannot be written in parallel HDF5); every rank passes the same text. */
-static int dataset_write_text(hid_t loc, const char *name, const char *text, const char *source)
-{
-    size_t n = strlen(text);
-    hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, n ? n : 1);
-    H5Tset_cset(type, H5T_CSET_UTF8);
-    hid_t space = H5Screate(H5S_SCALAR);
-    hid_t ds = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t w = ds >= 0 ? H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, n ? text : " ") : -1;
-    int status = w < 0 ? ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot write dataset %s", name) : ALFE_OK;
-    if (status == ALFE_OK)
-        status = attr_write_string(ds, "source", source);
-    if (ds >= 0)
-        H5Dclose(ds);
-    H5Sclose(space);
-    H5Tclose(type);
-    return status;
-}
-
-/* Read a text dataset written by dataset_write_text (NULL when absent). */
-static char *read_text_dataset(hid_t loc, const char *name)
-{
-    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0)
-        return NULL;
-    hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
-    if (ds < 0)
-        return NULL;
-    hid_t ftype = H5Dget_type(ds);
-    char *text = NULL;
-    if (H5Tget_class(ftype) == H5T_STRING && H5Tis_variable_str(ftype) <= 0) {
-        size_t n = H5Tget_size(ftype);
-        text = ALFE_CALLOC(n + 1, 1);
-        hid_t mtype = H5Tcopy(ftype);
-        if (H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, text) < 0)
-            ALFE_FREE(text);
-        H5Tclose(mtype);
-    }
-    H5Tclose(ftype);
-    H5Dclose(ds);
-    return text;
-}
-
-static int read_f64_dataset(hid_t loc, const char *name, double **values, hsize_t *dims,
-                            int *rank)
-{
-    *values = NULL;
-    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0)
-        return ALFE_FAIL(ALFE_ERR_INPUT, "dataset %s is missing", name);
-    hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
-    H5_CHECK(ds, "cannot open dataset %s", name);
-    hid_t space = H5Dget_space(ds);
-    *rank = H5Sget_simple_extent_ndims(space);
-    if (*rank < 1 || *rank > 2) {
-        H5Sclose(space);
-        H5Dclose(ds);
-        return ALFE_FAIL(ALFE_ERR_INPUT, "dataset %s has rank %d", name, *rank);
-    }
-    dims[1] = 1;
-    H5Sget_simple_extent_dims(space, dims, NULL);
-    size_t n = (size_t)dims[0] * (*rank == 2 ? (size_t)dims[1] : 1);
-    *values = ALFE_MALLOC(sizeof(double) * (n ? n : 1));
-    herr_t r = n ? H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *values) : 0;
-    H5Sclose(space);
-    H5Dclose(ds);
-    if (r < 0) {
-        free(*values);
-        *values = NULL;
-        return ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot read dataset %s", name);
-    }
-    return ALFE_OK;
-}
 
 /* ---------------------------------------------------------------------------
  * Locking, backups, creation. */
@@ -497,14 +266,14 @@ static int create_columns(hid_t points, int d)
         H5Pclose(dcpl);
         H5Sclose(space);
         H5_CHECK(ds, "cannot create /points/%s", col->name);
-        int status = attr_write_string(ds, "description", col->description);
+        int status = h5u_attr_write_string(ds, "description", col->description);
         if (status == ALFE_OK && col->units[0])
-            status = attr_write_string(ds, "units", col->units);
+            status = h5u_attr_write_string(ds, "units", col->units);
         if (status == ALFE_OK && !strcmp(col->name, "criterion"))
-            status = attr_write_strings(ds, "criterion_names", criterion_names, CRITERION_COUNT);
+            status = h5u_attr_write_strings(ds, "criterion_names", criterion_names, CRITERION_COUNT);
         if (status == ALFE_OK && !strcmp(col->name, "status")) {
             const char *codes[] = {"pending", "done", "failed"};
-            status = attr_write_strings(ds, "status_names", codes, 3);
+            status = h5u_attr_write_strings(ds, "status_names", codes, 3);
         }
         H5Dclose(ds);
         ALFE_CHECK(status);
@@ -524,10 +293,10 @@ static int write_config_group(hid_t file, const alfe_config *cfg)
         char name[256], value[4096];
         snprintf(name, sizeof name, "%s.%s", section, key);
         config_value_string(cfg, section, key, value, sizeof value);
-        status = attr_write_string(group, name, value);
+        status = h5u_attr_write_string(group, name, value);
     }
     if (status == ALFE_OK)
-        status = attr_write_string(group, "description",
+        status = h5u_attr_write_string(group, "description",
                                    "configuration values used when the campaign was created, "
                                    "one attribute per section.key");
     H5Gclose(group);
@@ -538,24 +307,24 @@ static int write_system_group(hid_t file, const alfe_config *cfg, const domain *
 {
     hid_t group = H5Gcreate2(file, "system", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5_CHECK(group, "cannot create /system");
-    int status = dataset_write_f64_2d(group, "Q", dom->q, (hsize_t)dom->d, (hsize_t)dom->m,
+    int status = h5u_dataset_write_f64_2d(group, "Q", dom->q, (hsize_t)dom->d, (hsize_t)dom->m,
                                       "order-parameter rows: eta = Q x, x = sublattice "
                                       "compositions in [0,1]");
     if (status == ALFE_OK)
-        status = dataset_write_f64_2d(group, "Q_pinv", dom->q_pinv, (hsize_t)dom->m,
+        status = h5u_dataset_write_f64_2d(group, "Q_pinv", dom->q_pinv, (hsize_t)dom->m,
                                       (hsize_t)dom->d, "pseudo-inverse: x(eta) = Q_pinv eta");
     if (status == ALFE_OK)
-        status = dataset_write_f64_2d(group, "domain_A", dom->a, (hsize_t)dom->n_half,
+        status = h5u_dataset_write_f64_2d(group, "domain_A", dom->a, (hsize_t)dom->n_half,
                                       (hsize_t)dom->d, "domain half-spaces: domain_A eta <= domain_b");
     if (status == ALFE_OK)
-        status = dataset_write_f64_2d(group, "domain_b", dom->b, (hsize_t)dom->n_half, 0,
+        status = h5u_dataset_write_f64_2d(group, "domain_b", dom->b, (hsize_t)dom->n_half, 0,
                                       "domain half-spaces: domain_A eta <= domain_b");
     if (status == ALFE_OK)
-        status = attr_write_string(group, "model", cfg->model == MODEL_ORACLE ? "oracle" : "clex");
+        status = h5u_attr_write_string(group, "model", cfg->model == MODEL_ORACLE ? "oracle" : "clex");
     if (status == ALFE_OK)
-        status = attr_write_string(group, "q_file", cfg->q_file);
+        status = h5u_attr_write_string(group, "q_file", cfg->q_file);
     if (status == ALFE_OK)
-        status = attr_write_f64(group, "temperature", cfg->temperature);
+        status = h5u_attr_write_f64(group, "temperature", cfg->temperature);
     if (status == ALFE_OK && cfg->model == MODEL_CLEX) {
         /* The cluster expansion itself, so the campaign is self-contained and
          * a resume can check that it did not change. */
@@ -570,7 +339,7 @@ static int write_system_group(hid_t file, const alfe_config *cfg, const domain *
             if (status != ALFE_OK)
                 break;
             comm_bcast_string(&text, 0);
-            status = dataset_write_text(group, names[i], text, written[i]);
+            status = h5u_dataset_write_text(group, names[i], text, written[i]);
             free(text);
         }
     }
@@ -617,27 +386,27 @@ int campaign_create(const char *path, const alfe_config *cfg, const domain *dom,
         comm_bcast_bytes(created, sizeof created, 0);
         char version[32];
         snprintf(version, sizeof version, "%d.%d", CAMPAIGN_FORMAT_MAJOR, CAMPAIGN_FORMAT_MINOR);
-        status = attr_write_string(file, "format", CAMPAIGN_FORMAT);
-        if (status == ALFE_OK) status = attr_write_string(file, "format_version", version);
-        if (status == ALFE_OK) status = attr_write_i64(file, "format_version_major", CAMPAIGN_FORMAT_MAJOR);
-        if (status == ALFE_OK) status = attr_write_i64(file, "format_version_minor", CAMPAIGN_FORMAT_MINOR);
-        if (status == ALFE_OK) status = attr_write_string(file, "alfe_version", ALFE_VERSION);
-        if (status == ALFE_OK) status = attr_write_string(file, "created", created);
-        if (status == ALFE_OK) status = attr_write_i64(file, "dimension", cfg->dimension);
-        if (status == ALFE_OK) status = attr_write_i64(file, "sublattices", dom->m);
-        if (status == ALFE_OK) status = attr_write_u64(file, "seed", cfg->seed);
-        if (status == ALFE_OK) status = attr_write_i64(file, "rounds_requested", cfg->rounds);
-        if (status == ALFE_OK) status = attr_write_string(file, "description", cfg->description);
+        status = h5u_attr_write_string(file, "format", CAMPAIGN_FORMAT);
+        if (status == ALFE_OK) status = h5u_attr_write_string(file, "format_version", version);
+        if (status == ALFE_OK) status = h5u_attr_write_i64(file, "format_version_major", CAMPAIGN_FORMAT_MAJOR);
+        if (status == ALFE_OK) status = h5u_attr_write_i64(file, "format_version_minor", CAMPAIGN_FORMAT_MINOR);
+        if (status == ALFE_OK) status = h5u_attr_write_string(file, "alfe_version", ALFE_VERSION);
+        if (status == ALFE_OK) status = h5u_attr_write_string(file, "created", created);
+        if (status == ALFE_OK) status = h5u_attr_write_i64(file, "dimension", cfg->dimension);
+        if (status == ALFE_OK) status = h5u_attr_write_i64(file, "sublattices", dom->m);
+        if (status == ALFE_OK) status = h5u_attr_write_u64(file, "seed", cfg->seed);
+        if (status == ALFE_OK) status = h5u_attr_write_i64(file, "rounds_requested", cfg->rounds);
+        if (status == ALFE_OK) status = h5u_attr_write_string(file, "description", cfg->description);
         if (status == ALFE_OK)
-            status = attr_write_string(file, "units",
+            status = h5u_attr_write_string(file, "units",
                                        "energies, mu, phi: eV per prim cell; T: K; eta: "
                                        "dimensionless");
         if (status == ALFE_OK)
-            status = attr_write_string(file, "eta_normalisation",
+            status = h5u_attr_write_string(file, "eta_normalisation",
                                        "eta = Q x with x the sublattice compositions in [0,1] "
                                        "and row 0 of Q = (1/M)(1,...,1), so eta0 is the "
                                        "composition (not CASM's x M scaling)");
-        if (status == ALFE_OK) status = attr_write_string(file, "config", cfg->canonical);
+        if (status == ALFE_OK) status = h5u_attr_write_string(file, "config", cfg->canonical);
         if (status == ALFE_OK) status = write_config_group(file, cfg);
         if (status == ALFE_OK) status = write_system_group(file, cfg, dom);
         if (status == ALFE_OK) {
@@ -836,24 +605,24 @@ static const char *state_name(int state)
 
 static int write_round_attrs(hid_t g, const round_record *rec)
 {
-    ALFE_CHECK(attr_write_i64(g, "round", rec->round));
-    ALFE_CHECK(attr_write_string(g, "state", state_name(rec->state)));
-    ALFE_CHECK(attr_write_i64(g, "first_row", rec->first_row));
-    ALFE_CHECK(attr_write_i64(g, "n_points", rec->n_points));
-    ALFE_CHECK(attr_write_i64(g, "done", rec->done));
-    ALFE_CHECK(attr_write_i64(g, "failed", rec->failed));
-    ALFE_CHECK(attr_write_i64(g, "pending", rec->pending));
-    ALFE_CHECK(attr_write_i64_array(g, "points_per_criterion", rec->per_criterion, CRITERION_COUNT));
-    ALFE_CHECK(attr_write_f64_array(g, "budget_per_criterion", rec->budget, CRITERION_COUNT));
-    ALFE_CHECK(attr_write_f64_array(g, "weight_per_criterion", rec->weight, CRITERION_COUNT));
-    ALFE_CHECK(attr_write_strings(g, "criterion_names", criterion_names, CRITERION_COUNT));
-    ALFE_CHECK(attr_write_u64(g, "sobol_index_end", rec->sobol_index_end));
-    ALFE_CHECK(attr_write_f64(g, "seconds_acquire", rec->seconds_acquire));
-    ALFE_CHECK(attr_write_f64(g, "seconds_evaluate", rec->seconds_evaluate));
-    ALFE_CHECK(attr_write_f64(g, "seconds_total", rec->seconds_total));
-    ALFE_CHECK(attr_write_f64(g, "points_per_second", rec->points_per_second));
-    ALFE_CHECK(attr_write_string(g, "started", rec->started));
-    ALFE_CHECK(attr_write_string(g, "finished", rec->finished));
+    ALFE_CHECK(h5u_attr_write_i64(g, "round", rec->round));
+    ALFE_CHECK(h5u_attr_write_string(g, "state", state_name(rec->state)));
+    ALFE_CHECK(h5u_attr_write_i64(g, "first_row", rec->first_row));
+    ALFE_CHECK(h5u_attr_write_i64(g, "n_points", rec->n_points));
+    ALFE_CHECK(h5u_attr_write_i64(g, "done", rec->done));
+    ALFE_CHECK(h5u_attr_write_i64(g, "failed", rec->failed));
+    ALFE_CHECK(h5u_attr_write_i64(g, "pending", rec->pending));
+    ALFE_CHECK(h5u_attr_write_i64_array(g, "points_per_criterion", rec->per_criterion, CRITERION_COUNT));
+    ALFE_CHECK(h5u_attr_write_f64_array(g, "budget_per_criterion", rec->budget, CRITERION_COUNT));
+    ALFE_CHECK(h5u_attr_write_f64_array(g, "weight_per_criterion", rec->weight, CRITERION_COUNT));
+    ALFE_CHECK(h5u_attr_write_strings(g, "criterion_names", criterion_names, CRITERION_COUNT));
+    ALFE_CHECK(h5u_attr_write_u64(g, "sobol_index_end", rec->sobol_index_end));
+    ALFE_CHECK(h5u_attr_write_f64(g, "seconds_acquire", rec->seconds_acquire));
+    ALFE_CHECK(h5u_attr_write_f64(g, "seconds_evaluate", rec->seconds_evaluate));
+    ALFE_CHECK(h5u_attr_write_f64(g, "seconds_total", rec->seconds_total));
+    ALFE_CHECK(h5u_attr_write_f64(g, "points_per_second", rec->points_per_second));
+    ALFE_CHECK(h5u_attr_write_string(g, "started", rec->started));
+    ALFE_CHECK(h5u_attr_write_string(g, "finished", rec->finished));
     return ALFE_OK;
 }
 
@@ -883,23 +652,23 @@ static int read_round_from(hid_t file, int round, round_record *rec)
     char state[32];
     int64_t v = 0;
     rec->round = round;
-    attr_read_string(g, "state", state, sizeof state);
+    h5u_attr_read_string(g, "state", state, sizeof state);
     rec->state = !strcmp(state, "done") ? ROUND_DONE : ROUND_RUNNING;
-    if (attr_read_numeric(g, "first_row", H5T_NATIVE_INT64, &v) == 0) rec->first_row = v;
-    if (attr_read_numeric(g, "n_points", H5T_NATIVE_INT64, &v) == 0) rec->n_points = v;
-    if (attr_read_numeric(g, "done", H5T_NATIVE_INT64, &v) == 0) rec->done = v;
-    if (attr_read_numeric(g, "failed", H5T_NATIVE_INT64, &v) == 0) rec->failed = v;
-    if (attr_read_numeric(g, "pending", H5T_NATIVE_INT64, &v) == 0) rec->pending = v;
-    attr_read_numeric(g, "points_per_criterion", H5T_NATIVE_INT64, rec->per_criterion);
-    attr_read_numeric(g, "budget_per_criterion", H5T_NATIVE_DOUBLE, rec->budget);
-    attr_read_numeric(g, "weight_per_criterion", H5T_NATIVE_DOUBLE, rec->weight);
-    attr_read_numeric(g, "sobol_index_end", H5T_NATIVE_UINT64, &rec->sobol_index_end);
-    attr_read_numeric(g, "seconds_acquire", H5T_NATIVE_DOUBLE, &rec->seconds_acquire);
-    attr_read_numeric(g, "seconds_evaluate", H5T_NATIVE_DOUBLE, &rec->seconds_evaluate);
-    attr_read_numeric(g, "seconds_total", H5T_NATIVE_DOUBLE, &rec->seconds_total);
-    attr_read_numeric(g, "points_per_second", H5T_NATIVE_DOUBLE, &rec->points_per_second);
-    attr_read_string(g, "started", rec->started, sizeof rec->started);
-    attr_read_string(g, "finished", rec->finished, sizeof rec->finished);
+    if (h5u_attr_read_numeric(g, "first_row", H5T_NATIVE_INT64, &v) == 0) rec->first_row = v;
+    if (h5u_attr_read_numeric(g, "n_points", H5T_NATIVE_INT64, &v) == 0) rec->n_points = v;
+    if (h5u_attr_read_numeric(g, "done", H5T_NATIVE_INT64, &v) == 0) rec->done = v;
+    if (h5u_attr_read_numeric(g, "failed", H5T_NATIVE_INT64, &v) == 0) rec->failed = v;
+    if (h5u_attr_read_numeric(g, "pending", H5T_NATIVE_INT64, &v) == 0) rec->pending = v;
+    h5u_attr_read_numeric(g, "points_per_criterion", H5T_NATIVE_INT64, rec->per_criterion);
+    h5u_attr_read_numeric(g, "budget_per_criterion", H5T_NATIVE_DOUBLE, rec->budget);
+    h5u_attr_read_numeric(g, "weight_per_criterion", H5T_NATIVE_DOUBLE, rec->weight);
+    h5u_attr_read_numeric(g, "sobol_index_end", H5T_NATIVE_UINT64, &rec->sobol_index_end);
+    h5u_attr_read_numeric(g, "seconds_acquire", H5T_NATIVE_DOUBLE, &rec->seconds_acquire);
+    h5u_attr_read_numeric(g, "seconds_evaluate", H5T_NATIVE_DOUBLE, &rec->seconds_evaluate);
+    h5u_attr_read_numeric(g, "seconds_total", H5T_NATIVE_DOUBLE, &rec->seconds_total);
+    h5u_attr_read_numeric(g, "points_per_second", H5T_NATIVE_DOUBLE, &rec->points_per_second);
+    h5u_attr_read_string(g, "started", rec->started, sizeof rec->started);
+    h5u_attr_read_string(g, "finished", rec->finished, sizeof rec->finished);
     H5Gclose(g);
     return ALFE_OK;
 }
@@ -938,7 +707,7 @@ int campaign_append_round(campaign *c, const point_input *inputs, int64_t n,
             H5Gclose(g);
     }
     if (status == ALFE_OK)
-        status = attr_write_i64(c->file, "rounds_requested", c->rounds_requested);
+        status = h5u_attr_write_i64(c->file, "rounds_requested", c->rounds_requested);
     status = comm_agree_status(status);
     if (status != ALFE_OK)
         return status; /* the backup stays: the next run restores it */
@@ -956,7 +725,7 @@ int campaign_update_round(campaign *c, const round_record *rec)
     if (g >= 0)
         H5Gclose(g);
     if (status == ALFE_OK)
-        status = attr_write_i64(c->file, "rounds_requested", c->rounds_requested);
+        status = h5u_attr_write_i64(c->file, "rounds_requested", c->rounds_requested);
     status = comm_agree_status(status);
     if (status != ALFE_OK)
         return status;
@@ -975,13 +744,13 @@ int campaign_write_run(campaign *c, const run_record *run, const char *config_te
     snprintf(name, sizeof name, "%04d", (int)info.nlinks);
     hid_t g = H5Gcreate2(runs, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     int status = g < 0 ? ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot create /runs/%s", name) : ALFE_OK;
-    if (status == ALFE_OK) status = attr_write_string(g, "started", run->started);
-    if (status == ALFE_OK) status = attr_write_string(g, "finished", run->finished);
-    if (status == ALFE_OK) status = attr_write_i64(g, "ranks", run->ranks);
-    if (status == ALFE_OK) status = attr_write_string(g, "exit_reason", run->exit_reason);
-    if (status == ALFE_OK) status = attr_write_i64(g, "points_evaluated", run->points_evaluated);
-    if (status == ALFE_OK) status = attr_write_string(g, "config", config_text);
-    if (status == ALFE_OK) status = attr_write_string(g, "build", build_info);
+    if (status == ALFE_OK) status = h5u_attr_write_string(g, "started", run->started);
+    if (status == ALFE_OK) status = h5u_attr_write_string(g, "finished", run->finished);
+    if (status == ALFE_OK) status = h5u_attr_write_i64(g, "ranks", run->ranks);
+    if (status == ALFE_OK) status = h5u_attr_write_string(g, "exit_reason", run->exit_reason);
+    if (status == ALFE_OK) status = h5u_attr_write_i64(g, "points_evaluated", run->points_evaluated);
+    if (status == ALFE_OK) status = h5u_attr_write_string(g, "config", config_text);
+    if (status == ALFE_OK) status = h5u_attr_write_string(g, "build", build_info);
     if (status == ALFE_OK) {
         double table[TIMER_COUNT * 3];
         for (int t = 0; t < TIMER_COUNT; t++) {
@@ -989,14 +758,14 @@ int campaign_write_run(campaign *c, const run_record *run, const char *config_te
             table[3 * t + 1] = run->timer_avg[t];
             table[3 * t + 2] = run->timer_max[t];
         }
-        status = dataset_write_f64_2d(g, "timers", table, TIMER_COUNT, 3,
+        status = h5u_dataset_write_f64_2d(g, "timers", table, TIMER_COUNT, 3,
                                       "seconds per phase: min, avg, max over ranks");
         if (status == ALFE_OK) {
             hid_t ds = H5Dopen2(g, "timers", H5P_DEFAULT);
             const char *cols[] = {"min", "avg", "max"};
-            status = attr_write_strings(ds, "names", run_timer_names, TIMER_COUNT);
+            status = h5u_attr_write_strings(ds, "names", run_timer_names, TIMER_COUNT);
             if (status == ALFE_OK)
-                status = attr_write_strings(ds, "columns", cols, 3);
+                status = h5u_attr_write_strings(ds, "columns", cols, 3);
             H5Dclose(ds);
         }
     }
@@ -1014,15 +783,15 @@ int campaign_write_run(campaign *c, const run_record *run, const char *config_te
 static int check_format(hid_t file, const char *path)
 {
     char format[128];
-    if (attr_read_string(file, "format", format, sizeof format) != 0 ||
+    if (h5u_attr_read_string(file, "format", format, sizeof format) != 0 ||
         strcmp(format, CAMPAIGN_FORMAT) != 0)
         return ALFE_FAIL(ALFE_ERR_INPUT,
                          "%s: an HDF5 file but not an alfe campaign (no format = \"%s\" "
                          "attribute); refusing to touch it",
                          path, CAMPAIGN_FORMAT);
     int64_t major = -1, minor = -1;
-    attr_read_numeric(file, "format_version_major", H5T_NATIVE_INT64, &major);
-    attr_read_numeric(file, "format_version_minor", H5T_NATIVE_INT64, &minor);
+    h5u_attr_read_numeric(file, "format_version_major", H5T_NATIVE_INT64, &major);
+    h5u_attr_read_numeric(file, "format_version_minor", H5T_NATIVE_INT64, &minor);
     if (major != CAMPAIGN_FORMAT_MAJOR)
         return ALFE_FAIL(ALFE_ERR_INPUT,
                          "%s: campaign format version %lld.%lld; this alfe (%s) reads "
@@ -1077,7 +846,7 @@ int campaign_check_existing(const char *path, const alfe_config *cfg, int *exist
         char name[256], stored[4096], now[4096];
         snprintf(name, sizeof name, "%s.%s", section, key);
         config_value_string(cfg, section, key, now, sizeof now);
-        if (attr_read_string(group, name, stored, sizeof stored) != 0)
+        if (h5u_attr_read_string(group, name, stored, sizeof stored) != 0)
             status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: /config has no %s", path, name);
         else if (!config_values_equal(section, key, stored, now))
             status = ALFE_FAIL(ALFE_ERR_INPUT,
@@ -1092,7 +861,7 @@ int campaign_check_existing(const char *path, const alfe_config *cfg, int *exist
         double *q = NULL;
         hsize_t dims[2] = {0, 0};
         int rank = 0;
-        status = read_f64_dataset(file, "system/Q", &q, dims, &rank);
+        status = h5u_read_f64_dataset(file, "system/Q", &q, dims, &rank);
         if (status == ALFE_OK) {
             int same = rank == 2 && (int)dims[0] == cfg->dimension && (int)dims[1] == cfg->q_m;
             for (size_t i = 0; same && i < (size_t)cfg->dimension * cfg->q_m; i++)
@@ -1111,7 +880,7 @@ int campaign_check_existing(const char *path, const alfe_config *cfg, int *exist
         const char *paths[2] = {cfg->prim_path, cfg->eci_path};
         const char *written[2] = {cfg->prim_file, cfg->eci_file};
         for (int i = 0; i < 2 && status == ALFE_OK; i++) {
-            char *stored = read_text_dataset(file, names[i]);
+            char *stored = h5u_read_text_dataset(file, names[i]);
             char *now = NULL;
             status = alfe_read_text_file(paths[i], &now, NULL);
             /* Fixed-length strings drop a trailing NUL pad only; compare
@@ -1176,17 +945,17 @@ int campaign_print_info(const char *path, FILE *out)
     int64_t d = 0, m = 0, requested = 0;
     uint64_t seed = 0;
     double temperature = NAN;
-    attr_read_string(file, "format_version", version, sizeof version);
-    attr_read_string(file, "alfe_version", alfe_version, sizeof alfe_version);
-    attr_read_string(file, "created", created, sizeof created);
-    attr_read_numeric(file, "dimension", H5T_NATIVE_INT64, &d);
-    attr_read_numeric(file, "sublattices", H5T_NATIVE_INT64, &m);
-    attr_read_numeric(file, "seed", H5T_NATIVE_UINT64, &seed);
-    attr_read_numeric(file, "rounds_requested", H5T_NATIVE_INT64, &requested);
+    h5u_attr_read_string(file, "format_version", version, sizeof version);
+    h5u_attr_read_string(file, "alfe_version", alfe_version, sizeof alfe_version);
+    h5u_attr_read_string(file, "created", created, sizeof created);
+    h5u_attr_read_numeric(file, "dimension", H5T_NATIVE_INT64, &d);
+    h5u_attr_read_numeric(file, "sublattices", H5T_NATIVE_INT64, &m);
+    h5u_attr_read_numeric(file, "seed", H5T_NATIVE_UINT64, &seed);
+    h5u_attr_read_numeric(file, "rounds_requested", H5T_NATIVE_INT64, &requested);
     hid_t sys = H5Gopen2(file, "system", H5P_DEFAULT);
     if (sys >= 0) {
-        attr_read_string(sys, "model", model, sizeof model);
-        attr_read_numeric(sys, "temperature", H5T_NATIVE_DOUBLE, &temperature);
+        h5u_attr_read_string(sys, "model", model, sizeof model);
+        h5u_attr_read_numeric(sys, "temperature", H5T_NATIVE_DOUBLE, &temperature);
         H5Gclose(sys);
     }
     fprintf(out, "campaign  %s\n", path);
@@ -1266,9 +1035,9 @@ int campaign_print_info(const char *path, FILE *out)
             snprintf(name, sizeof name, "%04d", (int)rinfo.nlinks - 1);
             hid_t g = H5Gopen2(runs, name, H5P_DEFAULT);
             if (g >= 0) {
-                attr_read_string(g, "exit_reason", reason, sizeof reason);
-                attr_read_string(g, "finished", finished, sizeof finished);
-                attr_read_numeric(g, "ranks", H5T_NATIVE_INT64, &ranks);
+                h5u_attr_read_string(g, "exit_reason", reason, sizeof reason);
+                h5u_attr_read_string(g, "finished", finished, sizeof finished);
+                h5u_attr_read_numeric(g, "ranks", H5T_NATIVE_INT64, &ranks);
                 H5Gclose(g);
             }
             fprintf(out, "\nruns      %d recorded; last: %s on %lld ranks, finished %s\n",
