@@ -41,17 +41,28 @@ typedef struct {
     size_t offset_w[IDNN_MAX_LAYERS + 1], offset_b[IDNN_MAX_LAYERS + 1];
 } idnn;
 
+/* Validates arch (ALFE_ERR_INPUT naming the bad field); the copy in
+ * net->arch has unused width/activation slots zeroed, so two networks of one
+ * architecture compare equal with memcmp.  Parameters start at zero. */
 int idnn_create(const idnn_arch *arch, idnn **out);
 void idnn_destroy(idnn **net);
-/* Keras defaults: Glorot-uniform kernels, zero biases. */
+/* Keras defaults: Glorot-uniform kernels U(±√(6/(fan_in+fan_out))), drawn
+ * layer by layer in the order of the flat block, and zero biases. */
 void idnn_init_glorot(idnn *net, rng_stream *rng);
 
-typedef struct idnn_work idnn_work;     /* per-batch scratch, reused */
+/* Per-batch scratch, reused: nothing is allocated by idnn_predict or
+ * idnn_loss.  max_batch is the number of rows processed at once: calls with
+ * more points (or reference points) run in chunks of max_batch, so any n works
+ * with any work area.  A work area serves every network of the same
+ * architecture (and d); NULL if d or max_batch < 1. */
+typedef struct idnn_work idnn_work;
 idnn_work *idnn_work_create(const idnn *net, int d, int max_batch);
 void idnn_work_destroy(idnn_work **work);
 
-/* g (n), μ = ∂g/∂η (n×d) and the Hessian (n×d×d) at n points η (n×d); mu and
- * hess may be NULL.  g in eV per prim cell (y/s). */
+/* g (n), μ = ∂g/∂η (n×d) and the Hessian (n×d×d) at n points η (n×d); g, mu
+ * and hess may be NULL.  g in eV per prim cell (y/s).  The Hessian uses
+ * J_hᵀ(∇²_h g)J_h = (1/s) Σ_l Żᵀ_l diag(∂y/∂a_l ⊙ σ''(z_l)) Ż_l with
+ * Ż_l = ∂z_l/∂η from d forward tangent passes (docs/idnn.md). */
 int idnn_predict(const idnn *net, const invariant_set *inv, idnn_work *work, int n,
                  const double *eta, double *g, double *mu, double *hess);
 
@@ -63,14 +74,30 @@ typedef struct {
     const double *eta_ref;      /* n_ref×d */
     const double *g_ref;        /* n_ref */
     double w_g, w_mu;
+    /* Optional precomputed invariants (idnn_features).  They do not depend on
+     * the parameters, so training computes them once per training set rather
+     * than once per epoch.  h (n×m) and jac (n×m×d) at eta, h_ref (n_ref×m)
+     * at eta_ref; NULL = evaluated from inv on every call.  When all that are
+     * needed are given, eta/eta_ref and inv may be NULL.  Zero-initialise the
+     * struct (= {0}) so that callers unaware of these fields get NULL. */
+    const double *h, *jac, *h_ref;
 } idnn_batch;
 
 /* Loss and (when grad != NULL) its gradient with respect to every parameter
- * (n_params, overwritten).  Means: (1/n_ref)Σ_r and (1/(n·d))Σ_p Σ_j. */
+ * (n_params, overwritten).  Means: (1/n_ref)Σ_r and (1/(n·d))Σ_p Σ_j.
+ * n = 0 or n_ref = 0 drops that term.  A non-finite loss is returned as it
+ * is (the trainer decides what to do with it). */
 int idnn_loss(const idnn *net, const invariant_set *inv, idnn_work *work, const idnn_batch *b,
               double *loss, double *grad);
 
-/* Plain-loop twins (no BLAS), for tests. */
+/* h(η) (n×m) and, when jac != NULL, J = ∂h/∂η (n×m×d) at n points, for the
+ * precomputed fields of idnn_batch. */
+void idnn_features(const invariant_set *inv, int n, const double *eta, double *h, double *jac);
+
+/* Plain-loop twins (no BLAS), for tests: one point at a time, and the Hessian
+ * by d forward-over-reverse passes instead of the layer sum of idnn_predict
+ * (docs/idnn.md), so that they check the batched code independently.  inv is
+ * required (precomputed h/jac in the batch are honoured). */
 int idnn_predict_naive(const idnn *net, const invariant_set *inv, int n, const double *eta,
                        double *g, double *mu, double *hess);
 int idnn_loss_naive(const idnn *net, const invariant_set *inv, const idnn_batch *b, double *loss,
