@@ -29,7 +29,8 @@ CORE_SRC := src/error.c src/util.c src/comm.c src/rng.c src/config.c src/h5util.
             src/linalg.c src/domain.c src/sampling.c src/oracle.c \
             src/acquire.c src/campaign_io.c src/timers.c src/log.c \
             src/stopflag.c src/evaluate.c src/farm.c src/coordinator.c \
-            src/supercell.c src/orderparam.c src/convergence.c src/mc.c
+            src/supercell.c src/orderparam.c src/convergence.c src/mc.c \
+            src/train.c
 MAIN_SRC := src/main.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 

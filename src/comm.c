@@ -254,3 +254,84 @@ int comm_hdf5_set_dxpl(int64_t dxpl, int independent)
         return ALFE_FAIL(ALFE_ERR_RUNTIME, "H5Pset_dxpl_mpio failed");
     return ALFE_OK;
 }
+
+/* ---- Groups of ranks --------------------------------------------------- */
+
+struct comm_group {
+    MPI_Comm comm;  /* MPI_COMM_NULL when MPI is not initialised */
+    int rank, size;
+    int owns;       /* the communicator was created here (free it) */
+};
+
+/* MPI counts are int: collectives on doubles go in pieces of 2^27 (1 GiB). */
+#define COMM_PIECE_DOUBLES ((size_t)1 << 27)
+
+static comm_group *group_new(MPI_Comm comm, int owns)
+{
+    comm_group *g = ALFE_CALLOC(1, sizeof *g);
+    g->comm = comm;
+    g->owns = owns;
+    g->rank = 0;
+    g->size = 1;
+    if (comm != MPI_COMM_NULL) {
+        MPI_Comm_rank(comm, &g->rank);
+        MPI_Comm_size(comm, &g->size);
+    }
+    return g;
+}
+
+int comm_group_world(comm_group **out)
+{
+    *out = group_new(initialized ? MPI_COMM_WORLD : MPI_COMM_NULL, 0);
+    return ALFE_OK;
+}
+
+int comm_group_split(int color, int key, comm_group **out)
+{
+    *out = NULL;
+    if (!initialized) {
+        if (color >= 0)
+            *out = group_new(MPI_COMM_NULL, 0);
+        return ALFE_OK;
+    }
+    MPI_Comm comm = MPI_COMM_NULL;
+    if (MPI_Comm_split(MPI_COMM_WORLD, color >= 0 ? color : MPI_UNDEFINED, key, &comm) !=
+        MPI_SUCCESS)
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "MPI_Comm_split failed");
+    if (comm != MPI_COMM_NULL)
+        *out = group_new(comm, 1);
+    return ALFE_OK;
+}
+
+int comm_group_rank(const comm_group *group) { return group ? group->rank : 0; }
+int comm_group_size(const comm_group *group) { return group ? group->size : 1; }
+
+void comm_group_allreduce_sum_doubles(const comm_group *group, double *buf, size_t n)
+{
+    if (!group || group->size == 1 || group->comm == MPI_COMM_NULL)
+        return;
+    for (size_t done = 0; done < n; done += COMM_PIECE_DOUBLES) {
+        size_t piece = n - done < COMM_PIECE_DOUBLES ? n - done : COMM_PIECE_DOUBLES;
+        MPI_Allreduce(MPI_IN_PLACE, buf + done, (int)piece, MPI_DOUBLE, MPI_SUM, group->comm);
+    }
+}
+
+void comm_group_bcast_doubles(const comm_group *group, double *buf, size_t n, int root)
+{
+    if (!group || group->size == 1 || group->comm == MPI_COMM_NULL)
+        return;
+    for (size_t done = 0; done < n; done += COMM_PIECE_DOUBLES) {
+        size_t piece = n - done < COMM_PIECE_DOUBLES ? n - done : COMM_PIECE_DOUBLES;
+        MPI_Bcast(buf + done, (int)piece, MPI_DOUBLE, root, group->comm);
+    }
+}
+
+void comm_group_free(comm_group **group)
+{
+    if (!*group)
+        return;
+    /* A communicator cannot be freed after MPI_Finalize. */
+    if ((*group)->owns && (*group)->comm != MPI_COMM_NULL && initialized)
+        MPI_Comm_free(&(*group)->comm);
+    ALFE_FREE(*group);
+}

@@ -66,4 +66,29 @@ int comm_hdf5_set_fapl_mpio(int64_t fapl);
 /* Select independent (1) or collective (0) MPI-IO on a transfer list. */
 int comm_hdf5_set_dxpl(int64_t dxpl, int independent);
 
+/* ---- Groups of ranks (sub-communicators) ------------------------------
+ * A comm_group is a set of ranks that act together, e.g. the ranks sharing
+ * one committee member (train.c sums their gradients).  It wraps an MPI
+ * communicator; callers never see MPI.  Without MPI (unit tests) or on one
+ * rank every group has one member and the collectives below are no-ops, so
+ * one-rank runs go through the same code.  A NULL group means "this rank
+ * alone": rank 0 of size 1. */
+typedef struct comm_group comm_group;
+
+/* Every rank (a new handle on the world; free it with comm_group_free). */
+int comm_group_world(comm_group **out);
+/* Collective over the world: ranks passing the same color >= 0 form one
+ * group, ordered by key (ties by world rank); color < 0 gives *out = NULL. */
+int comm_group_split(int color, int key, comm_group **out);
+int comm_group_rank(const comm_group *group);
+int comm_group_size(const comm_group *group);
+/* In place: buf (n) becomes the element-wise sum over the group.  MPI's
+ * summation order depends on the group size: callers that need results
+ * independent of it sum only one non-zero contribution per element (see
+ * train.c). */
+void comm_group_allreduce_sum_doubles(const comm_group *group, double *buf, size_t n);
+/* buf (n) on every rank of the group becomes root's (root = group rank). */
+void comm_group_bcast_doubles(const comm_group *group, double *buf, size_t n, int root);
+void comm_group_free(comm_group **group);
+
 #endif
