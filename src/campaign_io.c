@@ -7,6 +7,7 @@
 #include "alfe/comm.h"
 #include "alfe/error.h"
 #include "alfe/h5util.h"
+#include "alfe/model_io.h"
 #include "alfe/util.h"
 
 #include <errno.h>
@@ -623,6 +624,11 @@ static int write_round_attrs(hid_t g, const round_record *rec)
     ALFE_CHECK(h5u_attr_write_f64(g, "points_per_second", rec->points_per_second));
     ALFE_CHECK(h5u_attr_write_string(g, "started", rec->started));
     ALFE_CHECK(h5u_attr_write_string(g, "finished", rec->finished));
+    ALFE_CHECK(h5u_attr_write_f64(g, "mse_all", rec->mse_all));
+    ALFE_CHECK(h5u_attr_write_f64(g, "mse_new_before_training", rec->mse_new));
+    ALFE_CHECK(h5u_attr_write_f64(g, "mse_test", rec->mse_test));
+    ALFE_CHECK(h5u_attr_write_i64(g, "n_train", rec->n_train));
+    ALFE_CHECK(h5u_attr_write_f64(g, "seconds_train", rec->seconds_train));
     return ALFE_OK;
 }
 
@@ -669,6 +675,12 @@ static int read_round_from(hid_t file, int round, round_record *rec)
     h5u_attr_read_numeric(g, "points_per_second", H5T_NATIVE_DOUBLE, &rec->points_per_second);
     h5u_attr_read_string(g, "started", rec->started, sizeof rec->started);
     h5u_attr_read_string(g, "finished", rec->finished, sizeof rec->finished);
+    rec->mse_all = rec->mse_new = rec->mse_test = NAN;
+    h5u_attr_read_numeric(g, "mse_all", H5T_NATIVE_DOUBLE, &rec->mse_all);
+    h5u_attr_read_numeric(g, "mse_new_before_training", H5T_NATIVE_DOUBLE, &rec->mse_new);
+    h5u_attr_read_numeric(g, "mse_test", H5T_NATIVE_DOUBLE, &rec->mse_test);
+    h5u_attr_read_numeric(g, "n_train", H5T_NATIVE_INT64, &rec->n_train);
+    h5u_attr_read_numeric(g, "seconds_train", H5T_NATIVE_DOUBLE, &rec->seconds_train);
     H5Gclose(g);
     return ALFE_OK;
 }
@@ -714,7 +726,29 @@ int campaign_append_round(campaign *c, const point_input *inputs, int64_t n,
     return boundary_end(c);
 }
 
-int campaign_update_round(campaign *c, const round_record *rec)
+/* /models/NNNN (collective; replaces an earlier copy of the same round, left
+ * by a run that stopped between writing models and finishing the round). */
+static int write_models(campaign *c, int round, const void *models)
+{
+    if (H5Lexists(c->file, "models", H5P_DEFAULT) <= 0) {
+        hid_t g = H5Gcreate2(c->file, "models", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        H5_CHECK(g, "%s: cannot create /models", c->path);
+        H5Gclose(g);
+    }
+    char name[64];
+    snprintf(name, sizeof name, "models/%04d", round);
+    if (H5Lexists(c->file, name, H5P_DEFAULT) > 0)
+        H5_CHECK(H5Ldelete(c->file, name, H5P_DEFAULT), "%s: cannot replace /%s", c->path, name);
+    hid_t g = H5Gcreate2(c->file, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5_CHECK(g, "%s: cannot create /%s", c->path, name);
+    int status = h5u_attr_write_i64(g, "round", round);
+    if (status == ALFE_OK)
+        status = model_set_write_group((int64_t)g, (const model_set *)models);
+    H5Gclose(g);
+    return status;
+}
+
+int campaign_update_round(campaign *c, const round_record *rec, const void *models)
 {
     ALFE_CHECK(boundary_begin(c));
     char name[64];
@@ -724,6 +758,8 @@ int campaign_update_round(campaign *c, const round_record *rec)
                        : write_round_attrs(g, rec);
     if (g >= 0)
         H5Gclose(g);
+    if (status == ALFE_OK && models)
+        status = write_models(c, rec->round, models);
     if (status == ALFE_OK)
         status = h5u_attr_write_i64(c->file, "rounds_requested", c->rounds_requested);
     status = comm_agree_status(status);

@@ -172,6 +172,7 @@ static int start_round(campaign *c, const alfe_config *cfg, const domain *dom, i
     memset(rec, 0, sizeof *rec);
     rec->round = round;
     rec->state = ROUND_RUNNING;
+    rec->mse_all = rec->mse_new = rec->mse_test = NAN;
     rec->first_row = campaign_row_count(c);
     point_input *inputs = NULL;
     int status = ALFE_OK;
@@ -249,7 +250,7 @@ static int run_rounds(campaign *c, const alfe_config *cfg, const domain *dom, ev
         }
         comm_bcast_bytes(&rec, sizeof rec, 0);
         timer_start(TIMER_BOUNDARY);
-        status = campaign_update_round(c, &rec);
+        status = campaign_update_round(c, &rec, NULL);
         timer_stop(TIMER_BOUNDARY);
         ALFE_CHECK(status);
         log_line("round %d/%d done: %lld points (%lld done, %lld failed) in %.2f s", round + 1,

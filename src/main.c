@@ -8,6 +8,8 @@
 #include "alfe/coordinator.h"
 #include "alfe/domain.h"
 #include "alfe/evaluate.h"
+#include "alfe/linalg.h"
+#include "alfe/model_io.h"
 #include "alfe/rng.h"
 #include "alfe/util.h"
 #include "alfe/error.h"
@@ -25,6 +27,9 @@ static const char *const USAGE =
     "  run CONFIG           start a campaign, or resume it if its file exists\n"
     "  info CAMPAIGN.h5     status per round: points pending / done / failed, timings\n"
     "  mc CONFIG --kappa K  run one Monte Carlo chain (model = clex), print JSON\n"
+    "  predict FILE --points P   committee g and mu (mean, std) at the points of P\n"
+    "  import-keras W.h5 --invariants F --scale S -o MODEL.h5\n"
+    "                       convert a Keras IDNN of the published workflow\n"
     "  help config          every configuration key: type, default, range, meaning\n"
     "  version              print the version and build information\n"
     "\n"
@@ -58,6 +63,26 @@ static const char *const MC_USAGE =
     "equilibration_samples, acceptance, seconds.  --phi takes 1 or d values (default:\n"
     "[umbrella] phi), --temperature defaults to [system] temperature, --seed is the\n"
     "chain's stream seed (default: the seed a campaign gives its point 0).\n";
+
+static const char *const PREDICT_USAGE =
+    "usage: alfe predict CAMPAIGN_OR_MODEL --points FILE [--round R] [--hessian]\n"
+    "\n"
+    "Evaluates the committee stored in a campaign (/models of round R, default the\n"
+    "latest) or in a model file at every point of FILE (one point per line: d numbers,\n"
+    "'#' comments) and prints whitespace columns with a header line: g, g_std,\n"
+    "mu_0..mu_{d-1}, mu_std_0..mu_std_{d-1} (committee mean and standard deviation,\n"
+    "eV per prim cell) and, with --hessian, the eigenvalues of the committee-mean\n"
+    "Hessian of g in ascending order.\n";
+
+static const char *const IMPORT_USAGE =
+    "usage: alfe import-keras WEIGHTS.h5 --invariants FILE --scale S -o MODEL.h5\n"
+    "                         [--activation tanh|softplus|sigmoid]\n"
+    "\n"
+    "Reads the Keras weights of an IDNN of the published workflow (groups\n"
+    "dnn_layers/dense, dense_1, ...: kernels [in, out], biases; hidden activation tanh\n"
+    "unless given; linear output whose value is S * g) with the invariants of FILE\n"
+    "(one formula per line in e0..e(d-1); see docs/invariants.md) and writes an alfe\n"
+    "model file usable by `alfe predict` and as [oracle] network.\n";
 
 static int report(int status)
 {
@@ -243,6 +268,197 @@ static int command_mc(int argc, char **argv)
     return report(status);
 }
 
+/* Points file: one point per line, d numbers; '#' comments. */
+static int read_points(const char *path, int d, double **points, int *n)
+{
+    char *text;
+    ALFE_CHECK(alfe_read_text_file(path, &text, NULL));
+    int cap = 1024, count = 0, line_no = 0, status = ALFE_OK;
+    double *p = ALFE_MALLOC(sizeof(double) * (size_t)cap * d);
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line && status == ALFE_OK;
+         line = strtok_r(NULL, "\n", &save)) {
+        line_no++;
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        double values[ALFE_MAX_DIM + 1];
+        int k = 0;
+        if (parse_list(line, values, ALFE_MAX_DIM + 1, &k) != 0) {
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: a line is not a list of finite numbers: %s",
+                               path, line);
+            break;
+        }
+        if (k == 0)
+            continue;
+        if (k != d) {
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: a point has %d numbers, the model has d = %d",
+                               path, k, d);
+            break;
+        }
+        if (count == cap) {
+            cap *= 2;
+            p = ALFE_REALLOC(p, sizeof(double) * (size_t)cap * d);
+        }
+        memcpy(p + (size_t)count * d, values, sizeof(double) * (size_t)d);
+        count++;
+    }
+    free(text);
+    if (status != ALFE_OK) {
+        free(p);
+        return status;
+    }
+    *points = p;
+    *n = count;
+    return ALFE_OK;
+}
+
+static int command_predict(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(PREDICT_USAGE, stdout);
+        return ALFE_OK;
+    }
+    const char *path = NULL, *points_path = NULL, *round_text = NULL;
+    int hessian = 0;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--points") && i + 1 < argc)
+            points_path = argv[++i];
+        else if (!strcmp(argv[i], "--round") && i + 1 < argc)
+            round_text = argv[++i];
+        else if (!strcmp(argv[i], "--hessian"))
+            hessian = 1;
+        else if (argv[i][0] != '-' && !path)
+            path = argv[i];
+        else
+            return report(ALFE_FAIL(ALFE_ERR_INPUT, "predict: unexpected argument '%s' (see "
+                                                    "`alfe predict --help`)", argv[i]));
+    }
+    if (!path || !points_path)
+        return report(ALFE_FAIL(ALFE_ERR_INPUT, "predict needs a campaign or model file and "
+                                                "--points FILE"));
+    long long round = -1;
+    if (round_text && (alfe_parse_long(round_text, &round) != 0 || round < 0))
+        return report(ALFE_FAIL(ALFE_ERR_INPUT, "predict: --round must be an integer >= 0"));
+    campaign_library_init();
+    model_set *ms = NULL;
+    int status = model_set_read(path, (int)round, &ms);
+    double *eta = NULL;
+    int n = 0;
+    if (status == ALFE_OK)
+        status = read_points(points_path, ms->d, &eta, &n);
+    if (status == ALFE_OK) {
+        const int d = ms->d;
+        double *g = ALFE_MALLOC(sizeof(double) * (size_t)(n ? n : 1));
+        double *gs = ALFE_MALLOC(sizeof(double) * (size_t)(n ? n : 1));
+        double *mu = ALFE_MALLOC(sizeof(double) * (size_t)(n ? n : 1) * d);
+        double *mus = ALFE_MALLOC(sizeof(double) * (size_t)(n ? n : 1) * d);
+        double *hess = hessian ? ALFE_MALLOC(sizeof(double) * (size_t)(n ? n : 1) * d * d) : NULL;
+        status = model_set_predict(ms, n, eta, g, gs, mu, mus, hess);
+        if (status == ALFE_OK) {
+            printf("# g g_std");
+            for (int j = 0; j < d; j++)
+                printf(" mu_%d", j);
+            for (int j = 0; j < d; j++)
+                printf(" mu_std_%d", j);
+            for (int j = 0; hessian && j < d; j++)
+                printf(" hess_eig_%d", j);
+            printf("\n");
+            for (int i = 0; i < n && status == ALFE_OK; i++) {
+                printf("%.12g %.6g", g[i], gs[i]);
+                for (int j = 0; j < d; j++)
+                    printf(" %.12g", mu[(size_t)i * d + j]);
+                for (int j = 0; j < d; j++)
+                    printf(" %.6g", mus[(size_t)i * d + j]);
+                if (hessian) {
+                    double eig[ALFE_MAX_DIM];
+                    status = linalg_sym_eigen(hess + (size_t)i * d * d, d, eig, NULL);
+                    for (int j = 0; j < d && status == ALFE_OK; j++)
+                        printf(" %.10g", eig[j]);
+                }
+                printf("\n");
+            }
+        }
+        free(g);
+        free(gs);
+        free(mu);
+        free(mus);
+        free(hess);
+    }
+    free(eta);
+    model_set_destroy(&ms);
+    return report(status);
+}
+
+static int command_import_keras(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(IMPORT_USAGE, stdout);
+        return ALFE_OK;
+    }
+    const char *weights = NULL, *inv_path = NULL, *scale_text = NULL, *output = NULL,
+               *act_text = "tanh";
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--invariants") && i + 1 < argc)
+            inv_path = argv[++i];
+        else if (!strcmp(argv[i], "--scale") && i + 1 < argc)
+            scale_text = argv[++i];
+        else if (!strcmp(argv[i], "-o") && i + 1 < argc)
+            output = argv[++i];
+        else if (!strcmp(argv[i], "--activation") && i + 1 < argc)
+            act_text = argv[++i];
+        else if (argv[i][0] != '-' && !weights)
+            weights = argv[i];
+        else
+            return report(ALFE_FAIL(ALFE_ERR_INPUT, "import-keras: unexpected argument '%s' (see "
+                                                    "`alfe import-keras --help`)", argv[i]));
+    }
+    if (!weights || !inv_path || !scale_text || !output)
+        return report(ALFE_FAIL(ALFE_ERR_INPUT, "import-keras needs WEIGHTS.h5, --invariants, "
+                                                "--scale and -o"));
+    double scale;
+    if (alfe_parse_double(scale_text, &scale) != 0 || !(scale > 0))
+        return report(ALFE_FAIL(ALFE_ERR_INPUT, "import-keras: --scale must be a number > 0"));
+    int activation = -1;
+    for (int a = 0; a < IDNN_ACTIVATION_COUNT; a++)
+        if (!strcmp(act_text, idnn_activation_names[a]))
+            activation = a;
+    if (activation < 0)
+        return report(ALFE_FAIL(ALFE_ERR_INPUT, "import-keras: unknown activation '%s'", act_text));
+    campaign_library_init();
+    /* d is the largest variable index used, + 1: read with the maximum and
+     * shrink to what the formulas use. */
+    invariant_set *inv = NULL;
+    int status = invariant_set_read(inv_path, ALFE_MAX_DIM, &inv);
+    if (status == ALFE_OK) {
+        int d_used = 0;
+        for (int k = 0; k < inv->m; k++)
+            for (int t = 0; t < inv->poly[k].n_terms; t++)
+                for (int j = 0; j < inv->d; j++)
+                    if (inv->poly[k].pow[(size_t)t * inv->d + j] && j + 1 > d_used)
+                        d_used = j + 1;
+        invariant_set_destroy(&inv);
+        status = invariant_set_read(inv_path, d_used, &inv);
+    }
+    model_set *ms = NULL;
+    if (status == ALFE_OK)
+        status = model_import_keras(weights, inv, scale, activation, &ms);
+    if (status == ALFE_OK) {
+        char provenance[2048];
+        snprintf(provenance, sizeof provenance,
+                 "alfe import-keras %s --invariants %s --scale %g --activation %s", weights,
+                 inv_path, scale, act_text);
+        status = model_set_write(output, ms, provenance);
+    }
+    if (status == ALFE_OK)
+        printf("wrote %s: %d invariants of d = %d, %d hidden layers, %zu parameters, scale %g\n",
+               output, inv->m, inv->d, ms->members[0]->arch.n_layers, ms->members[0]->n_params,
+               scale);
+    model_set_destroy(&ms);
+    invariant_set_destroy(&inv);
+    return report(status);
+}
+
 static int command_help(int argc, char **argv)
 {
     if (argc >= 3 && !strcmp(argv[2], "config")) {
@@ -269,6 +485,10 @@ int main(int argc, char **argv)
         return command_info(argc, argv);
     if (!strcmp(command, "mc"))
         return command_mc(argc, argv);
+    if (!strcmp(command, "predict"))
+        return command_predict(argc, argv);
+    if (!strcmp(command, "import-keras"))
+        return command_import_keras(argc, argv);
     if (!strcmp(command, "help") || !strcmp(command, "--help") || !strcmp(command, "-h"))
         return command_help(argc, argv);
     if (!strcmp(command, "version") || !strcmp(command, "--version")) {

@@ -42,6 +42,13 @@ typedef struct {
     double seconds_acquire, seconds_evaluate, seconds_total;
     double points_per_second;
     char started[32], finished[32];
+    /* After training (NaN / 0 while no network is configured): μ mean squared
+     * error (eV², over points and components) on all usable rows, on this
+     * round's new rows with the previous round's committee (before
+     * retraining: honest generalisation), and on the configured test set. */
+    double mse_all, mse_new, mse_test;
+    int64_t n_train;                   /* usable rows the committee trained on */
+    double seconds_train;
 } round_record;
 
 
@@ -93,8 +100,10 @@ int campaign_read_inputs(campaign *c, int64_t first, int64_t n, point_input *inp
 int campaign_read_results(campaign *c, int64_t first, int64_t n, point_result *results);
 /* Any rank, independent: write one row's result; status goes last. */
 int campaign_write_result(campaign *c, int64_t row, const point_result *res);
-/* Collective round end (or any update of its record). */
-int campaign_update_round(campaign *c, const round_record *rec);
+/* Collective round end (or any update of its record).  When models is not
+ * NULL it is written as /models/NNNN in the same protected boundary (every
+ * rank passes the same models). */
+int campaign_update_round(campaign *c, const round_record *rec, const void *models);
 /* Collective: append /runs/NNNN. */
 int campaign_write_run(campaign *c, const run_record *run, const char *config_text,
                        const char *build_info);
