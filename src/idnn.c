@@ -105,13 +105,21 @@ static inline void activation_eval(int act, double z, double *a, double *d1, dou
 {
     const double az = fabs(z);
     if (act == IDNN_TANH) {
-        /* tanh|z| = −m/(2+m) with m = expm1(−2|z|) ∈ (−1, 0]; 1 − tanh² =
-         * 4e/(2+m)² with e = e^{−2|z|} = 1+m keeps its relative accuracy
-         * where tanh → ±1 (e from exp() once 1+m would cancel). */
-        const double em = expm1(-2.0 * az), den = 2.0 + em;
-        const double t = copysign(-em / den, z);
-        const double e = em > -0.5 ? 1.0 + em : exp(-2.0 * az); /* e^{−2|z|}, accurate */
-        const double s1 = 4.0 * e / (den * den);
+        /* With e = e^{−2|z|} and m = e − 1: tanh|z| = −m/(1+e) and 1 − tanh² =
+         * 4e/(1+e)², both to full relative accuracy if m comes from expm1
+         * where e is near 1 and e from exp where it is small: one
+         * transcendental call either way. */
+        double e, em;
+        if (az < 0.35) {
+            em = expm1(-2.0 * az);
+            e = 1.0 + em;
+        } else {
+            e = exp(-2.0 * az);
+            em = e - 1.0;
+        }
+        const double inv = 1.0 / (1.0 + e);
+        const double t = copysign(-em * inv, z);
+        const double s1 = 4.0 * e * inv * inv;
         *a = t;
         *d1 = s1;
         *d2 = -2.0 * t * s1;
@@ -387,47 +395,74 @@ static void backward_params(const idnn *net, idnn_work *w, int b, int pair, cons
     }
 }
 
+/* x·y with four independent partial sums: the compiler may not reassociate
+ * a floating-point sum, and one chain would wait on the adder's latency. */
+static inline double dot(const double *x, const double *y, int n)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += x[i] * y[i];
+        s1 += x[i + 1] * y[i + 1];
+        s2 += x[i + 2] * y[i + 2];
+        s3 += x[i + 3] * y[i + 3];
+    }
+    for (; i < n; i++)
+        s0 += x[i] * y[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
 /* Hessian of y in η at b points (on entry: forward_primal with s2 and
  * backward_input_gradient done, jac filled).  out: hess_h (b × d × d) =
- * Σ_l Ż_lᵀ diag(c_l) Ż_l with Ż_l = ∂z_l/∂η, i.e. J_hᵀ (∇²_h y) J_h. */
+ * Σ_l Ż_lᵀ diag(c_l) Ż_l with Ż_l = ∂z_l/∂η, i.e. J_hᵀ (∇²_h y) J_h.
+ * Points go through in groups small enough that a group's tangents (g·d ×
+ * n_l) stay in L2 between the dgemm that writes them and the loops that
+ * read them. */
+#define HESSIAN_GROUP_BYTES (192 * 1024)
 static void hessian_network(const idnn *net, idnn_work *w, int b)
 {
     const idnn_arch *a = &net->arch;
     const int d = w->d, m = a->n_inputs, L = a->n_layers;
-    const int rows = b * d;
-    /* tangent rows (p, j): ȧ_{−1} = column j of J_h at point p */
-    for (int p = 0; p < b; p++)
-        for (int j = 0; j < d; j++)
-            for (int k = 0; k < m; k++)
-                w->tan_in[((size_t)p * d + j) * m + k] = w->jac[((size_t)p * m + k) * d + j];
+    int wmax = m;
+    for (int l = 0; l < L; l++)
+        wmax = a->width[l] > wmax ? a->width[l] : wmax;
+    int group = (int)(HESSIAN_GROUP_BYTES / (sizeof(double) * (size_t)d * wmax));
+    group = group < 1 ? 1 : group;
     memset(w->hess_h, 0, sizeof(double) * (size_t)b * d * d);
-    double *in = w->tan_in, *out = w->tan_out;
-    for (int l = 0; l < L; l++) {
-        const int n_in = layer_in(a, l), n = a->width[l];
-        /* Ż_l (b·d × n) = Ȧ_{l−1} (b·d × n_in) · W_lᵀ (n_in × n) */
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, n_in, 1.0, in, n_in,
-                    net->params + net->offset_w[l], n_in, 0.0, out, n);
-        for (int p = 0; p < b; p++) {
-            const double *cp = w->c[l] + (size_t)p * n, *s1 = w->s1[l] + (size_t)p * n;
-            double *zp = out + (size_t)p * d * n, *hp = w->hess_h + (size_t)p * d * d;
-            for (int j = 0; j < d; j++) {
-                const double *zj = zp + (size_t)j * n;
-                for (int k = j; k < d; k++) {
-                    const double *zk = zp + (size_t)k * n;
-                    double sum = 0.0;
+    for (int p0 = 0; p0 < b; p0 += group) {
+        const int gb = b - p0 < group ? b - p0 : group, rows = gb * d;
+        /* tangent rows (p, j): ȧ_{−1} = column j of J_h at point p */
+        for (int p = 0; p < gb; p++)
+            for (int j = 0; j < d; j++)
+                for (int k = 0; k < m; k++)
+                    w->tan_in[((size_t)p * d + j) * m + k] =
+                        w->jac[((size_t)(p0 + p) * m + k) * d + j];
+        double *in = w->tan_in, *out = w->tan_out;
+        for (int l = 0; l < L; l++) {
+            const int n_in = layer_in(a, l), n = a->width[l];
+            /* Ż_l (g·d × n) = Ȧ_{l−1} (g·d × n_in) · W_lᵀ (n_in × n) */
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, n_in, 1.0, in, n_in,
+                        net->params + net->offset_w[l], n_in, 0.0, out, n);
+            for (int p = 0; p < gb; p++) {
+                const double *cp = w->c[l] + (size_t)(p0 + p) * n;
+                const double *s1 = w->s1[l] + (size_t)(p0 + p) * n;
+                double *zp = out + (size_t)p * d * n, *hp = w->hess_h + (size_t)(p0 + p) * d * d;
+                double *cz = w->tmp; /* c_l ⊙ ż_j, n */
+                for (int j = 0; j < d; j++) {
+                    double *zj = zp + (size_t)j * n;
                     for (int i = 0; i < n; i++)
-                        sum += cp[i] * zj[i] * zk[i];
-                    hp[j * d + k] += sum;
+                        cz[i] = cp[i] * zj[i];
+                    for (int k = j; k < d; k++)
+                        hp[j * d + k] += dot(cz, zp + (size_t)k * n, n);
+                    if (l + 1 < L) /* Ȧ_l = σ'(z_l) ⊙ Ż_l in place: rows k > j still unscaled */
+                        for (int i = 0; i < n; i++)
+                            zj[i] *= s1[i];
                 }
             }
-            if (l + 1 < L) /* Ȧ_l = σ'(z_l) ⊙ Ż_l, in place */
-                for (int j = 0; j < d; j++)
-                    for (int i = 0; i < n; i++)
-                        zp[(size_t)j * n + i] *= s1[i];
+            double *t = in;
+            in = out;
+            out = t;
         }
-        double *t = in;
-        in = out;
-        out = t;
     }
     for (int p = 0; p < b; p++) {
         double *hp = w->hess_h + (size_t)p * d * d;
@@ -493,12 +528,13 @@ int idnn_predict(const idnn *net, const invariant_set *inv, idnn_work *work, int
                 const double *hh = work->hess_h + (size_t)p * d * d, *rp = gh + (size_t)p * m;
                 const double *kp = work->khess + (size_t)p * m * d * d;
                 double *out = hess + (size_t)(p0 + p) * d * d;
-                for (int e = 0; e < d * d; e++) {
-                    double sum = hh[e];
-                    for (int k = 0; k < m; k++)
-                        sum += rp[k] * kp[(size_t)k * d * d + e];
-                    out[e] = sum / s;
-                }
+                for (int e = 0; e < d * d; e++)
+                    out[e] = hh[e];
+                for (int k = 0; k < m; k++)
+                    for (int e = 0; e < d * d; e++)
+                        out[e] += rp[k] * kp[(size_t)k * d * d + e];
+                for (int e = 0; e < d * d; e++)
+                    out[e] /= s;
             }
         }
     }
