@@ -33,7 +33,7 @@ int main(int argc, char **argv)
     point_input *in;
     int64_t got;
     round_record rec;
-    if (acquire_round(cfg, dom, 0, 0, 0, &in, &got, &rec) != ALFE_OK) {
+    if (acquire_round(cfg, dom, 0, 0, 0, NULL, &in, &got, &rec) != ALFE_OK) {
         fprintf(stderr, "bench_oracle: %s\n", alfe_error_message());
         return 1;
     }

@@ -5,6 +5,7 @@
 #include "alfe/acquire.h"
 
 #include "alfe/error.h"
+#include "alfe/model_io.h"
 #include "alfe/oracle.h"
 #include "alfe/rng.h"
 #include "alfe/sampling.h"
@@ -40,8 +41,8 @@ static int propose_global(const alfe_config *cfg, const domain *dom, int round, 
 }
 
 int acquire_round(const alfe_config *cfg, const domain *dom, int round, int64_t first_row,
-                  uint64_t sobol_index, point_input **inputs_out, int64_t *n_out,
-                  round_record *rec)
+                  uint64_t sobol_index, const void *mu_model, point_input **inputs_out,
+                  int64_t *n_out, round_record *rec)
 {
     const int d = dom->d;
     const int n = cfg->global_points;
@@ -55,6 +56,17 @@ int acquire_round(const alfe_config *cfg, const domain *dom, int round, int64_t 
     }
     point_input *inputs = ALFE_CALLOC((size_t)n, sizeof *inputs);
     const double kt = ALFE_KB_EV * cfg->temperature;
+    double *mu_guess = ALFE_CALLOC((size_t)n * d, sizeof(double));
+    if (mu_model) {
+        status = model_set_predict((const model_set *)mu_model, n, eta, NULL, NULL, mu_guess,
+                                   NULL, NULL);
+        if (status != ALFE_OK) {
+            free(eta);
+            free(inputs);
+            free(mu_guess);
+            return status;
+        }
+    }
     for (int i = 0; i < n; i++) {
         point_input *p = &inputs[i];
         p->row = first_row + i;
@@ -64,12 +76,16 @@ int acquire_round(const alfe_config *cfg, const domain *dom, int round, int64_t 
         p->temperature = cfg->temperature;
         memcpy(p->eta_target, eta + (size_t)i * d, sizeof(double) * (size_t)d);
         memcpy(p->phi, cfg->phi, sizeof(double) * (size_t)d);
-        /* μ̂ = ideal mixing until a committee exists. */
-        double g = 0.0, mu_guess[ALFE_MAX_DIM] = {0};
-        if (domain_ideal_mixing(dom, kt, p->eta_target, &g, mu_guess, NULL) != 0)
-            memset(mu_guess, 0, sizeof mu_guess);
-        acquire_target_kappa(d, p->eta_target, mu_guess, p->phi, p->kappa);
+        double *guess = mu_guess + (size_t)i * d;
+        if (!mu_model) {
+            /* μ̂ = ideal mixing until a committee exists. */
+            double g = 0.0;
+            if (domain_ideal_mixing(dom, kt, p->eta_target, &g, guess, NULL) != 0)
+                memset(guess, 0, sizeof(double) * (size_t)d);
+        }
+        acquire_target_kappa(d, p->eta_target, guess, p->phi, p->kappa);
     }
+    free(mu_guess);
     free(eta);
     memset(rec->per_criterion, 0, sizeof rec->per_criterion);
     memset(rec->budget, 0, sizeof rec->budget);

@@ -8,6 +8,7 @@
 #include "alfe/error.h"
 #include "alfe/util.h"
 #include "alfe/clex.h"
+#include "alfe/model_io.h"
 #include "alfe/orderparam.h"
 #include "alfe/supercell.h"
 
@@ -105,6 +106,9 @@ static const key_spec KEYS[] = {
      "quartic Landau coefficient b of each eta_i^4, eV"},
     {"oracle", "c", KEY_DOUBLE, "0.2", 0, 100, NULL, RESUME_FIXED, OFF(oracle_c),
      "coupling c of eta_i^2 eta_j^2 (i<j) that keeps one ordering mode per well, eV"},
+    {"oracle", "network", KEY_STRING, "", 0, 0, NULL, RESUME_FIXED, OFF(oracle_network),
+     "a trained model file (alfe-model, e.g. from `alfe import-keras`) whose committee-mean g "
+     "replaces the analytic formula; relative to the config file; empty = analytic"},
     {"oracle", "delay", KEY_DOUBLE, "0", 0, 3600, NULL, RESUME_FREE, OFF(oracle_delay),
      "mean simulated cost per point in seconds (exponentially distributed, from the point's "
      "own stream): exercises restart and load balance with the fast oracle; 0 = none"},
@@ -644,6 +648,27 @@ static int check_clex(alfe_config *cfg, const char *path, const location_index *
     return ALFE_OK;
 }
 
+/* [oracle] network: the file reads as an alfe model of this dimension. */
+static int check_network(alfe_config *cfg, const char *path, const location_index *index)
+{
+    int line = location_line(index, "oracle", "network");
+    free(cfg->oracle_network_path);
+    cfg->oracle_network_path = alfe_path_join(cfg->config_dir, cfg->oracle_network);
+    model_set *ms = NULL;
+    int status = model_set_read(cfg->oracle_network_path, -1, &ms);
+    if (status == ALFE_OK && ms->d != cfg->dimension)
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "the model has d = %d order parameters", ms->d);
+    model_set_destroy(&ms);
+    if (status != ALFE_OK) {
+        char inner[2048];
+        snprintf(inner, sizeof inner, "%s", alfe_error_message());
+        alfe_error_clear();
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [oracle] network = %s: %s", path, line,
+                         cfg->oracle_network, inner);
+    }
+    return ALFE_OK;
+}
+
 static int check_combinations(alfe_config *cfg, const char *path, const location_index *index,
                               int check_output_file)
 {
@@ -671,6 +696,8 @@ static int check_combinations(alfe_config *cfg, const char *path, const location
     }
     if (cfg->model == MODEL_CLEX)
         ALFE_CHECK(check_clex(cfg, path, index));
+    if (cfg->model == MODEL_ORACLE && cfg->oracle_network[0])
+        ALFE_CHECK(check_network(cfg, path, index));
     return ALFE_OK;
 }
 
@@ -805,6 +832,7 @@ int config_load_collective(const char *path, alfe_config **out)
         cfg->config_path = cfg->config_dir = cfg->output = cfg->description = NULL;
         cfg->q_file = cfg->q_path = cfg->canonical = NULL;
         cfg->prim_file = cfg->eci_file = cfg->species = cfg->prim_path = cfg->eci_path = NULL;
+        cfg->oracle_network = cfg->oracle_network_path = NULL;
         cfg->q = NULL;
     }
     comm_bcast_string(&cfg->config_path, 0);
@@ -818,6 +846,8 @@ int config_load_collective(const char *path, alfe_config **out)
     comm_bcast_string(&cfg->species, 0);
     comm_bcast_string(&cfg->prim_path, 0);
     comm_bcast_string(&cfg->eci_path, 0);
+    comm_bcast_string(&cfg->oracle_network, 0);
+    comm_bcast_string(&cfg->oracle_network_path, 0);
     comm_bcast_string(&cfg->canonical, 0);
     size_t nq = (size_t)cfg->dimension * (size_t)cfg->q_m;
     if (comm_rank() != 0)
@@ -842,6 +872,8 @@ void config_destroy(alfe_config **cfg)
     free(c->species);
     free(c->prim_path);
     free(c->eci_path);
+    free(c->oracle_network);
+    free(c->oracle_network_path);
     free(c->q_path);
     free(c->q);
     free(c->canonical);

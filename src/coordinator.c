@@ -160,8 +160,8 @@ static int count_round(campaign *c, round_record *rec)
     return rc;
 }
 
-static int start_round(campaign *c, const alfe_config *cfg, const domain *dom, int round,
-                       round_record *rec)
+static int start_round(campaign *c, const alfe_config *cfg, const domain *dom,
+                       const void *mu_model, int round, round_record *rec)
 {
     uint64_t sobol_index = 0;
     if (round > 0) {
@@ -179,7 +179,7 @@ static int start_round(campaign *c, const alfe_config *cfg, const domain *dom, i
     if (comm_rank() == 0) {
         timer_start(TIMER_ACQUIRE);
         double t0 = alfe_wall_time();
-        status = acquire_round(cfg, dom, round, rec->first_row, sobol_index, &inputs,
+        status = acquire_round(cfg, dom, round, rec->first_row, sobol_index, mu_model, &inputs,
                                &rec->n_points, rec);
         rec->seconds_acquire = alfe_wall_time() - t0;
         timer_stop(TIMER_ACQUIRE);
@@ -204,6 +204,9 @@ static int start_round(campaign *c, const alfe_config *cfg, const domain *dom, i
 static int run_rounds(campaign *c, const alfe_config *cfg, const domain *dom, evaluator *ev,
                       int64_t *evaluated_here, int *stopped)
 {
+    /* Targeting guess: an oracle network knows its own μ (exact targeting);
+     * otherwise ideal mixing until a committee is trained. */
+    const void *mu_model = evaluator_network(ev);
     *stopped = 0;
     for (int round = 0; round < cfg->rounds; round++) {
         round_record rec;
@@ -217,7 +220,7 @@ static int run_rounds(campaign *c, const alfe_config *cfg, const domain *dom, ev
             return ALFE_OK;
         }
         if (rec.state == ROUND_ABSENT)
-            ALFE_CHECK(start_round(c, cfg, dom, round, &rec));
+            ALFE_CHECK(start_round(c, cfg, dom, mu_model, round, &rec));
         point_input *pending = NULL;
         int64_t n_pending = 0;
         ALFE_CHECK(comm_agree_status(read_pending(c, &rec, &pending, &n_pending)));

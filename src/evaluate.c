@@ -10,6 +10,7 @@
 #include "alfe/clex.h"
 #include "alfe/error.h"
 #include "alfe/mc.h"
+#include "alfe/model_io.h"
 #include "alfe/oracle.h"
 #include "alfe/orderparam.h"
 #include "alfe/rng.h"
@@ -25,6 +26,7 @@ struct evaluator {
     int model;
     double delay;
     oracle_model oracle;
+    model_set *network;
     const alfe_config *cfg;
     clex_model *clex;
     supercell *sc;
@@ -42,6 +44,11 @@ int evaluator_create(const alfe_config *cfg, const domain *dom, evaluator **out)
     int status = ALFE_OK;
     if (cfg->model == MODEL_ORACLE) {
         oracle_init(&ev->oracle, dom, cfg);
+        if (cfg->oracle_network && cfg->oracle_network[0]) {
+            status = model_set_read(cfg->oracle_network_path, -1, &ev->network);
+            if (status == ALFE_OK)
+                oracle_use_network(&ev->oracle, ev->network);
+        }
     } else {
         status = clex_load(cfg->prim_path, cfg->eci_path, &ev->clex);
         if (status == ALFE_OK)
@@ -69,8 +76,11 @@ void evaluator_destroy(evaluator **evp)
     orderparam_destroy(&ev->op);
     supercell_destroy(&ev->sc);
     clex_destroy(&ev->clex);
+    model_set_destroy(&ev->network);
     ALFE_FREE(*evp);
 }
+
+const void *evaluator_network(const evaluator *ev) { return ev ? ev->network : NULL; }
 
 static void simulated_cost(const point_input *in, double mean)
 {

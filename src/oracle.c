@@ -5,6 +5,7 @@
 
 #include "alfe/error.h"
 #include "alfe/linalg.h"
+#include "alfe/model_io.h"
 #include "alfe/rng.h"
 #include "alfe/util.h"
 
@@ -21,11 +22,22 @@ void oracle_init(oracle_model *o, const domain *dom, const alfe_config *cfg)
     o->b = cfg->oracle_b;
     o->c = cfg->oracle_c;
     o->noise = cfg->oracle_noise;
+    o->network = NULL;
 }
+
+void oracle_use_network(oracle_model *o, const void *models) { o->network = models; }
 
 int oracle_free_energy(const oracle_model *o, const double *eta, double *g, double *grad,
                        double *hess)
 {
+    if (o->network) {
+        /* The network is defined everywhere; keep the oracle's states where
+         * a real chain can be: inside the domain. */
+        if (domain_min_slack(o->dom, eta) < 0.0)
+            return -1;
+        return model_set_predict((const model_set *)o->network, 1, eta, g, NULL, grad, NULL,
+                                 hess) == ALFE_OK ? 0 : -1;
+    }
     const int d = o->dom->d;
     double value = 0.0;
     memset(grad, 0, sizeof(double) * (size_t)d);

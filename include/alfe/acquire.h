@@ -18,7 +18,11 @@
  * rec receives budgets, weights, counts per criterion and the Sobol position
  * (sobol_index = the position after the previous round). */
 int acquire_round(const alfe_config *cfg, const domain *dom, int round, int64_t first_row,
-                  uint64_t sobol_index, point_input **inputs, int64_t *n, round_record *rec);
+                  uint64_t sobol_index, const void *mu_model, point_input **inputs, int64_t *n,
+                  round_record *rec);
+/* mu_model: a model_set (model_io.h) whose committee-mean μ is the targeting
+ * guess μ̂ — the trained committee, or an oracle network (then targeting is
+ * exact); NULL: the ideal-mixing μ. */
 
 /* κ for a wanted η* given μ̂: κ_j = η*_j + μ̂_j/(2φ_j) (κ_j = η*_j when φ_j = 0). */
 void acquire_target_kappa(int d, const double *eta_target, const double *mu_guess,

@@ -38,6 +38,8 @@ typedef struct {
     double oracle_omega;
     double oracle_a0, oracle_a2, oracle_b, oracle_c;
     double oracle_delay;
+    char *oracle_network;          /* model file, as written ("" = analytic) */
+    char *oracle_network_path;     /* resolved against config_dir */
     /* [umbrella] */
     double phi[ALFE_MAX_DIM];
     /* [global] */

@@ -17,6 +17,9 @@ void evaluator_destroy(evaluator **ev);
  * POINT_FAILED, not an error.  Errors are for broken runs. */
 int evaluator_run(evaluator *ev, const point_input *in, point_result *out);
 
+/* The oracle's network (a model_set), or NULL. */
+const void *evaluator_network(const evaluator *ev);
+
 /* Monte Carlo parameters of a point under a configuration (also `alfe mc`). */
 #include "alfe/mc.h"
 void evaluator_mc_params(const alfe_config *cfg, const point_input *in, mc_params *p);

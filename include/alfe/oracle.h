@@ -24,9 +24,14 @@ typedef struct {
     double kt;
     double omega, a0, a2, b, c;
     double noise;
+    const void *network; /* set: g is this network's committee mean */
 } oracle_model;
 
 void oracle_init(oracle_model *o, const domain *dom, const alfe_config *cfg);
+/* Use a trained committee (model_set, model_io.h) as the free energy instead
+ * of the analytic formula ([oracle] network): g, ∇g and the Hessian are the
+ * committee means; points outside the domain are undefined as before. */
+void oracle_use_network(oracle_model *o, const void *models);
 
 /* g, ∇g (d) and the Hessian (d×d, may be NULL) at η.  Returns 0, or -1 when
  * some x_s(η) is outside (0,1) (g is undefined there). */

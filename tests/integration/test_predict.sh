@@ -38,6 +38,30 @@ assert abs(row[0] - 2.6e-4) < 0.05e-4, row[0]
 eig = row[16:]
 assert (np.diff(eig) >= 0).all(), "eigenvalues ascending"
 PY
+
+    # The surrogate as the oracle of a campaign on the published 7-D space:
+    # targeting with the oracle's own mu is exact, so every point lands on its
+    # target and its mu is the network's.
+    write_config "$TEST_TMP/net.ini" "$TEST_TMP/net.h5" "system.q_file = $A/Q.txt" \
+        "oracle.noise = 0" "oracle.network = $TEST_TMP/model14.h5" "global.points = 40" \
+        "campaign.rounds = 1"
+    $MPIRUN -n 3 "$ALFE" run "$TEST_TMP/net.ini" > "$TEST_TMP/net.log" 2>&1 ||
+        fail "network oracle campaign: $(tail -5 "$TEST_TMP/net.log")"
+    grep -q "Valid" "$TEST_TMP/net.log" || fail "no Valid line"
+    "$PYTHON" -c "
+import h5py, numpy as np, sys
+p = h5py.File(sys.argv[1], 'r')['points']
+assert (p['status'][:] == 1).all()
+np.savetxt(sys.argv[2], p['eta_mean'][:], fmt='%.17g')
+assert np.allclose(p['eta_mean'][:], p['eta_target'][:], atol=1e-12)
+np.save(sys.argv[3], p['mu'][:])" "$TEST_TMP/net.h5" "$TEST_TMP/net_eta.txt" "$TEST_TMP/net_mu.npy" ||
+        fail "network oracle rows"
+    "$ALFE" predict "$TEST_TMP/model14.h5" --points "$TEST_TMP/net_eta.txt" > "$TEST_TMP/net_pred.txt"
+    "$PYTHON" -c "
+import numpy as np, sys
+mu = np.load(sys.argv[1]); p = np.loadtxt(sys.argv[2])
+assert np.allclose(mu, p[:, 2:9], rtol=1e-9, atol=1e-12), abs(mu - p[:, 2:9]).max()" \
+        "$TEST_TMP/net_mu.npy" "$TEST_TMP/net_pred.txt" || fail "oracle mu != network mu"
 fi
 
 # Bad inputs: one message, exit 2.
@@ -70,4 +94,7 @@ if [ -d "$A" ]; then
     "$PYTHON" -c "import h5py,sys; f=h5py.File(sys.argv[1],'a'); f.attrs['format_version_major']=2" "$TEST_TMP/v2.h5"
     expect2 "model format version 2" "$ALFE" predict "$TEST_TMP/v2.h5" --points "$TEST_TMP/zero.txt"
 fi
+write_config "$TEST_TMP/badnet.ini" "$TEST_TMP/badnet.h5" "oracle.network = $TEST_TMP/text.h5"
+expect2 "[oracle] network = $TEST_TMP/text.h5: $TEST_TMP/text.h5: not an HDF5 file" "$ALFE" run "$TEST_TMP/badnet.ini"
+[ ! -e "$TEST_TMP/badnet.h5" ] || fail "a campaign file was created for a bad network"
 echo ok
