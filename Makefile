@@ -30,7 +30,8 @@ CORE_SRC := src/error.c src/util.c src/comm.c src/rng.c src/config.c src/h5util.
             src/acquire.c src/campaign_io.c src/timers.c src/log.c \
             src/stopflag.c src/evaluate.c src/farm.c src/coordinator.c \
             src/supercell.c src/orderparam.c src/convergence.c src/mc.c \
-            src/train.c src/invariants.c src/invariants_group.c src/idnn.c src/model_io.c
+            src/train.c src/invariants.c src/invariants_group.c src/idnn.c src/model_io.c \
+            src/committee.c src/hypersearch.c src/idnn_committee.c
 MAIN_SRC := src/main.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
@@ -71,11 +72,18 @@ $(ASN)/tests/%: tests/unit/%.c $(ASN_OBJ) | $(ASN)/tests
 	$(CC) $(CFLAGS_COMMON) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	      -MMD -MP -o $@ $< $(ASN_OBJ) $(LIBS) $(CMOCKA_LIBS)
 
-bin $(REL) $(ASN) $(ASN)/tests:
+# MPI test programs (tests/mpi/), built against the release objects and run
+# under mpirun by tests/integration/test_committee.sh.
+MPI_TESTS := committee_mpi idnn_committee_mpi
+$(REL)/tests/mpi/%: tests/mpi/%.c $(REL_OBJ) | $(REL)/tests/mpi
+	$(CC) $(CFLAGS_COMMON) $(OPT) -g -MMD -MP -o $@ $< $(REL_OBJ) $(LIBS)
+
+bin $(REL) $(ASN) $(ASN)/tests $(REL)/tests/mpi:
 	mkdir -p $@
 
 check: deps
-	$(MAKE) --no-print-directory all asan $(UNIT_TESTS:%=$(ASN)/tests/%)
+	$(MAKE) --no-print-directory all asan $(UNIT_TESTS:%=$(ASN)/tests/%) \
+	        $(MPI_TESTS:%=$(REL)/tests/mpi/%)
 	tests/run_tests.sh
 
 demo: deps
@@ -97,4 +105,5 @@ bench: deps
 clean:
 	rm -rf build bin
 
--include $(REL_OBJ:.o=.d) $(ASN_OBJ:.o=.d) $(REL)/main.d $(ASN)/main.d
+-include $(REL_OBJ:.o=.d) $(ASN_OBJ:.o=.d) $(REL)/main.d $(ASN)/main.d \
+         $(MPI_TESTS:%=$(REL)/tests/mpi/%.d)

@@ -2,8 +2,11 @@
  * hand-computed values (RMSprop, Adam), convergence to closed-form minima
  * (a convex quadratic, linear least squares), reduce-on-plateau and early
  * stopping on constructed validation curves, the shuffled validation split,
- * epoch shuffling, bootstrap, chunk weighting, determinism, errors.
- * The parallel (group) path is tested under mpirun by tests/mpi/. */
+ * epoch shuffling, bootstrap, chunk weighting, determinism, errors; and the
+ * serial parts of committee.c and hypersearch.c (seeds, statistics, the
+ * one-rank layout, inclusive and log-uniform draws, ranking, the
+ * replacement rule).  The parallel paths are tested under mpirun by
+ * tests/mpi/committee_mpi.c (tests/integration/test_committee.sh). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +15,12 @@
 #include <cmocka.h>
 
 #include "alfe/comm.h"
+#include "alfe/committee.h"
 #include "alfe/error.h"
+#include "alfe/hypersearch.h"
+#include "alfe/idnn.h"
+#include "alfe/idnn_committee.h"
+#include "alfe/invariants.h"
 #include "alfe/rng.h"
 #include "alfe/train.h"
 
@@ -859,6 +867,486 @@ static void test_default_settings(void **state)
     assert_null(s.group);
 }
 
+
+/* ---- Committee (serial parts) --------------------------------------------- */
+
+static void test_committee_statistics(void **state)
+{
+    (void)state;
+    /* K = 3 members × 2 quantities, member-major. */
+    const double v[6] = {1.0, 10.0, 2.0, 10.0, 6.0, 10.0};
+    double mean[2], std[2];
+    committee_mean_std(3, 2, v, mean, std);
+    ASSERT_NEAR(mean[0], 3.0, 1e-15, "mean");
+    ASSERT_NEAR(std[0], sqrt(14.0 / 3.0), 1e-15, "population std");
+    ASSERT_NEAR(mean[1], 10.0, 0.0, "constant mean");
+    ASSERT_NEAR(std[1], 0.0, 0.0, "constant spread");
+    committee_mean_std(1, 2, v, NULL, std);
+    assert_true(std[0] == 0.0 && std[1] == 0.0);
+}
+
+static void test_committee_seeds(void **state)
+{
+    (void)state;
+    /* Distinct per member and round, shared split per round. */
+    uint64_t seen[3 * 4];
+    for (int r = 0; r < 3; r++)
+        for (int k = 0; k < 4; k++) {
+            seen[r * 4 + k] = committee_member_seed(7, r, k);
+            for (int j = 0; j < r * 4 + k; j++)
+                assert_true(seen[j] != seen[r * 4 + k]);
+        }
+    assert_true(committee_member_seed(7, 1, 2) == committee_member_seed(7, 1, 2));
+    assert_true(committee_member_seed(8, 1, 2) != committee_member_seed(7, 1, 2));
+    assert_true(committee_split_seed(7, 1) != committee_split_seed(7, 2));
+    train_settings base, a, b;
+    train_default_settings(&base);
+    committee_member_settings(&base, 7, 1, 0, 1, &a);
+    committee_member_settings(&base, 7, 1, 1, 0, &b);
+    assert_true(a.seed != b.seed);
+    assert_true(a.split_seed == b.split_seed && a.split_seed == committee_split_seed(7, 1));
+    assert_int_equal(a.bootstrap, 1);
+    assert_int_equal(b.bootstrap, 0);
+    assert_int_equal(a.round, 1);
+}
+
+/* The committee on one rank (no MPI): every member trained here, with the
+ * same result as train_run on each member directly. */
+typedef struct {
+    regression data;
+    int prepared[4], released[4], max_samples[4];
+} regression_model;
+
+static int reg_prepare(void *model, int member, int max_samples)
+{
+    regression_model *m = model;
+    m->prepared[member]++;
+    m->max_samples[member] = max_samples;
+    return ALFE_OK;
+}
+
+static int reg_loss(void *model, int member, const int *idx, int n, const double *w,
+                    double *loss, double *grad)
+{
+    regression_model *m = model;
+    assert_true(n <= m->max_samples[member]);
+    return loss_regression(&m->data, idx, n, w, loss, grad);
+}
+
+static void reg_release(void *model, int member)
+{
+    regression_model *m = model;
+    m->released[member]++;
+}
+
+static void test_committee_one_rank(void **state)
+{
+    (void)state;
+    committee_layout *layout = NULL;
+    assert_int_equal(committee_layout_create(0, &layout), ALFE_ERR_INPUT);
+    alfe_error_clear();
+    assert_int_equal(committee_layout_create(3, &layout), ALFE_OK);
+    assert_int_equal(committee_layout_members(layout), 3);
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(committee_layout_trains(layout, k), 1);
+        assert_int_equal(committee_layout_owner(layout, k), 0);
+        assert_int_equal(committee_layout_group_size(layout, k), 1);
+    }
+    regression_model m = {0};
+    make_regression(&m.data, 4);
+    train_settings base = plain_settings(TRAIN_ADAM, 0.02, 20, 12), settings[3];
+    base.validation_fraction = 0.2;
+    double w[3][4] = {{0}}, direct[3][4] = {{0}};
+    double *params[3] = {w[0], w[1], w[2]};
+    size_t n_params[3] = {4, 4, 4};
+    train_report reports[3], r;
+    for (int k = 0; k < 3; k++)
+        committee_member_settings(&base, 99, 2, k, k == 2, &settings[k]);
+    committee_model model = {&m, reg_prepare, reg_loss, reg_release};
+    assert_int_equal(committee_train(layout, n_params, params, settings, m.data.n, &model, reports),
+                     ALFE_OK);
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(m.prepared[k], 1);
+        assert_int_equal(m.released[k], 1);
+        assert_int_equal(m.max_samples[k], train_max_call_samples(&settings[k]));
+        assert_int_equal(train_run(&settings[k], 4, direct[k], m.data.n, loss_regression, &m.data,
+                                   &r),
+                         ALFE_OK);
+        assert_memory_equal(w[k], direct[k], sizeof w[k]);
+        assert_true(reports[k].validation_loss == r.validation_loss);
+        assert_int_equal(reports[k].epochs_run, r.epochs_run);
+    }
+    /* Different seeds (and a bootstrap) give different members. */
+    assert_memory_not_equal(w[0], w[1], sizeof w[0]);
+    assert_memory_not_equal(w[0], w[2], sizeof w[0]);
+    committee_layout_destroy(&layout);
+    assert_null(layout);
+}
+
+/* ---- Hyper-parameter search ----------------------------------------------- */
+
+static void test_hypersearch_draws(void **state)
+{
+    (void)state;
+    hypersearch_bounds b;
+    hypersearch_default_bounds(&b);
+    assert_int_equal(hypersearch_check_bounds(&b), ALFE_OK);
+    /* The published ranges, inclusive. */
+    assert_int_equal(b.layers_min, 2);
+    assert_int_equal(b.layers_max, 4);
+    assert_int_equal(b.width_min, 50);
+    assert_int_equal(b.width_max, 300);
+    b.width_min = 50;
+    b.width_max = 52;
+    b.batch_min = 25;
+    b.batch_max = 27;
+    b.n_activations = 3;
+    b.activations[0] = 0;
+    b.activations[1] = 1;
+    b.activations[2] = 2;
+    int layers_seen[5] = {0}, width_seen[3] = {0}, batch_seen[3] = {0}, act_seen[3] = {0};
+    int mixed = 0;
+    double sum_log = 0.0;
+    const int draws = 3000;
+    const double la = log(b.lr_min), lb = log(b.lr_max);
+    for (int i = 0; i < draws; i++) {
+        hypersearch_candidate c, again;
+        hypersearch_draw(&b, 5, 3, i, &c);
+        hypersearch_draw(&b, 5, 3, i, &again);
+        assert_memory_equal(&c, &again, sizeof c);
+        assert_true(c.layers >= 2 && c.layers <= 4);
+        assert_true(c.width >= 50 && c.width <= 52);
+        assert_true(c.batch_size >= 25 && c.batch_size <= 27);
+        assert_true(c.learning_rate >= b.lr_min && c.learning_rate <= b.lr_max);
+        layers_seen[c.layers]++;
+        width_seen[c.width - 50]++;
+        batch_seen[c.batch_size - 25]++;
+        for (int l = 0; l < c.layers; l++) {
+            assert_true(c.activation[l] >= 0 && c.activation[l] <= 2);
+            act_seen[c.activation[l]]++;
+            mixed |= c.activation[l] != c.activation[0];
+        }
+        sum_log += log(c.learning_rate);
+    }
+    /* Upper bounds are reachable (the published randint never drew them). */
+    for (int v = 2; v <= 4; v++)
+        assert_true(layers_seen[v] > draws / 6);
+    for (int v = 0; v < 3; v++) {
+        assert_true(width_seen[v] > draws / 6);
+        assert_true(batch_seen[v] > draws / 6);
+        assert_true(act_seen[v] > 0);
+    }
+    assert_true(mixed);
+    /* Log-uniform: ln lr uniform on [ln min, ln max]; 5 standard errors. */
+    ASSERT_NEAR(sum_log / draws, 0.5 * (la + lb), 5.0 * (lb - la) / sqrt(12.0 * draws),
+                "mean of ln lr");
+    /* Another round, other candidates; one activation for all layers. */
+    hypersearch_candidate c0, c1;
+    hypersearch_draw(&b, 5, 3, 0, &c0);
+    hypersearch_draw(&b, 5, 4, 0, &c1);
+    assert_memory_not_equal(&c0, &c1, sizeof c0);
+    b.per_layer_activation = 0;
+    for (int i = 0; i < 200; i++) {
+        hypersearch_draw(&b, 5, 3, i, &c0);
+        for (int l = 1; l < c0.layers; l++)
+            assert_int_equal(c0.activation[l], c0.activation[0]);
+    }
+    /* A degenerate range is a single value. */
+    b.lr_min = b.lr_max = 1e-3;
+    b.layers_min = b.layers_max = 3;
+    hypersearch_draw(&b, 5, 3, 7, &c0);
+    assert_true(c0.learning_rate == 1e-3);
+    assert_int_equal(c0.layers, 3);
+
+    /* Settings: the candidate's rate and batch, its own seed, the round's
+     * shared split. */
+    train_settings base, s0, s1;
+    train_default_settings(&base);
+    hypersearch_draw(&b, 5, 3, 0, &c0);
+    hypersearch_settings(&c0, &base, 5, 3, 0, &s0);
+    hypersearch_settings(&c0, &base, 5, 3, 1, &s1);
+    assert_true(s0.learning_rate == c0.learning_rate);
+    assert_int_equal(s0.batch_size, c0.batch_size);
+    assert_true(s0.seed != s1.seed);
+    assert_true(s0.split_seed == s1.split_seed && s0.split_seed == committee_split_seed(5, 3));
+    for (int k = 0; k < 8; k++)
+        assert_true(s0.seed != committee_member_seed(5, 3, k));
+}
+
+static void test_hypersearch_bad_bounds(void **state)
+{
+    (void)state;
+    hypersearch_bounds good, b;
+    hypersearch_default_bounds(&good);
+    for (int i = 0; i < 8; i++) {
+        b = good;
+        switch (i) {
+        case 0: b.n_candidates = 0; break;
+        case 1: b.layers_min = 0; break;
+        case 2: b.layers_max = 1; break;
+        case 3: b.layers_max = HYPERSEARCH_MAX_LAYERS + 1; break;
+        case 4: b.width_max = 10; break;
+        case 5: b.lr_min = 0.0; break;
+        case 6: b.lr_max = 1e-7; break;
+        case 7: b.batch_min = 0; break;
+        }
+        alfe_error_clear();
+        if (hypersearch_check_bounds(&b) != ALFE_ERR_INPUT)
+            fail_msg("bad bounds %d accepted", i);
+        assert_true(strlen(alfe_error_message()) > 0);
+    }
+    alfe_error_clear();
+}
+
+static void test_hypersearch_rank_and_replace(void **state)
+{
+    (void)state;
+    const double scores[6] = {3.0, NAN, 1.0, INFINITY, 1.0, 2.0};
+    int order[6];
+    hypersearch_rank(6, scores, order);
+    const int want[6] = {2, 4, 5, 0, 1, 3};
+    assert_memory_equal(order, want, sizeof want);
+    /* The winner replaces the current model only when strictly better. */
+    assert_int_equal(hypersearch_replaces(1.0, 2.0), 1);
+    assert_int_equal(hypersearch_replaces(2.0, 1.0), 0);
+    assert_int_equal(hypersearch_replaces(1.0, 1.0), 0);
+    assert_int_equal(hypersearch_replaces(NAN, 1.0), 0);
+    assert_int_equal(hypersearch_replaces(INFINITY, INFINITY), 0);
+    assert_int_equal(hypersearch_replaces(1.0, INFINITY), 1);
+    assert_int_equal(hypersearch_replaces(1.0, NAN), 1);
+}
+
+/* ---- The IDNN adapter and committee (serial) ------------------------------ */
+
+#define TR_N 20
+
+typedef struct {
+    double eta[TR_N * 2], mu[TR_N * 2], weight[TR_N], eta_ref[2], g_ref[1];
+    idnn_batch all;
+} idnn_data;
+
+static void make_idnn_data(idnn_data *s)
+{
+    rng_stream rng;
+    rng_stream_init(&rng, 31, 0, RNG_PURPOSE_TEST);
+    for (int p = 0; p < TR_N; p++) {
+        s->eta[2 * p] = rng_uniform(&rng);
+        s->eta[2 * p + 1] = rng_uniform(&rng) - 0.5;
+        const double e0 = s->eta[2 * p], e1 = s->eta[2 * p + 1];
+        s->mu[2 * p] = 0.6 * e0 - 0.2 + 0.4 * e1 * e1 + 0.01 * rng_normal(&rng);
+        s->mu[2 * p + 1] = e1 + 0.8 * e0 * e1 + 0.01 * rng_normal(&rng);
+        s->weight[p] = 1.0 + p % 4;
+    }
+    s->eta_ref[0] = 0.2;
+    s->eta_ref[1] = 0.1;
+    s->g_ref[0] = 0.05;
+    memset(&s->all, 0, sizeof s->all);
+    s->all.n = TR_N;
+    s->all.eta = s->eta;
+    s->all.mu = s->mu;
+    s->all.weight = s->weight;
+    s->all.n_ref = 1;
+    s->all.eta_ref = s->eta_ref;
+    s->all.g_ref = s->g_ref;
+    s->all.w_g = 0.3;
+    s->all.w_mu = 2.0;
+}
+
+static idnn_arch small_arch(int m, int activation)
+{
+    idnn_arch a;
+    memset(&a, 0, sizeof a);
+    a.n_inputs = m;
+    a.n_layers = 2;
+    a.width[0] = 5;
+    a.width[1] = 4;
+    a.activation[0] = IDNN_TANH;
+    a.activation[1] = activation;
+    a.scale = 10.0;
+    return a;
+}
+
+static void test_idnn_trainer(void **state)
+{
+    (void)state;
+    const char *formulas[3] = {"e0", "e0^2 + e1^2", "e0*e1^2"};
+    invariant_set *inv = NULL;
+    assert_int_equal(invariant_set_from_formulas(formulas, 3, 2, &inv), ALFE_OK);
+    idnn_data *s = calloc(1, sizeof *s);
+    make_idnn_data(s);
+    idnn_arch arch = small_arch(3, IDNN_SOFTPLUS);
+    idnn *net = NULL;
+    assert_int_equal(idnn_create(&arch, &net), ALFE_OK);
+    rng_stream rng;
+    rng_stream_init(&rng, 3, 0, RNG_PURPOSE_TEST);
+    idnn_init_glorot(net, &rng);
+    for (size_t j = 0; j < net->n_params; j++)  /* non-zero biases too */
+        net->params[j] += 0.05 * rng_normal(&rng);
+
+    idnn_trainer *t = NULL;
+    assert_int_equal(idnn_trainer_create(inv, &s->all, &t), ALFE_OK);
+    assert_int_equal(idnn_trainer_bind(t, net, 4), ALFE_OK);
+    /* Indexed samples (a repeat included) against the same rows gathered
+     * by hand through the plain-loop twin. */
+    const int idx[4] = {5, 2, 17, 2};
+    double eta[8], mu[8], w[4];
+    for (int k = 0; k < 4; k++) {
+        memcpy(eta + 2 * k, s->eta + 2 * idx[k], 2 * sizeof(double));
+        memcpy(mu + 2 * k, s->mu + 2 * idx[k], 2 * sizeof(double));
+        w[k] = s->weight[idx[k]];
+    }
+    idnn_batch b = s->all;
+    b.n = 4;
+    b.eta = eta;
+    b.mu = mu;
+    b.weight = w;
+    const size_t np = net->n_params;
+    double *g1 = malloc(np * sizeof *g1), *g2 = malloc(np * sizeof *g2);
+    double l1, l2, l3;
+    assert_int_equal(idnn_trainer_loss(t, idx, 4, net->params, &l1, g1), ALFE_OK);
+    assert_int_equal(idnn_loss_naive(net, inv, &b, &l2, g2), ALFE_OK);
+    ASSERT_NEAR(l1, l2, 1e-12 * fabs(l2), "adapter loss vs gathered batch");
+    for (size_t j = 0; j < np; j++)
+        ASSERT_NEAR(g1[j], g2[j], 1e-10 * (1.0 + fabs(g2[j])), "adapter gradient");
+    assert_int_equal(idnn_trainer_loss(t, idx, 4, net->params, &l3, NULL), ALFE_OK);
+    assert_true(l3 == l1);
+    /* Sample weights and the reference term reach the loss. */
+    b.weight = NULL;
+    assert_int_equal(idnn_loss_naive(net, inv, &b, &l2, NULL), ALFE_OK);
+    assert_true(fabs(l2 - l1) > 1e-6 * fabs(l1));
+    /* params other than the net's block are copied in. */
+    double *p2 = malloc(np * sizeof *p2);
+    for (size_t j = 0; j < np; j++)
+        p2[j] = net->params[j] * 1.01;
+    assert_int_equal(idnn_trainer_loss(t, idx, 4, p2, &l3, NULL), ALFE_OK);
+    assert_memory_equal(net->params, p2, np * sizeof *p2);
+    assert_true(l3 != l1);
+    /* More samples than bound for: an error, not an overflow. */
+    const int many[5] = {0, 1, 2, 3, 4};
+    alfe_error_clear();
+    assert_int_equal(idnn_trainer_loss(t, many, 5, net->params, &l3, NULL), ALFE_ERR_RUNTIME);
+    alfe_error_clear();
+    /* Training through the adapter lowers the loss on all samples. */
+    train_settings ts = plain_settings(TRAIN_ADAM, 0.01, 60, 8);
+    int all_idx[TR_N];
+    for (int i = 0; i < TR_N; i++)
+        all_idx[i] = i;
+    assert_int_equal(idnn_trainer_bind(t, net, TR_N), ALFE_OK);
+    double before, after;
+    assert_int_equal(idnn_trainer_loss(t, all_idx, TR_N, net->params, &before, NULL), ALFE_OK);
+    train_report r;
+    assert_int_equal(idnn_trainer_bind(t, net, train_max_call_samples(&ts)), ALFE_OK);
+    assert_int_equal(train_run(&ts, np, net->params, TR_N, idnn_trainer_loss, t, &r), ALFE_OK);
+    assert_int_equal(idnn_trainer_bind(t, net, TR_N), ALFE_OK);
+    assert_int_equal(idnn_trainer_loss(t, all_idx, TR_N, net->params, &after, NULL), ALFE_OK);
+    assert_true(after < 0.8 * before);
+
+    free(g1);
+    free(g2);
+    free(p2);
+    idnn_trainer_destroy(&t);
+    assert_null(t);
+    idnn_destroy(&net);
+    free(s);
+    invariant_set_destroy(&inv);
+}
+
+static void test_idnn_committee_serial(void **state)
+{
+    (void)state;
+    const char *formulas[3] = {"e0", "e0^2 + e1^2", "e0*e1^2"};
+    invariant_set *inv = NULL;
+    assert_int_equal(invariant_set_from_formulas(formulas, 3, 2, &inv), ALFE_OK);
+    idnn_data *s = calloc(1, sizeof *s);
+    make_idnn_data(s);
+    idnn_arch archs[3] = {small_arch(3, IDNN_TANH), small_arch(3, IDNN_SOFTPLUS),
+                          small_arch(3, IDNN_SIGMOID)};
+    idnn_committee *c = NULL, *c2 = NULL;
+    archs[1].n_inputs = 4;
+    assert_int_equal(idnn_committee_create(inv, 3, archs, &c), ALFE_ERR_INPUT);
+    assert_null(c);
+    alfe_error_clear();
+    archs[1].n_inputs = 3;
+    assert_int_equal(idnn_committee_create(inv, 3, archs, &c), ALFE_OK);
+    assert_int_equal(idnn_committee_create(inv, 3, archs, &c2), ALFE_OK);
+    /* Fresh starts are keyed: same seed and round, same weights; members
+     * differ from each other. */
+    idnn_committee_init_fresh(c, 5, 1);
+    idnn_committee_init_fresh(c2, 5, 1);
+    for (int k = 0; k < 3; k++)
+        assert_memory_equal(c->members[k]->params, c2->members[k]->params,
+                            c->members[k]->n_params * sizeof(double));
+    assert_memory_not_equal(c->members[0]->params, c->members[1]->params, 8 * sizeof(double));
+    idnn_committee_init_fresh(c2, 5, 2);
+    assert_memory_not_equal(c->members[0]->params, c2->members[0]->params, 8 * sizeof(double));
+
+    train_settings base = plain_settings(TRAIN_RMSPROP, 0.01, 5, 6);
+    base.validation_fraction = 0.25;
+    train_report reports[3];
+    assert_int_equal(idnn_committee_train(c, &s->all, &base, 5, 1, 1, reports), ALFE_OK);
+    /* Validation losses as training saw them (no early stopping here: the
+     * last epoch's loss is the returned weights'). */
+    double losses[3];
+    assert_int_equal(idnn_committee_validation_losses(c, &s->all, &base, 5, 1, losses), ALFE_OK);
+    for (int k = 0; k < 3; k++)
+        ASSERT_NEAR(losses[k], reports[k].validation_loss, 1e-12 * fabs(losses[k]),
+                    "validation loss of a member");
+
+    /* Committee mean and spread against the members' own predictions. */
+    enum { NP = 300 };  /* more than one prediction block */
+    double *eta = malloc(NP * 2 * sizeof *eta);
+    rng_stream rng;
+    rng_stream_init(&rng, 9, 0, RNG_PURPOSE_TEST);
+    for (int i = 0; i < NP * 2; i++)
+        eta[i] = rng_uniform(&rng) - 0.3;
+    double *gm = malloc(NP * sizeof *gm), *gs = malloc(NP * sizeof *gs);
+    double *mm = malloc(NP * 2 * sizeof *mm), *ms = malloc(NP * 2 * sizeof *ms);
+    double *g = malloc(3 * NP * sizeof *g), *mu = malloc(3 * NP * 2 * sizeof *mu);
+    double *hess = malloc(NP * 4 * sizeof *hess);
+    assert_int_equal(idnn_committee_predict(c, NP, eta, gm, gs, mm, ms), ALFE_OK);
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(idnn_predict_naive(c->members[k], inv, NP, eta, g + k * NP,
+                                            mu + k * NP * 2, NULL),
+                         ALFE_OK);
+    for (int i = 0; i < NP; i++) {
+        double m = (g[i] + g[NP + i] + g[2 * NP + i]) / 3.0, v = 0.0;
+        for (int k = 0; k < 3; k++)
+            v += (g[k * NP + i] - m) * (g[k * NP + i] - m) / 3.0;
+        ASSERT_NEAR(gm[i], m, 1e-12, "committee mean g");
+        ASSERT_NEAR(gs[i], sqrt(v), 1e-10, "committee spread g");
+        for (int j = 0; j < 2; j++) {
+            double mmu = 0.0;
+            for (int k = 0; k < 3; k++)
+                mmu += mu[k * NP * 2 + i * 2 + j] / 3.0;
+            ASSERT_NEAR(mm[i * 2 + j], mmu, 1e-11, "committee mean mu");
+        }
+        assert_true(gs[i] > 0.0 && ms[2 * i] > 0.0);
+    }
+    double *hn = malloc(NP * 4 * sizeof *hn);
+    assert_int_equal(idnn_committee_member_predict(c, 2, NP, eta, NULL, NULL, hess), ALFE_OK);
+    assert_int_equal(idnn_predict_naive(c->members[2], inv, NP, eta, NULL, NULL, hn), ALFE_OK);
+    for (int i = 0; i < NP * 4; i++)
+        ASSERT_NEAR(hess[i], hn[i], 1e-9 * (1.0 + fabs(hn[i])), "member Hessian");
+    assert_int_equal(idnn_committee_member_predict(c, 3, 1, eta, NULL, NULL, NULL),
+                     ALFE_ERR_INPUT);
+    alfe_error_clear();
+
+    free(eta);
+    free(gm);
+    free(gs);
+    free(mm);
+    free(ms);
+    free(g);
+    free(mu);
+    free(hess);
+    free(hn);
+    idnn_committee_destroy(&c);
+    idnn_committee_destroy(&c2);
+    assert_null(c);
+    free(s);
+    invariant_set_destroy(&inv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -879,6 +1367,14 @@ int main(void)
         cmocka_unit_test(test_comm_group_without_mpi),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_validation_loss_function),
+        cmocka_unit_test(test_committee_statistics),
+        cmocka_unit_test(test_committee_seeds),
+        cmocka_unit_test(test_committee_one_rank),
+        cmocka_unit_test(test_hypersearch_draws),
+        cmocka_unit_test(test_hypersearch_bad_bounds),
+        cmocka_unit_test(test_hypersearch_rank_and_replace),
+        cmocka_unit_test(test_idnn_trainer),
+        cmocka_unit_test(test_idnn_committee_serial),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
