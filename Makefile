@@ -98,8 +98,13 @@ build/bench/bench_mc: bench/bench_mc.c $(REL_OBJ)
 	mkdir -p build/bench
 	$(CC) $(CFLAGS_COMMON) $(OPT) -o $@ $< $(REL_OBJ) $(LIBS)
 
+build/bench/bench_idnn: bench/bench_idnn.c $(REL_OBJ)
+	mkdir -p build/bench
+	$(CC) $(CFLAGS_COMMON) $(OPT) -o $@ $< $(REL_OBJ) $(LIBS)
+
 bench: deps
-	$(MAKE) --no-print-directory all build/bench/bench_oracle build/bench/bench_mc
+	$(MAKE) --no-print-directory all build/bench/bench_oracle build/bench/bench_mc \
+	    build/bench/bench_idnn
 	bench/run_bench.sh
 
 clean:

@@ -5,6 +5,7 @@
 #  2. campaign throughput (points/s, file I/O included) on 1, 2, 3 ranks,
 #     median of 5 runs each, measured side by side in one invocation
 #  3. cost of a round boundary (flush + backup copy) against file size
+#  4. IDNN training against PyTorch, committee evaluation of the pool (last)
 set -eu
 cd "$(dirname "$0")/.."
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -84,3 +85,28 @@ for rounds in 2 8; do
     b=$(awk '/\[alfe\] boundary/ {print $3}' "$tmp/out.txt")
     printf "%10d %12.1f %14.4f\n" $((rounds * points)) "$(echo "$size" | awk '{print $1/1e6}')" "$(echo "$b $rounds" | awk '{print $1/$2}')"
 done
+echo
+
+# IDNN (docs/idnn.md, docs/performance.md "IDNN"): training throughput of the
+# published architecture against PyTorch doing the same double-backprop
+# training, and one round's committee evaluation of the prediction pool.
+echo "IDNN: training (10000 points, train_run RMSprop) and committee of 5 on 1e5 points, 1 thread"
+formulas="$tmp/idnn_formulas.txt"
+if [ -f ../shared/anchor-lco/transforms.json ]; then
+    /usr/bin/python3 tools/transforms_to_formulas.py ../shared/anchor-lco/transforms.json "$formulas" > /dev/null
+else
+    echo "(../shared/anchor-lco not found: a generic set of 12 invariants of the same degrees)"
+    build/bench/bench_idnn --builtin-formulas > "$formulas"
+fi
+build/bench/bench_idnn "$formulas" 5 10000 100000 | tee "$tmp/idnn_c.txt"
+/usr/bin/python3 bench/bench_idnn_torch.py "$formulas" 2 10000 50 256 | tee "$tmp/idnn_torch.txt"
+/usr/bin/python3 - "$tmp/idnn_c.txt" "$tmp/idnn_torch.txt" <<'PY'
+import re, sys
+c = {int(b): float(r) for b, r in re.findall(r"train batch +(\d+), grad_chunks 1: .*?: (\d+) points", open(sys.argv[1]).read())}
+t = {}
+for v, b, r in re.findall(r"torch (\S+) +batch +(\d+): .*?: (\d+) points", open(sys.argv[2]).read()):
+    t[(v, int(b))] = float(r)
+for b in sorted(c):
+    print("batch %4d: alfe / PyTorch = %.1fx (in-graph invariants, as the published Keras IDNN), "
+          "%.1fx (precomputed invariants, as alfe)" % (b, c[b] / t[("in-graph", b)], c[b] / t[("precomputed", b)]))
+PY
