@@ -471,13 +471,13 @@ static inline double dot(const double *x, const double *y, int n)
 }
 
 /* Hessian of y in η at b points (on entry: forward_primal with s2 and
- * backward_input_gradient done, jac filled).  out: hess_h (b × d × d) =
+ * backward_input_gradient done; jac: b × m × d).  out: hess_h (b × d × d) =
  * Σ_l Ż_lᵀ diag(c_l) Ż_l with Ż_l = ∂z_l/∂η, i.e. J_hᵀ (∇²_h y) J_h.
  * Points go through in groups small enough that a group's tangents (g·d ×
  * n_l) stay in L2 between the dgemm that writes them and the loops that
  * read them. */
 #define HESSIAN_GROUP_BYTES (192 * 1024)
-static void hessian_network(const idnn *net, idnn_work *w, int b)
+static void hessian_network(const idnn *net, idnn_work *w, int b, const double *jac)
 {
     const idnn_arch *a = &net->arch;
     const int d = w->d, m = a->n_inputs, L = a->n_layers;
@@ -494,7 +494,7 @@ static void hessian_network(const idnn *net, idnn_work *w, int b)
             for (int j = 0; j < d; j++)
                 for (int k = 0; k < m; k++)
                     w->tan_in[((size_t)p * d + j) * m + k] =
-                        w->jac[((size_t)(p0 + p) * m + k) * d + j];
+                        jac[((size_t)(p0 + p) * m + k) * d + j];
         double *in = w->tan_in, *out = w->tan_out;
         for (int l = 0; l < L; l++) {
             const int n_in = layer_in(a, l), n = a->width[l];
@@ -544,57 +544,86 @@ static int check_shapes(const idnn *net, const invariant_set *inv, const idnn_wo
     return ALFE_OK;
 }
 
+/* One chunk of b ≤ max_batch points with h in input_pair rows 0..b−1 and
+ * J (b × m × d), K (b × m × d × d) where they are needed; outputs at g, mu,
+ * hess (this chunk's rows). */
+static void predict_chunk(const idnn *net, idnn_work *work, int b, const double *jac,
+                          const double *khess, double *g, double *mu, double *hess)
+{
+    const idnn_arch *a = &net->arch;
+    const int d = work->d, m = a->n_inputs;
+    const double s = a->scale;
+    forward_primal(net, work, b, hess != NULL, g);
+    if (g)
+        for (int p = 0; p < b; p++)
+            g[p] /= s;
+    if (!mu && !hess)
+        return;
+    /* ∇_h y (b × m) into the tangent half of input_pair, unused here */
+    double *gh = work->input_pair + (size_t)b * m;
+    backward_input_gradient(net, work, b, hess != NULL, gh);
+    if (mu)
+        for (int p = 0; p < b; p++) {
+            const double *jp = jac + (size_t)p * m * d, *rp = gh + (size_t)p * m;
+            double *mp = mu + (size_t)p * d;
+            for (int j = 0; j < d; j++) {
+                double sum = 0.0;
+                for (int k = 0; k < m; k++)
+                    sum += jp[k * d + j] * rp[k];
+                mp[j] = sum / s;
+            }
+        }
+    if (hess) {
+        /* ∇²_η y = J_hᵀ(∇²_h y)J_h + Σ_k (∂y/∂h_k) ∇²_η h_k */
+        hessian_network(net, work, b, jac);
+        for (int p = 0; p < b; p++) {
+            const double *hh = work->hess_h + (size_t)p * d * d, *rp = gh + (size_t)p * m;
+            const double *kp = khess + (size_t)p * m * d * d;
+            double *out = hess + (size_t)p * d * d;
+            for (int e = 0; e < d * d; e++)
+                out[e] = hh[e];
+            for (int k = 0; k < m; k++)
+                for (int e = 0; e < d * d; e++)
+                    out[e] += rp[k] * kp[(size_t)k * d * d + e];
+            for (int e = 0; e < d * d; e++)
+                out[e] /= s;
+        }
+    }
+}
+
 int idnn_predict(const idnn *net, const invariant_set *inv, idnn_work *work, int n,
                  const double *eta, double *g, double *mu, double *hess)
 {
     ALFE_CHECK(check_shapes(net, inv, work));
     if (!inv)
         return ALFE_FAIL(ALFE_ERR_RUNTIME, "network: idnn_predict needs the invariant set");
-    const idnn_arch *a = &net->arch;
-    const int d = work->d, m = a->n_inputs, B = work->max_batch;
-    const double s = a->scale;
+    const int d = work->d, m = net->arch.n_inputs, B = work->max_batch;
     for (int p0 = 0; p0 < n; p0 += B) {
         const int b = n - p0 < B ? n - p0 : B;
         for (int p = 0; p < b; p++)
             invariant_set_eval(inv, eta + (size_t)(p0 + p) * d, work->input_pair + (size_t)p * m,
                                (mu || hess) ? work->jac + (size_t)p * m * d : NULL,
                                hess ? work->khess + (size_t)p * m * d * d : NULL);
-        forward_primal(net, work, b, hess != NULL, g ? g + p0 : NULL);
-        if (g)
-            for (int p = 0; p < b; p++)
-                g[p0 + p] /= s;
-        if (!mu && !hess)
-            continue;
-        /* ∇_h y (b × m) into the tangent half of input_pair, unused here */
-        double *gh = work->input_pair + (size_t)b * m;
-        backward_input_gradient(net, work, b, hess != NULL, gh);
-        if (mu)
-            for (int p = 0; p < b; p++) {
-                const double *jp = work->jac + (size_t)p * m * d, *rp = gh + (size_t)p * m;
-                double *mp = mu + (size_t)(p0 + p) * d;
-                for (int j = 0; j < d; j++) {
-                    double sum = 0.0;
-                    for (int k = 0; k < m; k++)
-                        sum += jp[k * d + j] * rp[k];
-                    mp[j] = sum / s;
-                }
-            }
-        if (hess) {
-            /* ∇²_η y = J_hᵀ(∇²_h y)J_h + Σ_k (∂y/∂h_k) ∇²_η h_k */
-            hessian_network(net, work, b);
-            for (int p = 0; p < b; p++) {
-                const double *hh = work->hess_h + (size_t)p * d * d, *rp = gh + (size_t)p * m;
-                const double *kp = work->khess + (size_t)p * m * d * d;
-                double *out = hess + (size_t)(p0 + p) * d * d;
-                for (int e = 0; e < d * d; e++)
-                    out[e] = hh[e];
-                for (int k = 0; k < m; k++)
-                    for (int e = 0; e < d * d; e++)
-                        out[e] += rp[k] * kp[(size_t)k * d * d + e];
-                for (int e = 0; e < d * d; e++)
-                    out[e] /= s;
-            }
-        }
+        predict_chunk(net, work, b, work->jac, work->khess, g ? g + p0 : NULL,
+                      mu ? mu + (size_t)p0 * d : NULL, hess ? hess + (size_t)p0 * d * d : NULL);
+    }
+    return ALFE_OK;
+}
+
+int idnn_predict_features(const idnn *net, idnn_work *work, int n, const double *h,
+                          const double *jac, const double *khess, double *g, double *mu,
+                          double *hess)
+{
+    ALFE_CHECK(check_shapes(net, NULL, work));
+    if (((mu || hess) && !jac) || (hess && !khess))
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "network: mu needs jac, the Hessian jac and khess");
+    const int d = work->d, m = net->arch.n_inputs, B = work->max_batch;
+    for (int p0 = 0; p0 < n; p0 += B) {
+        const int b = n - p0 < B ? n - p0 : B;
+        memcpy(work->input_pair, h + (size_t)p0 * m, sizeof(double) * (size_t)b * m);
+        predict_chunk(net, work, b, jac ? jac + (size_t)p0 * m * d : NULL,
+                      khess ? khess + (size_t)p0 * m * d * d : NULL, g ? g + p0 : NULL,
+                      mu ? mu + (size_t)p0 * d : NULL, hess ? hess + (size_t)p0 * d * d : NULL);
     }
     return ALFE_OK;
 }

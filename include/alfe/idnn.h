@@ -66,6 +66,14 @@ void idnn_work_destroy(idnn_work **work);
 int idnn_predict(const idnn *net, const invariant_set *inv, idnn_work *work, int n,
                  const double *eta, double *g, double *mu, double *hess);
 
+/* idnn_predict from precomputed invariants (invariant_set_eval per point):
+ * h (n×m), jac (n×m×d, needed for mu or hess), khess = ∇²_η h (n×m×d×d,
+ * needed for hess).  A committee evaluates them once for all its members.
+ * Same numbers as idnn_predict, bit for bit. */
+int idnn_predict_features(const idnn *net, idnn_work *work, int n, const double *h,
+                          const double *jac, const double *khess, double *g, double *mu,
+                          double *hess);
+
 typedef struct {
     int n;                      /* gradient points */
     const double *eta, *mu;     /* n×d each */

@@ -602,7 +602,8 @@ static void test_blas_vs_naive(void **state)
 }
 
 /* Precomputed invariants (idnn_features) give the same loss and gradient,
- * with and without eta/inv; shape mismatches are refused. */
+ * with and without eta/inv, and the same predictions (idnn_predict_features);
+ * shape mismatches are refused. */
 static void test_features_and_refusals(void **state)
 {
     (void)state;
@@ -632,6 +633,27 @@ static void test_features_and_refusals(void **state)
     pre.jac = jac;
     assert_int_equal(idnn_loss_naive(net, inv, &pre, &loss2, grad2), ALFE_OK);
     expect_twin("naive twin with precomputed features", grad2, grad, net->n_params);
+
+    /* idnn_predict_features gives idnn_predict's bits, chunked (4 < 9) */
+    {
+        double kh[9 * TM * TD * TD], g1[9], g2[9], m1[9 * TD], m2[9 * TD];
+        double h1[9 * TD * TD], h2[9 * TD * TD];
+        for (int p = 0; p < 9; p++)
+            invariant_set_eval(inv, tb.eta + p * TD, h + p * TM, jac + p * TM * TD,
+                               kh + p * TM * TD * TD);
+        assert_int_equal(idnn_predict(net, inv, work, 9, tb.eta, g1, m1, h1), ALFE_OK);
+        assert_int_equal(idnn_predict_features(net, work, 9, h, jac, kh, g2, m2, h2), ALFE_OK);
+        assert_memory_equal(g1, g2, sizeof g1);
+        assert_memory_equal(m1, m2, sizeof m1);
+        assert_memory_equal(h1, h2, sizeof h1);
+        assert_int_equal(idnn_predict_features(net, work, 9, h, NULL, NULL, g2, NULL, NULL),
+                         ALFE_OK);
+        assert_memory_equal(g1, g2, sizeof g1);
+        alfe_error_clear();
+        assert_int_not_equal(idnn_predict_features(net, work, 9, h, jac, NULL, g2, m2, h2),
+                             ALFE_OK);
+        alfe_error_clear();
+    }
 
     /* terms: n = 0 leaves the g term, w_g = 0 the μ term; they add up */
     idnn_batch only_g = tb.b, only_mu = tb.b;
