@@ -8,6 +8,7 @@
 #include "alfe/util.h"
 
 #include <hdf5.h>
+#include <limits.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,6 +325,32 @@ void comm_group_bcast_doubles(const comm_group *group, double *buf, size_t n, in
         size_t piece = n - done < COMM_PIECE_DOUBLES ? n - done : COMM_PIECE_DOUBLES;
         MPI_Bcast(buf + done, (int)piece, MPI_DOUBLE, root, group->comm);
     }
+}
+
+void comm_group_allgather_doubles(const comm_group *group, const double *send, double *recv,
+                                  const size_t *counts)
+{
+    if (!group || group->size == 1 || group->comm == MPI_COMM_NULL) {
+        if (recv != send)
+            memmove(recv, send, counts[0] * sizeof *recv);
+        return;
+    }
+    int *icounts = ALFE_MALLOC(2 * (size_t)group->size * sizeof *icounts);
+    int *displs = icounts + group->size;
+    size_t total = 0;
+    for (int r = 0; r < group->size; r++) {
+        if (counts[r] > (size_t)INT_MAX || total > (size_t)INT_MAX) {
+            fprintf(stderr, "[rank %d] %s:%d: allgather of %zu doubles exceeds MPI's int\n",
+                    world_rank, __FILE__, __LINE__, counts[r]);
+            comm_abort(ALFE_ERR_RUNTIME);
+        }
+        icounts[r] = (int)counts[r];
+        displs[r] = (int)total;
+        total += counts[r];
+    }
+    MPI_Allgatherv(send, icounts[group->rank], MPI_DOUBLE, recv, icounts, displs, MPI_DOUBLE,
+                   group->comm);
+    free(icounts);
 }
 
 void comm_group_free(comm_group **group)

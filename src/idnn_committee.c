@@ -313,17 +313,23 @@ int idnn_committee_predict(idnn_committee *c, int n, const double *eta, double *
                            double *g_std, double *mu_mean, double *mu_std)
 {
     const int K = c->n_members;
-    const size_t d = (size_t)c->d;
+    const size_t d = (size_t)c->d, m = (size_t)c->inv->m;
     const int want_mu = mu_mean || mu_std;
     double *g = ALFE_MALLOC((size_t)K * PREDICT_BLOCK * sizeof *g);
     double *mu = want_mu ? ALFE_MALLOC((size_t)K * PREDICT_BLOCK * d * sizeof *mu) : NULL;
+    /* The invariants do not depend on the member: once per block. */
+    double *h = ALFE_MALLOC((size_t)PREDICT_BLOCK * m * sizeof *h);
+    double *jac = want_mu ? ALFE_MALLOC((size_t)PREDICT_BLOCK * m * d * sizeof *jac) : NULL;
     int status = ALFE_OK;
+    for (int k = 0; k < K && status == ALFE_OK; k++)
+        status = member_work(c, k);
     for (int start = 0; start < n && status == ALFE_OK; start += PREDICT_BLOCK) {
         const int nb = n - start < PREDICT_BLOCK ? n - start : PREDICT_BLOCK;
-        const double *x = eta + (size_t)start * d;
+        idnn_features(c->inv, nb, eta + (size_t)start * d, h, jac);
         for (int k = 0; k < K && status == ALFE_OK; k++)
-            status = idnn_committee_member_predict(
-                c, k, nb, x, g + (size_t)k * nb, want_mu ? mu + (size_t)k * nb * d : NULL, NULL);
+            status = idnn_predict_features(c->members[k], c->work[k], nb, h, jac, NULL,
+                                           g + (size_t)k * nb,
+                                           want_mu ? mu + (size_t)k * nb * d : NULL, NULL);
         if (status != ALFE_OK)
             break;
         committee_mean_std(K, (size_t)nb, g, g_mean ? g_mean + start : NULL,
@@ -334,6 +340,8 @@ int idnn_committee_predict(idnn_committee *c, int n, const double *eta, double *
     }
     free(g);
     free(mu);
+    free(h);
+    free(jac);
     ALFE_CHECK(status);
     return ALFE_OK;
 }

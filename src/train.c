@@ -9,10 +9,16 @@
  * floating-point sum whose terms could be spread over ranks is taken in a
  * fixed order.  A mini-batch of B samples is cut into C = grad_chunks
  * contiguous chunks ([c·B/C, (c+1)·B/C)); each chunk's mean loss and
- * gradient come from one callback on one rank; the chunk results are
- * exchanged (each slot has one non-zero contribution, so MPI's summation
- * order cannot matter) and every rank adds them in chunk order.  The result
- * is therefore the same bit for bit on 1, 2 or C ranks. */
+ * gradient come from one callback on one rank, weighted by its share n_c/B.
+ * The batch sum is defined by a fixed binary tree over the chunk indices
+ * (node [lo, hi) = node [lo, mid) + node [mid, hi), mid = lo + (hi − lo)/2).
+ * Each rank owns a contiguous run of chunks, sums the maximal tree nodes
+ * inside its run (one node when the group size divides C), and the node
+ * values are allgathered; every rank then completes the same tree.  The
+ * additions are the same whoever does them, so the result is the same bit
+ * for bit on 1, 2, … ranks, and a rank sends O(log C) gradients per batch,
+ * not C.  (MPI_Allreduce is not used for sums: its order varies with the
+ * number of ranks.) */
 #include "alfe/train.h"
 
 #include "alfe/comm.h"
@@ -167,14 +173,30 @@ int train_split(const train_settings *s, int n_samples, int *validation, int *n_
 
 /* ---- Chunked loss evaluation over a group -------------------------------- */
 
+/* A node [lo, hi) of the chunk tree and where its value (stride doubles:
+ * loss, failed, gradient) is. */
+typedef struct {
+    int lo, hi, rank;
+    const double *value;
+} tree_node;
+
 typedef struct {
     const comm_group *group;
     int group_rank, group_size, chunks;
-    size_t n_params;
+    size_t n_params, stride;  /* stride = 2 + n_params */
     train_loss_fn loss;
     void *context;
-    double *slots;   /* chunks × (2 + n_params): loss, failed, gradient */
-    double *vslots;  /* validation: blocks × chunks × 2 */
+    /* Mini-batch gradients (batch_loss_gradient). */
+    double *slots;            /* chunks × stride: this rank's weighted leaves */
+    double *send, *recv;      /* this rank's node values; everyone's */
+    double *arena;            /* sums formed while completing the tree */
+    size_t arena_used;
+    tree_node *nodes;         /* every rank's nodes, in rank (= chunk) order */
+    int n_nodes, first_node, my_nodes;
+    size_t *counts;           /* doubles sent per group rank */
+    tree_node *leaves;        /* this rank's chunks as nodes */
+    /* Validation losses (set_loss). */
+    double *vslots;           /* blocks × chunks × 2 */
     size_t vslots_capacity;
 } evaluator;
 
@@ -210,53 +232,125 @@ static int agree_failure(const evaluator *ev, const double *flags, size_t stride
     return ALFE_OK;
 }
 
-/* Loss and gradient of one mini-batch idx[0..n): Σ_c (n_c/n)·chunk mean. */
+/* Chunks [first, last) evaluated by group rank r. */
+static void owned_chunks(const evaluator *ev, int r, int *first, int *last)
+{
+    *first = ev->chunks;
+    *last = ev->chunks;
+    for (int c = 0; c < ev->chunks; c++)
+        if (chunk_owner(ev, c) == r) {
+            if (*first == ev->chunks)
+                *first = c;
+            *last = c + 1;
+        }
+}
+
+/* The maximal tree nodes inside [a, b), left to right. */
+static void decompose(int lo, int hi, int a, int b, int rank, tree_node *out, int *n)
+{
+    if (hi <= a || lo >= b || a >= b)
+        return;
+    if (a <= lo && hi <= b) {
+        out[*n].lo = lo;
+        out[*n].hi = hi;
+        out[*n].rank = rank;
+        out[*n].value = NULL;
+        (*n)++;
+        return;
+    }
+    const int mid = lo + (hi - lo) / 2;
+    decompose(lo, mid, a, b, rank, out, n);
+    decompose(mid, hi, a, b, rank, out, n);
+}
+
+/* Value of tree node [lo, hi) for a batch of n samples, from the given
+ * nodes; NULL when its chunks hold no samples.  Sums go to the arena. */
+static const double *tree_value(evaluator *ev, int lo, int hi, int n, const tree_node *given,
+                                int n_given)
+{
+    if ((int64_t)hi * n / ev->chunks == (int64_t)lo * n / ev->chunks)
+        return NULL;
+    for (int k = 0; k < n_given; k++)
+        if (given[k].lo == lo && given[k].hi == hi)
+            return given[k].value;
+    const int mid = lo + (hi - lo) / 2;
+    if (hi - lo < 2)
+        return NULL; /* unreachable: the given nodes cover every chunk */
+    const double *left = tree_value(ev, lo, mid, n, given, n_given);
+    const double *right = tree_value(ev, mid, hi, n, given, n_given);
+    if (!left || !right)
+        return left ? left : right;
+    double *sum = ev->arena + ev->arena_used * ev->stride;
+    ev->arena_used++;
+    for (size_t j = 0; j < ev->stride; j++)
+        sum[j] = left[j] + right[j];
+    return sum;
+}
+
+/* Loss and gradient of one mini-batch idx[0..n): Σ_c (n_c/n)·chunk mean,
+ * summed over the chunk tree (see the top of the file). */
 static int batch_loss_gradient(evaluator *ev, const int *idx, int n, const double *params,
                                double *loss, double *grad)
 {
-    const size_t stride = 2 + ev->n_params;
-    int status = ALFE_OK;
+    const size_t stride = ev->stride;
+    int status = ALFE_OK, n_leaves = 0;
     for (int c = 0; c < ev->chunks; c++) {
+        if (chunk_owner(ev, c) != ev->group_rank)
+            continue;
         int lo, hi;
         chunk_bounds(c, ev->chunks, n, &lo, &hi);
         double *slot = ev->slots + (size_t)c * stride;
-        if (chunk_owner(ev, c) == ev->group_rank && hi > lo && status == ALFE_OK) {
-            slot[0] = 0.0;
-            slot[1] = 0.0;
+        ev->leaves[n_leaves].lo = c;
+        ev->leaves[n_leaves].hi = c + 1;
+        ev->leaves[n_leaves].value = slot;
+        n_leaves++;
+        slot[0] = 0.0;
+        slot[1] = 0.0;
+        if (hi == lo)
+            continue;
+        if (status == ALFE_OK) {
             int st = ev->loss(ev->context, idx + lo, hi - lo, params, &slot[0], slot + 2);
             if (st != ALFE_OK) {
                 status = st;
                 slot[1] = 1.0;
+                continue;
             }
+            const double w = (double)(hi - lo) / (double)n;
+            slot[0] *= w;
+            for (size_t j = 2; j < stride; j++)
+                slot[j] *= w;
         } else {
-            /* −0 is the exact identity of IEEE addition (x + −0 = x for every
-             * x, −0 included), so the sum over ranks reproduces the owner's
-             * bits whatever order MPI adds in.  (One rank: the gradient of a
-             * slot not computed is never read.) */
-            size_t fill = ev->group_size > 1 ? stride : 2;
-            for (size_t j = 0; j < fill; j++)
-                slot[j] = -0.0;
+            slot[1] = 1.0; /* not evaluated after a failure */
         }
     }
-    if (ev->group_size > 1)
-        comm_group_allreduce_sum_doubles(ev->group, ev->slots, (size_t)ev->chunks * stride);
-    ALFE_CHECK(agree_failure(ev, ev->slots + 1, stride, ev->chunks, status));
-
-    double total = 0.0;
-    memset(grad, 0, ev->n_params * sizeof *grad);
-    for (int c = 0; c < ev->chunks; c++) {
-        int lo, hi;
-        chunk_bounds(c, ev->chunks, n, &lo, &hi);
-        if (hi == lo)
-            continue;
-        const double w = (double)(hi - lo) / (double)n;
-        const double *slot = ev->slots + (size_t)c * stride;
-        total += w * slot[0];
-        const double *g = slot + 2;
-        for (size_t j = 0; j < ev->n_params; j++)
-            grad[j] += w * g[j];
+    /* This rank's nodes, from its leaves. */
+    ev->arena_used = 0;
+    for (int k = 0; k < ev->my_nodes; k++) {
+        const tree_node *node = &ev->nodes[ev->first_node + k];
+        const double *v = tree_value(ev, node->lo, node->hi, n, ev->leaves, n_leaves);
+        double *out = ev->send + (size_t)k * stride;
+        if (v)
+            memcpy(out, v, stride * sizeof *out);
+        else
+            memset(out, 0, stride * sizeof *out);
     }
-    *loss = total;
+    comm_group_allgather_doubles(ev->group, ev->send, ev->recv, ev->counts);
+    for (int k = 0; k < ev->n_nodes; k++) {
+        const double *v = ev->recv + (size_t)k * stride;
+        ev->nodes[k].value = v;
+        if (v[1] != 0.0 && (int64_t)ev->nodes[k].hi * n / ev->chunks !=
+                               (int64_t)ev->nodes[k].lo * n / ev->chunks) {
+            if (status != ALFE_OK)
+                return status;
+            return ALFE_FAIL(ALFE_ERR_RUNTIME,
+                             "training: the loss failed on rank %d of the training group",
+                             ev->nodes[k].rank);
+        }
+    }
+    ev->arena_used = 0;
+    const double *root = tree_value(ev, 0, ev->chunks, n, ev->nodes, ev->n_nodes);
+    *loss = root[0];
+    memcpy(grad, root + 2, ev->n_params * sizeof *grad);
     return ALFE_OK;
 }
 
@@ -327,15 +421,41 @@ static void evaluator_init(evaluator *ev, const train_settings *s, size_t n_para
     ev->group_size = comm_group_size(ev->group);
     ev->chunks = s->grad_chunks;
     ev->n_params = n_params;
+    ev->stride = 2 + n_params;
     ev->loss = loss;
     ev->context = context;
-    if (with_gradient)
-        ev->slots = ALFE_MALLOC((size_t)ev->chunks * (2 + n_params) * sizeof *ev->slots);
+    if (!with_gradient)
+        return;
+    const size_t C = (size_t)ev->chunks, P = (size_t)ev->group_size;
+    /* At most 2⌈log2 C⌉ nodes per rank and C in all. */
+    ev->nodes = ALFE_MALLOC((C + 2 * P) * sizeof *ev->nodes);
+    ev->counts = ALFE_MALLOC(P * sizeof *ev->counts);
+    ev->leaves = ALFE_MALLOC(C * sizeof *ev->leaves);
+    for (int r = 0; r < ev->group_size; r++) {
+        int first, last, before = ev->n_nodes;
+        owned_chunks(ev, r, &first, &last);
+        decompose(0, ev->chunks, first, last, r, ev->nodes, &ev->n_nodes);
+        ev->counts[r] = (size_t)(ev->n_nodes - before) * ev->stride;
+        if (r == ev->group_rank) {
+            ev->first_node = before;
+            ev->my_nodes = ev->n_nodes - before;
+        }
+    }
+    ev->slots = ALFE_MALLOC(C * ev->stride * sizeof *ev->slots);
+    ev->send = ALFE_MALLOC(((size_t)ev->my_nodes + 1) * ev->stride * sizeof *ev->send);
+    ev->recv = ALFE_MALLOC((size_t)ev->n_nodes * ev->stride * sizeof *ev->recv);
+    ev->arena = ALFE_MALLOC(C * ev->stride * sizeof *ev->arena);
 }
 
 static void evaluator_free(evaluator *ev)
 {
     ALFE_FREE(ev->slots);
+    ALFE_FREE(ev->send);
+    ALFE_FREE(ev->recv);
+    ALFE_FREE(ev->arena);
+    ALFE_FREE(ev->nodes);
+    ALFE_FREE(ev->counts);
+    ALFE_FREE(ev->leaves);
     ALFE_FREE(ev->vslots);
 }
 
@@ -444,7 +564,7 @@ int train_run(const train_settings *s, size_t n_params, double *params, int n_sa
         double epoch_loss = 0.0;
         for (int start = 0; start < n_train; start += s->batch_size) {
             int nb = n_train - start < s->batch_size ? n_train - start : s->batch_size;
-            double batch_loss;
+            double batch_loss = 0.0;
             status = batch_loss_gradient(&ev, order + start, nb, params, &batch_loss, grad);
             if (status != ALFE_OK)
                 break;

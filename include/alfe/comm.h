@@ -89,6 +89,11 @@ int comm_group_size(const comm_group *group);
 void comm_group_allreduce_sum_doubles(const comm_group *group, double *buf, size_t n);
 /* buf (n) on every rank of the group becomes root's (root = group rank). */
 void comm_group_bcast_doubles(const comm_group *group, double *buf, size_t n, int root);
+/* Every rank r contributes counts[r] doubles (send); recv (Σ counts) on every
+ * rank becomes the contributions in rank order.  counts is the same array
+ * on every rank. */
+void comm_group_allgather_doubles(const comm_group *group, const double *send, double *recv,
+                                  const size_t *counts);
 void comm_group_free(comm_group **group);
 
 #endif

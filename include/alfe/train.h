@@ -27,7 +27,8 @@ enum train_optimizer { TRAIN_RMSPROP = 0, TRAIN_ADAM = 1 };
  * - The callback returns the plain mean over its n_idx samples; train_run
  *   applies the share itself: a mini-batch of B samples is always cut into
  *   grad_chunks contiguous chunks, chunk c gets weight n_c / B, and the batch
- *   loss and gradient are Σ_c (n_c/B)·(chunk mean) summed in chunk order.
+ *   loss and gradient are Σ_c (n_c/B)·(chunk mean), summed over a fixed
+ *   binary tree of the chunk indices whichever ranks evaluate them.
  *   A term that is not a per-sample mean (the IDNN's g(η_ref) term) must be
  *   added in full by every call: the shares sum to 1.
  * - grad == NULL asks for the loss only (validation).

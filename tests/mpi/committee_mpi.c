@@ -1,5 +1,5 @@
 /* committee_mpi.c — committee training under mpirun, for
- * tests/integration/test_committee.sh.  Run on 1, 2 and 4 ranks; the lines
+ * tests/integration/test_committee.sh.  Run on 1, 2, 3 and 4 ranks; the lines
  * starting with "member", "hyper" and "predict" must be identical between
  * runs (they carry 64-bit hashes of the trained weights' bits), and the
  * "calls" lines show that every rank did part of the work.
@@ -7,10 +7,13 @@
  * Scenarios (argv[1], default "synthetic"):
  *   synthetic  a one-hidden-layer tanh regression written here (not the
  *              IDNN), as committees of K = 1, 2, 3, 4 (K = 4 with bootstrap,
- *              members of different sizes, RMSprop and Adam): on 2 and 4
- *              ranks K < P exercises the sub-communicators that split a
- *              member's mini-batches; then a random hyper-parameter search
- *              (5 candidates) and the replacement rule.
+ *              members of different sizes, RMSprop and Adam) and K = 1
+ *              with 6 chunks per batch: on 2, 3 and 4 ranks K < P exercises
+ *              the sub-communicators that split a member's mini-batches,
+ *              including group sizes that do not divide the chunk count;
+ *              then a loss failing on one rank (every rank must return the
+ *              error), a random hyper-parameter search (5 candidates) and the
+ *              replacement rule.
  *   idnn       IDNN committees (K = 1 and 3) on μ data from a known g, the
  *              committee prediction (mean, spread, Hessians), an IDNN
  *              hyper-parameter search and its adoption rule.
@@ -86,6 +89,7 @@ typedef struct {
     int hidden[64];      /* per member */
     int member_offset;   /* member k uses hidden[k + member_offset] */
     long calls;
+    int fail_rank, fail_at, fail_count; /* fail_at > 0: that call fails there */
 } mlp_model;
 
 static size_t mlp_params(int hidden) { return 3 * (size_t)hidden + 1; }
@@ -97,6 +101,8 @@ static int mlp_loss(void *model, int member, const int *idx, int n, const double
     const int H = m->hidden[member + m->member_offset];
     const double *a = p, *b = p + H, *c = p + 2 * H, d = p[3 * H];
     m->calls++;
+    if (m->fail_at > 0 && comm_rank() == m->fail_rank && ++m->fail_count == m->fail_at)
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "synthetic loss failure on rank %d", comm_rank());
     if (grad)
         memset(grad, 0, mlp_params(H) * sizeof *grad);
     double total = 0.0;
@@ -168,7 +174,7 @@ static uint64_t print_member(const char *tag, int k, const double *p, size_t n,
     return h;
 }
 
-static void synthetic_committee(mlp_model *m, int K, int bootstrap)
+static void synthetic_committee(mlp_model *m, int K, int bootstrap, int chunks)
 {
     committee_layout *layout = NULL;
     check(committee_layout_create(K, &layout), "layout");
@@ -183,6 +189,7 @@ static void synthetic_committee(mlp_model *m, int K, int bootstrap)
         params[k] = ALFE_MALLOC(n_params[k] * sizeof(double));
         committee_member_settings(&base, SEED, 1, k, bootstrap, &settings[k]);
         settings[k].optimizer = k % 2 ? TRAIN_ADAM : TRAIN_RMSPROP;
+        settings[k].grad_chunks = chunks;
         mlp_init(params[k], n_params[k], settings[k].seed);
     }
     m->calls = 0;
@@ -190,7 +197,10 @@ static void synthetic_committee(mlp_model *m, int K, int bootstrap)
     check(committee_train(layout, n_params, params, settings, N_SYN, &model, reports),
           "committee_train");
     char tag[32];
-    snprintf(tag, sizeof tag, "K=%d", K);
+    if (chunks == 4)
+        snprintf(tag, sizeof tag, "K=%d", K);
+    else
+        snprintf(tag, sizeof tag, "K=%d/C=%d", K, chunks);
     uint64_t h = HASH0;
     for (int k = 0; k < K; k++) {
         uint64_t hk = print_member(tag, k, params[k], n_params[k], &reports[k]);
@@ -291,6 +301,37 @@ static void synthetic_hypersearch(mlp_model *m)
     committee_layout_destroy(&layout);
 }
 
+/* A loss failing on the last rank (inside a shared member on P > 1): every
+ * rank returns an error and none hangs. */
+static void synthetic_failure(mlp_model *m)
+{
+    committee_layout *layout = NULL;
+    check(committee_layout_create(1, &layout), "layout");
+    const train_settings base = synthetic_base();
+    train_settings s;
+    committee_member_settings(&base, SEED, 1, 0, 0, &s);
+    m->hidden[0] = 3;
+    size_t n = mlp_params(3);
+    double *p = ALFE_MALLOC(n * sizeof *p);
+    mlp_init(p, n, s.seed);
+    m->fail_rank = comm_size() - 1;
+    m->fail_at = 25;
+    m->fail_count = 0;
+    committee_model model = {m, NULL, mlp_loss, NULL};
+    train_report r;
+    int status = committee_train(layout, &n, &p, &s, N_SYN, &model, &r);
+    int worst_ok = comm_allreduce_max_int(status == ALFE_OK);
+    if (comm_rank() == 0)
+        printf("K=1 failure status %d on every rank %s\n", status,
+               worst_ok ? "NO" : "yes");
+    if (worst_ok || strlen(alfe_error_message()) == 0)
+        failures++;
+    alfe_error_clear();
+    m->fail_at = 0;
+    free(p);
+    committee_layout_destroy(&layout);
+}
+
 int main(int argc, char **argv)
 {
     check(comm_init(&argc, &argv), "comm_init");
@@ -298,10 +339,13 @@ int main(int argc, char **argv)
     if (strcmp(scenario, "synthetic") == 0) {
         mlp_model *m = ALFE_CALLOC(1, sizeof *m);
         mlp_data(m);
-        synthetic_committee(m, 1, 0);
-        synthetic_committee(m, 2, 0);
-        synthetic_committee(m, 3, 0);
-        synthetic_committee(m, 4, 1);
+        synthetic_committee(m, 1, 0, 4);
+        synthetic_committee(m, 2, 0, 4);
+        synthetic_committee(m, 3, 0, 4);
+        synthetic_committee(m, 4, 1, 4);
+        /* Six chunks: on 4 ranks rank 2 owns chunks 3–4, two tree nodes. */
+        synthetic_committee(m, 1, 0, 6);
+        synthetic_failure(m);
         synthetic_hypersearch(m);
         free(m);
     } else {
