@@ -23,9 +23,8 @@ in alfe's layout: W_l [out][in] then b_l per layer, then w, c), n, eta,
 mu, weight (count 0: all ω = 1), n_ref, eta_ref, g_ref, w_g, w_mu and the
 expected expect_g, expect_mu, expect_hess (n×d×d), expect_g_ref, expect_loss,
 expect_grad.  Keys of an optimizer section: lr, rho (RMSprop) or beta1, beta2
-(Adam), eps, eps_inside (0: θ −= lr·m/(√v + ε) as torch does; 1: θ −= lr·g/√(v + ε)
-as Keras' RMSprop does), steps, losses (the loss at the parameters before
-each step), final_params.
+(Adam), eps, eps_inside (0: torch's ε placement; 1: Keras', see below),
+steps, losses (the loss at the parameters before each step), final_params.
 
 Optimizers (full batch, the case's loss, from the case's params):
   rmsprop_torch  torch.optim.RMSprop(lr, alpha=ρ=0.9, eps=1e-7, momentum=0,
@@ -34,6 +33,8 @@ Optimizers (full batch, the case's loss, from the case's params):
                  (written out by hand; torch has no such option)
   adam_torch     torch.optim.Adam(lr, betas=(0.9, 0.999), eps=1e-7):
                  m̂ = m/(1−β1^t), v̂ = v/(1−β2^t), θ −= lr·m̂/(√v̂ + ε)
+  adam_keras     Keras 3's Adam (by hand): α = lr·√(1−β2^t)/(1−β1^t),
+                 θ −= α·m/(√v + ε)
 """
 import sys
 
@@ -154,19 +155,27 @@ def run_optimizer(case, kind, lr, steps, eps):
         opt = torch.optim.Adam([theta], lr=lr, betas=(0.9, 0.999), eps=eps)
     else:
         opt = None
+        m = torch.zeros_like(theta)
         v = torch.zeros_like(theta)
-    for _ in range(steps):
+    for t in range(1, steps + 1):
         loss = case.loss(theta)
         losses.append(loss.item())
         if opt is not None:
             opt.zero_grad()
             loss.backward()
             opt.step()
-        else:  # Keras' RMSprop: θ −= lr·g/√(v + ε)
+        elif kind == "rmsprop_keras":  # θ −= lr·g/√(v + ε)
             (grad,) = torch.autograd.grad(loss, theta)
             with torch.no_grad():
                 v.mul_(0.9).add_(0.1 * grad * grad)
                 theta.sub_(lr * grad / torch.sqrt(v + eps))
+        else:  # adam_keras: α = lr·√(1−β2^t)/(1−β1^t), θ −= α·m/(√v + ε)
+            (grad,) = torch.autograd.grad(loss, theta)
+            with torch.no_grad():
+                m.mul_(0.9).add_(0.1 * grad)
+                v.mul_(0.999).add_(0.001 * grad * grad)
+                alpha = lr * np.sqrt(1.0 - 0.999 ** t) / (1.0 - 0.9 ** t)
+                theta.sub_(alpha * m / (torch.sqrt(v) + eps))
     return losses, theta.detach().numpy()
 
 
@@ -225,7 +234,7 @@ def write_case(out, case, optimizers):
             emit(out, "beta1", [0.9])
             emit(out, "beta2", [0.999])
         emit(out, "eps", [eps])
-        emit(out, "eps_inside", [1 if kind == "rmsprop_keras" else 0])
+        emit(out, "eps_inside", [1 if kind.endswith("_keras") else 0])
         emit(out, "steps", [steps])
         emit(out, "losses", losses)
         emit(out, "final_params", final)
@@ -250,7 +259,7 @@ def main():
              w_g=0.5, w_mu=2.0, seed=13),
     ]
     optimizers = {"mixed3": [("rmsprop_torch", 1e-3), ("rmsprop_keras", 1e-3),
-                             ("adam_torch", 1e-3)]}
+                             ("adam_torch", 1e-3), ("adam_keras", 1e-3)]}
     with open(sys.argv[1], "w") as out:
         out.write("alfe-idnn-fixture 1\n")
         out.write(f"# written by tools/idnn_torch_fixture.py with torch {torch.__version__}, "

@@ -12,7 +12,7 @@
  *  3. PyTorch autograd (double backprop) through tests/fixtures/idnn_torch.txt
  *     (tools/idnn_torch_fixture.py): g, μ, Hessian, loss, every parameter
  *     gradient < 1e-10 relative, and 10 RMSprop/Adam steps (reference steps
- *     written here, as torch and Keras define them) < 1e-9.
+ *     written here, as torch and Keras 3 define them) < 1e-9.
  * "Relative" (1 and 3) is |x − y| / max(|y|, 1e-4·max|y|) per component, the
  * floor keeping components that vanish up to rounding from dividing by ~0.
  * The invariants are small hand-built polynomials (struct fields filled
@@ -834,9 +834,14 @@ static void check_optimizer(const fixture *fx, const char *section, idnn *net,
             if (adam) {
                 m1[i] = beta1 * m1[i] + (1.0 - beta1) * gi;
                 v[i] = beta2 * v[i] + (1.0 - beta2) * gi * gi;
-                const double mh = m1[i] / (1.0 - pow(beta1, t));
-                const double vh = v[i] / (1.0 - pow(beta2, t));
-                net->params[i] -= lr * mh / (sqrt(vh) + eps);
+                if (inside) { /* Keras: α = lr·√(1−β2^t)/(1−β1^t), θ −= α·m/(√v + ε) */
+                    const double al = lr * sqrt(1.0 - pow(beta2, t)) / (1.0 - pow(beta1, t));
+                    net->params[i] -= al * m1[i] / (sqrt(v[i]) + eps);
+                } else { /* torch: θ −= lr·m̂/(√v̂ + ε) */
+                    const double mh = m1[i] / (1.0 - pow(beta1, t));
+                    const double vh = v[i] / (1.0 - pow(beta2, t));
+                    net->params[i] -= lr * mh / (sqrt(vh) + eps);
+                }
             } else {
                 v[i] = rho * v[i] + (1.0 - rho) * gi * gi;
                 net->params[i] -= inside ? lr * gi / sqrt(v[i] + eps) : lr * gi / (sqrt(v[i]) + eps);
@@ -982,7 +987,7 @@ static void test_torch_fixture(void **state)
         inv_free(&inv);
     }
     assert_true(cases >= 3);
-    assert_true(optimizers >= 3);
+    assert_true(optimizers >= 4);
     print_message("PyTorch fixture, %d cases: worst relative difference g %.2e, mu %.2e, Hessian "
                   "%.2e, g_ref %.2e, loss %.2e, gradient %.2e (tolerance %.0e); %d optimizers x "
                   "10 steps: losses %.2e, parameters %.2e (tolerance %.0e)\n",
