@@ -31,7 +31,7 @@ CORE_SRC := src/error.c src/util.c src/comm.c src/rng.c src/config.c src/h5util.
             src/stopflag.c src/evaluate.c src/farm.c src/coordinator.c \
             src/supercell.c src/orderparam.c src/convergence.c src/mc.c \
             src/train.c src/invariants.c src/invariants_group.c src/idnn.c src/model_io.c \
-            src/committee.c src/hypersearch.c src/idnn_committee.c
+            src/committee.c src/hypersearch.c src/idnn_committee.c src/learn.c
 MAIN_SRC := src/main.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 

@@ -726,6 +726,27 @@ int campaign_append_round(campaign *c, const point_input *inputs, int64_t n,
     return boundary_end(c);
 }
 
+int campaign_read_models(campaign *c, int round, void **out)
+{
+    *out = NULL;
+    char name[64], where[4200];
+    snprintf(name, sizeof name, "models/%04d", round);
+    if (H5Lexists(c->file, "models", H5P_DEFAULT) <= 0 ||
+        H5Lexists(c->file, name, H5P_DEFAULT) <= 0)
+        return ALFE_OK;
+    hid_t g = H5Gopen2(c->file, name, H5P_DEFAULT);
+    H5_CHECK(g, "%s: cannot open /%s", c->path, name);
+    snprintf(where, sizeof where, "%s:/%s", c->path, name);
+    model_set *ms = NULL;
+    int status = model_set_read_group((int64_t)g, where, &ms);
+    H5Gclose(g);
+    if (status == ALFE_OK) {
+        ms->round = round;
+        *out = ms;
+    }
+    return status;
+}
+
 /* /models/NNNN (collective; replaces an earlier copy of the same round, left
  * by a run that stopped between writing models and finishing the round). */
 static int write_models(campaign *c, int round, const void *models)

@@ -8,6 +8,7 @@
 #include "alfe/error.h"
 #include "alfe/util.h"
 #include "alfe/clex.h"
+#include "alfe/invariants.h"
 #include "alfe/model_io.h"
 #include "alfe/orderparam.h"
 #include "alfe/supercell.h"
@@ -122,6 +123,62 @@ static const key_spec KEYS[] = {
     {"global", "path_length", KEY_DOUBLE, "0", 0, 1e6, NULL, RESUME_FREE,
      OFF(global_path_length),
      "mean billiard path length tau in eta units; 0 = the diagonal of the domain's bounding box"},
+    {"network", "invariants", KEY_STRING, "", 0, 0, NULL, RESUME_FIXED, OFF(net_invariants),
+     "formula file of the invariants h(eta) fed to the network (docs/invariants.md), relative "
+     "to the config file; empty = no network (every round is space filling)"},
+    {"network", "layers", KEY_INT, "3", 1, 8, NULL, RESUME_FIXED, OFF(net_layers),
+     "hidden layers of each committee member"},
+    {"network", "width", KEY_INT, "150", 1, 4096, NULL, RESUME_FIXED, OFF(net_width),
+     "neurons per hidden layer"},
+    {"network", "activation", KEY_ENUM, "tanh", 0, 0, "tanh|softplus|sigmoid", RESUME_FIXED,
+     OFF(net_activation), "hidden-layer activation"},
+    {"network", "scale", KEY_DOUBLE, "100", 1e-6, 1e9, NULL, RESUME_FIXED, OFF(net_scale),
+     "output scale s: the network's output is s*g (100 as in the published work)"},
+    {"network", "committee", KEY_INT, "5", 1, 256, NULL, RESUME_FIXED, OFF(net_committee),
+     "committee members K (different seeds); prediction = mean, uncertainty = spread"},
+    {"network", "bootstrap", KEY_ENUM, "no", 0, 0, "no|yes", RESUME_FIXED, OFF(net_bootstrap),
+     "yes: each member trains on a bootstrap resample of the training rows"},
+    {"network", "warm_start", KEY_ENUM, "yes", 0, 0, "no|yes", RESUME_FIXED, OFF(net_warm_start),
+     "yes: round r starts from round r-1's weights; no: fresh weights every round"},
+    {"training", "optimizer", KEY_ENUM, "rmsprop", 0, 0, "rmsprop|adam", RESUME_FIXED,
+     OFF(tr_optimizer), "gradient optimizer (Keras semantics, docs/training.md)"},
+    {"training", "learning_rate", KEY_DOUBLE, "1e-4", 1e-12, 10, NULL, RESUME_FIXED,
+     OFF(tr_learning_rate), "initial learning rate"},
+    {"training", "lr_decay", KEY_DOUBLE, "0", 0, 1e6, NULL, RESUME_FIXED, OFF(tr_lr_decay),
+     "per-round decay: lr = learning_rate / (1 + lr_decay * round)"},
+    {"training", "epochs", KEY_INT, "1000", 1, 10000000, NULL, RESUME_FIXED, OFF(tr_epochs),
+     "maximum epochs per round"},
+    {"training", "batch_size", KEY_INT, "50", 1, 10000000, NULL, RESUME_FIXED,
+     OFF(tr_batch_size), "mini-batch size"},
+    {"training", "plateau_factor", KEY_DOUBLE, "0.5", 1e-6, 1, NULL, RESUME_FIXED,
+     OFF(tr_plateau_factor), "reduce-on-plateau factor"},
+    {"training", "plateau_patience", KEY_INT, "150", 0, 10000000, NULL, RESUME_FIXED,
+     OFF(tr_plateau_patience), "epochs without improvement before the rate is reduced (0: off)"},
+    {"training", "min_lr", KEY_DOUBLE, "1e-6", 0, 10, NULL, RESUME_FIXED, OFF(tr_min_lr),
+     "lower bound of the learning rate"},
+    {"training", "early_stopping", KEY_ENUM, "yes", 0, 0, "no|yes", RESUME_FIXED,
+     OFF(tr_early_stopping), "stop after es_patience epochs without improvement, restoring the "
+     "best weights"},
+    {"training", "es_patience", KEY_INT, "300", 1, 10000000, NULL, RESUME_FIXED,
+     OFF(tr_es_patience), "early-stopping patience (epochs)"},
+    {"training", "validation_fraction", KEY_DOUBLE, "0.25", 0, 0.9, NULL, RESUME_FIXED,
+     OFF(tr_validation_fraction), "share of the rows held out for validation, drawn at random "
+     "(shuffled, not the newest rows)"},
+    {"training", "weight_g", KEY_DOUBLE, "0.1", 0, 1e9, NULL, RESUME_FIXED, OFF(tr_weight_g),
+     "loss weight w_g of the reference term (g(0) - 0)^2"},
+    {"training", "weight_mu", KEY_DOUBLE, "10", 1e-12, 1e9, NULL, RESUME_FIXED, OFF(tr_weight_mu),
+     "loss weight w_mu of the gradient term"},
+    {"training", "newest_weight", KEY_DOUBLE, "1", 1e-6, 1e6, NULL, RESUME_FIXED,
+     OFF(tr_newest_weight), "sample weight of the newest round's rows (others 1)"},
+    {"training", "hypersearch", KEY_INT, "0", 0, 10000, NULL, RESUME_FIXED, OFF(tr_hypersearch),
+     "candidates of a random hyper-parameter search each round (0: off); the best replace the "
+     "committee only when better (docs/training.md has the bounds)"},
+    {"training", "test_set", KEY_STRING, "", 0, 0, NULL, RESUME_FREE, OFF(tr_test_set),
+     "file of test rows (whitespace columns) scored every round; relative to the config file"},
+    {"training", "test_eta_columns", KEY_STRING, "0-6", 0, 0, NULL, RESUME_FREE,
+     OFF(tr_test_eta_columns), "0-based columns of eta in test_set, as first-last"},
+    {"training", "test_mu_columns", KEY_STRING, "7-13", 0, 0, NULL, RESUME_FREE,
+     OFF(tr_test_mu_columns), "0-based columns of mu in test_set, as first-last"},
     {"run", "progress_seconds", KEY_DOUBLE, "10", 0.01, 86400, NULL, RESUME_FREE,
      OFF(progress_seconds), "seconds between progress lines"},
 };
@@ -648,6 +705,69 @@ static int check_clex(alfe_config *cfg, const char *path, const location_index *
     return ALFE_OK;
 }
 
+/* "a-b" → first, last (0-based, inclusive). */
+static int parse_column_range(const char *text, int *first, int *last)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", text);
+    char *dash = strchr(buf, '-');
+    if (!dash)
+        return -1;
+    *dash = '\0';
+    long long a, b;
+    if (alfe_parse_long(buf, &a) != 0 || alfe_parse_long(dash + 1, &b) != 0 || a < 0 || b < a ||
+        b > 100000)
+        return -1;
+    *first = (int)a;
+    *last = (int)b;
+    return 0;
+}
+
+/* [network] and [training]: the invariants read for this dimension; the
+ * test set exists and its column ranges have d columns each. */
+static int check_learning(alfe_config *cfg, const char *path, const location_index *index)
+{
+    int line = location_line(index, "network", "invariants");
+    free(cfg->net_invariants_path);
+    cfg->net_invariants_path = alfe_path_join(cfg->config_dir, cfg->net_invariants);
+    invariant_set *inv = NULL;
+    int status = invariant_set_read(cfg->net_invariants_path, cfg->dimension, &inv);
+    invariant_set_destroy(&inv);
+    if (status != ALFE_OK) {
+        char inner[2048];
+        snprintf(inner, sizeof inner, "%s", alfe_error_message());
+        alfe_error_clear();
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [network] invariants = %s: %s", path, line,
+                         cfg->net_invariants, inner);
+    }
+    if (cfg->tr_test_set[0]) {
+        const char *keys[2] = {"test_eta_columns", "test_mu_columns"};
+        const char *values[2] = {cfg->tr_test_eta_columns, cfg->tr_test_mu_columns};
+        for (int i = 0; i < 2; i++) {
+            int a, b;
+            if (parse_column_range(values[i], &a, &b) != 0 || b - a + 1 != cfg->dimension)
+                return ALFE_FAIL(ALFE_ERR_INPUT,
+                                 "%s:%d: [training] %s = %s: must be first-last (0-based) "
+                                 "spanning [system] dimension = %d columns",
+                                 path, location_line(index, "training", keys[i]), keys[i],
+                                 values[i], cfg->dimension);
+        }
+        free(cfg->tr_test_set_path);
+        cfg->tr_test_set_path = alfe_path_join(cfg->config_dir, cfg->tr_test_set);
+        struct stat st;
+        if (stat(cfg->tr_test_set_path, &st) != 0)
+            return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [training] test_set = %s: %s not found", path,
+                             location_line(index, "training", "test_set"), cfg->tr_test_set,
+                             cfg->tr_test_set_path);
+    }
+    return ALFE_OK;
+}
+
+int config_column_range(const char *text, int *first, int *last)
+{
+    return parse_column_range(text, first, last);
+}
+
 /* [oracle] network: the file reads as an alfe model of this dimension. */
 static int check_network(alfe_config *cfg, const char *path, const location_index *index)
 {
@@ -698,6 +818,8 @@ static int check_combinations(alfe_config *cfg, const char *path, const location
         ALFE_CHECK(check_clex(cfg, path, index));
     if (cfg->model == MODEL_ORACLE && cfg->oracle_network[0])
         ALFE_CHECK(check_network(cfg, path, index));
+    if (cfg->net_invariants[0])
+        ALFE_CHECK(check_learning(cfg, path, index));
     return ALFE_OK;
 }
 
@@ -756,7 +878,7 @@ int config_load_for(const char *path, enum config_purpose purpose, alfe_config *
                 snprintf(where, sizeof where, "%s", path);
             status = ALFE_FAIL(ALFE_ERR_INPUT,
                                "%s: unknown section [%s] (known: campaign, system, mc, oracle, "
-                               "umbrella, global, run; see `alfe help config`)",
+                               "umbrella, global, network, training, run; see `alfe help config`)",
                                where, sec);
             break;
         }
@@ -833,6 +955,8 @@ int config_load_collective(const char *path, alfe_config **out)
         cfg->q_file = cfg->q_path = cfg->canonical = NULL;
         cfg->prim_file = cfg->eci_file = cfg->species = cfg->prim_path = cfg->eci_path = NULL;
         cfg->oracle_network = cfg->oracle_network_path = NULL;
+        cfg->net_invariants = cfg->net_invariants_path = cfg->tr_test_set = NULL;
+        cfg->tr_test_set_path = cfg->tr_test_eta_columns = cfg->tr_test_mu_columns = NULL;
         cfg->q = NULL;
     }
     comm_bcast_string(&cfg->config_path, 0);
@@ -848,6 +972,12 @@ int config_load_collective(const char *path, alfe_config **out)
     comm_bcast_string(&cfg->eci_path, 0);
     comm_bcast_string(&cfg->oracle_network, 0);
     comm_bcast_string(&cfg->oracle_network_path, 0);
+    comm_bcast_string(&cfg->net_invariants, 0);
+    comm_bcast_string(&cfg->net_invariants_path, 0);
+    comm_bcast_string(&cfg->tr_test_set, 0);
+    comm_bcast_string(&cfg->tr_test_set_path, 0);
+    comm_bcast_string(&cfg->tr_test_eta_columns, 0);
+    comm_bcast_string(&cfg->tr_test_mu_columns, 0);
     comm_bcast_string(&cfg->canonical, 0);
     size_t nq = (size_t)cfg->dimension * (size_t)cfg->q_m;
     if (comm_rank() != 0)
@@ -874,6 +1004,12 @@ void config_destroy(alfe_config **cfg)
     free(c->eci_path);
     free(c->oracle_network);
     free(c->oracle_network_path);
+    free(c->net_invariants);
+    free(c->net_invariants_path);
+    free(c->tr_test_set);
+    free(c->tr_test_set_path);
+    free(c->tr_test_eta_columns);
+    free(c->tr_test_mu_columns);
     free(c->q_path);
     free(c->q);
     free(c->canonical);

@@ -18,6 +18,7 @@
 #include "alfe/error.h"
 #include "alfe/evaluate.h"
 #include "alfe/farm.h"
+#include "alfe/learn.h"
 #include "alfe/log.h"
 #include "alfe/rng.h"
 #include "alfe/stopflag.h"
@@ -201,18 +202,31 @@ static int start_round(campaign *c, const alfe_config *cfg, const domain *dom,
     return status;
 }
 
-static int run_rounds(campaign *c, const alfe_config *cfg, const domain *dom, evaluator *ev,
-                      int64_t *evaluated_here, int *stopped)
+/* The targeting guess μ̂: an oracle network knows its own μ (exact
+ * targeting, so a benchmark measures learning, not targeting); otherwise the
+ * committee once trained; otherwise ideal mixing (NULL). */
+static const void *targeting_model(const evaluator *ev, const learner *l)
 {
-    /* Targeting guess: an oracle network knows its own μ (exact targeting);
-     * otherwise ideal mixing until a committee is trained. */
-    const void *mu_model = evaluator_network(ev);
+    const void *network = evaluator_network(ev);
+    return network ? network : (const void *)learner_models(l);
+}
+
+static int run_rounds(campaign *c, const alfe_config *cfg, const domain *dom, evaluator *ev,
+                      learner *l, int64_t *evaluated_here, int *stopped)
+{
     *stopped = 0;
+    int resumed = 0;
     for (int round = 0; round < cfg->rounds; round++) {
         round_record rec;
         ALFE_CHECK(campaign_read_round(c, round, &rec));
         if (rec.state == ROUND_DONE)
             continue;
+        if (!resumed) {
+            /* The committee of the last finished round, for warm start and
+             * targeting (none stored: fresh). */
+            ALFE_CHECK(comm_agree_status(learner_load(l, c, round - 1)));
+            resumed = 1;
+        }
         /* A signal during setup or the previous boundary: stop before
          * starting more work (decided together: signals reach ranks apart). */
         if (comm_allreduce_max_int(stopflag_signal() != 0)) {
@@ -220,7 +234,7 @@ static int run_rounds(campaign *c, const alfe_config *cfg, const domain *dom, ev
             return ALFE_OK;
         }
         if (rec.state == ROUND_ABSENT)
-            ALFE_CHECK(start_round(c, cfg, dom, mu_model, round, &rec));
+            ALFE_CHECK(start_round(c, cfg, dom, targeting_model(ev, l), round, &rec));
         point_input *pending = NULL;
         int64_t n_pending = 0;
         ALFE_CHECK(comm_agree_status(read_pending(c, &rec, &pending, &n_pending)));
@@ -244,16 +258,22 @@ static int run_rounds(campaign *c, const alfe_config *cfg, const domain *dom, ev
             *stopped = 1;
             return ALFE_OK;
         }
+        if (l) {
+            timer_start(TIMER_TRAIN);
+            status = learner_train_round(l, c, round, &rec);
+            timer_stop(TIMER_TRAIN);
+            ALFE_CHECK(status);
+        }
         if (comm_rank() == 0) {
             rec.state = ROUND_DONE;
-            rec.seconds_total = rec.seconds_acquire + rec.seconds_evaluate;
+            rec.seconds_total = rec.seconds_acquire + rec.seconds_evaluate + rec.seconds_train;
             rec.points_per_second =
                 rec.seconds_evaluate > 0 ? (double)rec.n_points / rec.seconds_evaluate : 0.0;
             alfe_timestamp(rec.finished, sizeof rec.finished);
         }
         comm_bcast_bytes(&rec, sizeof rec, 0);
         timer_start(TIMER_BOUNDARY);
-        status = campaign_update_round(c, &rec, NULL);
+        status = campaign_update_round(c, &rec, learner_models(l));
         timer_stop(TIMER_BOUNDARY);
         ALFE_CHECK(status);
         log_line("round %d/%d done: %lld points (%lld done, %lld failed) in %.2f s", round + 1,
@@ -272,98 +292,178 @@ static void print_timer_table(const run_record *run)
                  run->timer_avg[t], run->timer_max[t]);
 }
 
-int coordinator_run(const char *config_path)
-{
-    timer_start(TIMER_TOTAL);
-    timer_start(TIMER_SETUP);
+/* What `alfe run` and `alfe train` share: the configuration, the domain, the
+ * locked and opened campaign, the evaluator and the learner. */
+typedef struct {
+    alfe_config *cfg;
+    domain *dom;
+    int exists;
+    evaluator *ev;
+    learner *l;
+    campaign *c;
     run_record run;
-    memset(&run, 0, sizeof run);
-    alfe_timestamp(run.started, sizeof run.started);
-    run.ranks = comm_size();
+} session;
 
-    alfe_config *cfg = NULL;
-    ALFE_CHECK(config_load_collective(config_path, &cfg));
-    domain *dom = NULL;
-    int status = domain_create(cfg->q, cfg->dimension, cfg->q_m, &dom);
-    status = comm_agree_status(status);
-    int exists = 0;
+enum session_mode { SESSION_RUN, SESSION_TRAIN };
+
+/* Collective.  SESSION_TRAIN needs an existing campaign and a network. */
+static int session_open(const char *config_path, enum session_mode mode, session *s)
+{
+    memset(s, 0, sizeof *s);
+    alfe_timestamp(s->run.started, sizeof s->run.started);
+    s->run.ranks = comm_size();
+    ALFE_CHECK(config_load_collective(config_path, &s->cfg));
+    const alfe_config *cfg = s->cfg;
+    int status = comm_agree_status(domain_create(cfg->q, cfg->dimension, cfg->q_m, &s->dom));
     if (status == ALFE_OK && comm_rank() == 0) {
         status = campaign_lock(cfg->output);
         if (status == ALFE_OK)
-            status = campaign_check_existing(cfg->output, cfg, &exists);
+            status = campaign_check_existing(cfg->output, cfg, &s->exists);
+        if (status == ALFE_OK && mode == SESSION_TRAIN && !s->exists)
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: no campaign to retrain (run `alfe run %s` "
+                                               "first)", cfg->output, config_path);
     }
     status = comm_agree_status(status);
-    comm_bcast_int(&exists, 0);
-    evaluator *ev = NULL;
+    comm_bcast_int(&s->exists, 0);
+    if (status == ALFE_OK && mode == SESSION_RUN)
+        status = comm_agree_status(evaluator_create(cfg, s->dom, &s->ev));
     if (status == ALFE_OK)
-        status = comm_agree_status(evaluator_create(cfg, dom, &ev));
-    campaign *c = NULL;
+        status = learner_create(cfg, &s->l);
+    if (status == ALFE_OK && mode == SESSION_TRAIN && !s->l)
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: [network] invariants is not set: there is no "
+                                           "network to train", config_path);
     if (status == ALFE_OK)
-        status = exists ? campaign_open(cfg->output, cfg, &c)
-                        : campaign_create(cfg->output, cfg, dom, &c);
+        status = s->exists ? campaign_open(cfg->output, cfg, &s->c)
+                           : campaign_create(cfg->output, cfg, s->dom, &s->c);
     if (status == ALFE_OK) {
         char log_path[4096];
         snprintf(log_path, sizeof log_path, "%s.log", cfg->output);
         status = comm_agree_status(log_open(log_path));
     }
+    if (status == ALFE_OK) {
+        log_raw("--- configuration used ---\n");
+        log_raw(cfg->canonical);
+        log_raw("--- end of configuration ---\n");
+    }
+    return status;
+}
+
+/* Collective: the run record (timers over ranks, build, configuration). */
+static int session_write_run(session *s, const char *exit_reason, int64_t evaluated_here)
+{
+    timer_stop(TIMER_TOTAL);
+    double local[TIMER_COUNT];
+    for (int t = 0; t < TIMER_COUNT; t++)
+        local[t] = timer_seconds(t);
+    run_record *run = &s->run;
+    comm_allreduce_min_avg_max(local, TIMER_COUNT, run->timer_min, run->timer_avg,
+                               run->timer_max);
+    run->points_evaluated = comm_allreduce_sum_i64(evaluated_here);
+    snprintf(run->exit_reason, sizeof run->exit_reason, "%s", exit_reason);
+    alfe_timestamp(run->finished, sizeof run->finished);
+    comm_bcast_bytes(run, sizeof *run, 0);
+    char build[1024];
+    build_info(build, sizeof build);
+    comm_bcast_bytes(build, sizeof build, 0);
+    int status = campaign_write_run(s->c, run, s->cfg->canonical, build);
+    print_timer_table(run);
+    return status;
+}
+
+static int session_close(session *s, int status)
+{
+    int close_status = campaign_close(&s->c);
+    if (status == ALFE_OK)
+        status = close_status;
+    log_close();
+    if (comm_rank() == 0)
+        campaign_unlock();
+    learner_destroy(&s->l);
+    evaluator_destroy(&s->ev);
+    domain_destroy(&s->dom);
+    config_destroy(&s->cfg);
+    return status;
+}
+
+int coordinator_run(const char *config_path)
+{
+    timer_start(TIMER_TOTAL);
+    timer_start(TIMER_SETUP);
+    session s;
+    int status = session_open(config_path, SESSION_RUN, &s);
     timer_stop(TIMER_SETUP);
+    const alfe_config *cfg = s.cfg;
 
     int stopped = 0, valid = 1;
     int64_t evaluated_here = 0;
     if (status == ALFE_OK) {
         log_line("%s campaign %s: %d rounds, model %s, d = %d, M = %d, T = %g K, %d rank%s",
-                 exists ? "resuming" : "new", cfg->output, cfg->rounds,
+                 s.exists ? "resuming" : "new", cfg->output, cfg->rounds,
                  cfg->model == MODEL_ORACLE ? "oracle" : "clex", cfg->dimension, cfg->q_m,
                  cfg->temperature, comm_size(), comm_size() > 1 ? "s" : "");
-        log_raw("--- configuration used ---\n");
-        log_raw(cfg->canonical);
-        log_raw("--- end of configuration ---\n");
-        status = run_rounds(c, cfg, dom, ev, &evaluated_here, &stopped);
+        status = run_rounds(s.c, cfg, s.dom, s.ev, s.l, &evaluated_here, &stopped);
     }
     if (status == ALFE_OK && comm_rank() == 0)
-        status = validate_rows(c, cfg, &valid);
+        status = validate_rows(s.c, cfg, &valid);
     if (status == ALFE_OK) {
         status = comm_agree_status(status);
         comm_bcast_int(&valid, 0);
     }
-
     if (status == ALFE_OK) {
-        timer_stop(TIMER_TOTAL);
-        double local[TIMER_COUNT];
-        for (int t = 0; t < TIMER_COUNT; t++)
-            local[t] = timer_seconds(t);
-        comm_allreduce_min_avg_max(local, TIMER_COUNT, run.timer_min, run.timer_avg,
-                                   run.timer_max);
-        run.points_evaluated = comm_allreduce_sum_i64(evaluated_here);
-        snprintf(run.exit_reason, sizeof run.exit_reason, "%s",
-                 stopped ? "signal" : (valid ? "complete" : "invalid"));
-        alfe_timestamp(run.finished, sizeof run.finished);
-        comm_bcast_bytes(&run, sizeof run, 0);
-        char build[1024];
-        build_info(build, sizeof build);
-        comm_bcast_bytes(build, sizeof build, 0);
-        status = campaign_write_run(c, &run, cfg->canonical, build);
-        print_timer_table(&run);
-        log_line("%lld points evaluated in %.2f s: %.1f points/s", (long long)run.points_evaluated,
-                 run.timer_max[TIMER_TOTAL],
-                 run.timer_max[TIMER_TOTAL] > 0
-                     ? (double)run.points_evaluated / run.timer_max[TIMER_TOTAL] : 0.0);
+        status = session_write_run(&s, stopped ? "signal" : (valid ? "complete" : "invalid"),
+                                   evaluated_here);
+        const run_record *run = &s.run;
+        log_line("%lld points evaluated in %.2f s: %.1f points/s", (long long)run->points_evaluated,
+                 run->timer_max[TIMER_TOTAL],
+                 run->timer_max[TIMER_TOTAL] > 0
+                     ? (double)run->points_evaluated / run->timer_max[TIMER_TOTAL] : 0.0);
         if (stopped)
             log_line("stopped by %s: points in flight were finished and written. Resume with: "
                      "alfe run %s", stopflag_signal_name(stopflag_signal()), config_path);
         else
             log_line("campaign %s: %d rounds done", cfg->output, cfg->rounds);
     }
-    int close_status = campaign_close(&c);
-    if (status == ALFE_OK)
-        status = close_status;
-    log_close();
-    if (comm_rank() == 0)
-        campaign_unlock();
-    evaluator_destroy(&ev);
-    domain_destroy(&dom);
-    config_destroy(&cfg);
+    status = session_close(&s, status);
     if (status == ALFE_OK && !valid)
         return ALFE_FAIL(ALFE_ERR_RUNTIME, "validation failed (see the validation line)");
     return status;
+}
+
+int coordinator_train(const char *config_path)
+{
+    timer_start(TIMER_TOTAL);
+    timer_start(TIMER_SETUP);
+    session s;
+    int status = session_open(config_path, SESSION_TRAIN, &s);
+    timer_stop(TIMER_SETUP);
+    /* The latest finished round: its committee is retrained from the rows of
+     * rounds 0..r, starting (warm start) from round r−1's stored models. */
+    int latest = -1;
+    round_record rec;
+    for (int r = 0; status == ALFE_OK && r < campaign_round_count(s.c); r++) {
+        status = campaign_read_round(s.c, r, &rec);
+        if (status == ALFE_OK && rec.state == ROUND_DONE)
+            latest = r;
+    }
+    if (status == ALFE_OK && latest < 0)
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: no finished round to train on", s.cfg->output);
+    status = comm_agree_status(status);
+    if (status == ALFE_OK)
+        status = campaign_read_round(s.c, latest, &rec);
+    if (status == ALFE_OK)
+        status = comm_agree_status(learner_load(s.l, s.c, latest - 1));
+    if (status == ALFE_OK) {
+        log_line("retraining round %d/%d of %s", latest + 1, s.cfg->rounds, s.cfg->output);
+        timer_start(TIMER_TRAIN);
+        status = learner_train_round(s.l, s.c, latest, &rec);
+        timer_stop(TIMER_TRAIN);
+    }
+    if (status == ALFE_OK) {
+        timer_start(TIMER_BOUNDARY);
+        status = campaign_update_round(s.c, &rec, learner_models(s.l));
+        timer_stop(TIMER_BOUNDARY);
+    }
+    if (status == ALFE_OK)
+        status = session_write_run(&s, "train", 0);
+    return session_close(&s, status);
 }

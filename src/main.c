@@ -9,6 +9,7 @@
 #include "alfe/domain.h"
 #include "alfe/evaluate.h"
 #include "alfe/linalg.h"
+#include "alfe/invariants.h"
 #include "alfe/model_io.h"
 #include "alfe/rng.h"
 #include "alfe/util.h"
@@ -26,8 +27,11 @@ static const char *const USAGE =
     "commands:\n"
     "  run CONFIG           start a campaign, or resume it if its file exists\n"
     "  info CAMPAIGN.h5     status per round: points pending / done / failed, timings\n"
+    "  train CONFIG         retrain the latest round's committee from the stored data\n"
     "  mc CONFIG --kappa K  run one Monte Carlo chain (model = clex), print JSON\n"
     "  predict FILE --points P   committee g and mu (mean, std) at the points of P\n"
+    "  invariants CONFIG --degree D [-o FILE]\n"
+    "                       invariant polynomials of the configured system's symmetry\n"
     "  import-keras W.h5 --invariants F --scale S -o MODEL.h5\n"
     "                       convert a Keras IDNN of the published workflow\n"
     "  help config          every configuration key: type, default, range, meaning\n"
@@ -84,6 +88,16 @@ static const char *const IMPORT_USAGE =
     "(one formula per line in e0..e(d-1); see docs/invariants.md) and writes an alfe\n"
     "model file usable by `alfe predict` and as [oracle] network.\n";
 
+static const char *const INVARIANTS_USAGE =
+    "usage: alfe invariants CONFIG --degree D [-o FILE]\n"
+    "\n"
+    "Generates the invariant polynomials of the order parameters of CONFIG's system\n"
+    "([system] prim, ordering_cell, q_file, dimension): the group acting on eta is\n"
+    "built from the prim's space group and the translations of the ordering cell, and\n"
+    "Reynolds averages of monomials up to degree D are kept lowest degree first,\n"
+    "leaving out products of lower-degree ones (docs/invariants.md).  Writes a formula\n"
+    "file for [network] invariants (default: standard output).\n";
+
 static int report(int status)
 {
     if (status != ALFE_OK && comm_rank() == 0) {
@@ -120,6 +134,35 @@ static int command_run(int argc, char **argv)
     } else {
         campaign_library_init();
         status = coordinator_run(argv[2]);
+    }
+    report(status);
+    comm_finalize();
+    return status;
+}
+
+static const char *const TRAIN_USAGE =
+    "usage: [mpirun -n P] alfe train CONFIG\n"
+    "\n"
+    "Retrains the committee of the campaign's latest finished round from the stored\n"
+    "rows with the [network] and [training] settings of CONFIG (warm start from the\n"
+    "round before when [network] warm_start = yes), and replaces that round's models\n"
+    "(/models/NNNN) and metrics.  The campaign's fixed keys must not have changed.\n";
+
+static int command_train(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(TRAIN_USAGE, stdout);
+        return ALFE_OK;
+    }
+    if (comm_init(&argc, &argv) != ALFE_OK)
+        return report(ALFE_ERR_RUNTIME);
+    int status;
+    if (argc != 3) {
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "train takes one argument, the config file (see "
+                                           "`alfe train --help`)");
+    } else {
+        campaign_library_init();
+        status = coordinator_train(argv[2]);
     }
     report(status);
     comm_finalize();
@@ -459,6 +502,57 @@ static int command_import_keras(int argc, char **argv)
     return report(status);
 }
 
+static int command_invariants(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(INVARIANTS_USAGE, stdout);
+        return ALFE_OK;
+    }
+    const char *config_path = NULL, *degree_text = NULL, *output = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--degree") && i + 1 < argc)
+            degree_text = argv[++i];
+        else if (!strcmp(argv[i], "-o") && i + 1 < argc)
+            output = argv[++i];
+        else if (argv[i][0] != '-' && !config_path)
+            config_path = argv[i];
+        else
+            return report(ALFE_FAIL(ALFE_ERR_INPUT, "invariants: unexpected argument '%s' (see "
+                                                    "`alfe invariants --help`)", argv[i]));
+    }
+    long long degree = 0;
+    if (!config_path || !degree_text || alfe_parse_long(degree_text, &degree) != 0 ||
+        degree < 1 || degree > 32)
+        return report(ALFE_FAIL(ALFE_ERR_INPUT, "invariants needs CONFIG and --degree D (1..32)"));
+    campaign_library_init();
+    alfe_config *cfg = NULL;
+    int status = config_load_for(config_path, CONFIG_FOR_MC, &cfg);
+    if (status == ALFE_OK && (!cfg->prim_path || !cfg->prim_path[0]))
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "invariants: %s has no [system] prim (model = clex "
+                                           "systems carry the symmetry)", config_path);
+    double *ops = NULL;
+    int n_ops = 0;
+    invariant_set *inv = NULL;
+    if (status == ALFE_OK)
+        status = invariants_group_from_prim(cfg->prim_path, cfg->ordering_cell, cfg->q,
+                                            cfg->dimension, cfg->q_m, &ops, &n_ops);
+    if (status == ALFE_OK)
+        status = invariants_from_group(cfg->dimension, n_ops, ops, (int)degree, &inv);
+    if (status == ALFE_OK) {
+        char comment[4096];
+        snprintf(comment, sizeof comment,
+                 "generated by: alfe invariants %s --degree %lld (group of %d matrices on eta)",
+                 config_path, degree, n_ops);
+        status = invariant_set_write(inv, output ? output : "/dev/stdout", comment);
+        if (status == ALFE_OK && output)
+            printf("wrote %s: %d invariants of degree <= %lld\n", output, inv->m, degree);
+    }
+    invariant_set_destroy(&inv);
+    free(ops);
+    config_destroy(&cfg);
+    return report(status);
+}
+
 static int command_help(int argc, char **argv)
 {
     if (argc >= 3 && !strcmp(argv[2], "config")) {
@@ -485,8 +579,12 @@ int main(int argc, char **argv)
         return command_info(argc, argv);
     if (!strcmp(command, "mc"))
         return command_mc(argc, argv);
+    if (!strcmp(command, "train"))
+        return command_train(argc, argv);
     if (!strcmp(command, "predict"))
         return command_predict(argc, argv);
+    if (!strcmp(command, "invariants"))
+        return command_invariants(argc, argv);
     if (!strcmp(command, "import-keras"))
         return command_import_keras(argc, argv);
     if (!strcmp(command, "help") || !strcmp(command, "--help") || !strcmp(command, "-h"))

@@ -138,8 +138,9 @@ static int read_member(hid_t loc, const char *name, const char *where, idnn **ou
     return ALFE_OK;
 }
 
-static int read_group(hid_t loc, const char *where, model_set **out)
+int model_set_read_group(int64_t loc_id, const char *where, model_set **out)
 {
+    hid_t loc = (hid_t)loc_id;
     *out = NULL;
     int64_t d = 0, n_members = 0;
     if (h5u_attr_read_numeric(loc, "d", H5T_NATIVE_INT64, &d) != 0 ||
@@ -207,7 +208,7 @@ int model_set_read(const char *path, int round, model_set **out)
                                                "%d.x only", path, (long long)major,
                                MODEL_FORMAT_MAJOR);
         else
-            status = read_group(file, path, out);
+            status = model_set_read_group((int64_t)file, path, out);
     } else if (!strcmp(format, "alfe-campaign")) {
         if (major != 1) {
             status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: campaign format version %lld; this alfe "
@@ -234,7 +235,7 @@ int model_set_read(const char *path, int round, model_set **out)
                 snprintf(name, sizeof name, "%04d", chosen);
                 snprintf(where, sizeof where, "%s:/models/%s", path, name);
                 hid_t g = H5Gopen2(models, name, H5P_DEFAULT);
-                status = read_group(g, where, out);
+                status = model_set_read_group((int64_t)g, where, out);
                 if (status == ALFE_OK)
                     (*out)->round = chosen;
                 H5Gclose(g);

@@ -4,7 +4,7 @@
 #include "alfe/util.h"
 
 const char *const run_timer_names[TIMER_COUNT] = {"total",     "setup", "acquire", "evaluate",
-                                                  "write_row", "wait",  "boundary"};
+                                                  "write_row", "wait",  "boundary", "train"};
 
 static double started[TIMER_COUNT];
 static double total[TIMER_COUNT];

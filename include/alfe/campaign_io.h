@@ -100,6 +100,10 @@ int campaign_read_inputs(campaign *c, int64_t first, int64_t n, point_input *inp
 int campaign_read_results(campaign *c, int64_t first, int64_t n, point_result *results);
 /* Any rank, independent: write one row's result; status goes last. */
 int campaign_write_result(campaign *c, int64_t row, const point_result *res);
+/* Any rank: the models of /models/NNNN through the open file (*out = NULL
+ * and ALFE_OK when the round has none). */
+int campaign_read_models(campaign *c, int round, void **out);
+
 /* Collective round end (or any update of its record).  When models is not
  * NULL it is written as /models/NNNN in the same protected boundary (every
  * rank passes the same models). */

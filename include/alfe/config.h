@@ -46,12 +46,29 @@ typedef struct {
     int global_points;
     int global_method;
     double global_path_length;
+    /* [network] */
+    char *net_invariants;
+    int net_layers, net_width, net_activation;
+    double net_scale;
+    int net_committee, net_bootstrap, net_warm_start;
+    /* [training] */
+    int tr_optimizer;
+    double tr_learning_rate, tr_lr_decay;
+    int tr_epochs, tr_batch_size;
+    double tr_plateau_factor;
+    int tr_plateau_patience;
+    double tr_min_lr;
+    int tr_early_stopping, tr_es_patience;
+    double tr_validation_fraction, tr_weight_g, tr_weight_mu, tr_newest_weight;
+    int tr_hypersearch;
+    char *tr_test_set, *tr_test_eta_columns, *tr_test_mu_columns;
     /* [run] */
     double progress_seconds;
 
     /* Derived on rank 0 and broadcast. */
     char *q_path;   /* q_file resolved against config_dir */
     char *prim_path, *eci_path; /* resolved; NULL for the oracle */
+    char *net_invariants_path, *tr_test_set_path; /* resolved, or NULL */
     double *q;      /* dimension × q_m, the rows used */
     int q_m;
     char *canonical; /* every key with the value used, as INI text */
@@ -67,6 +84,9 @@ int config_load_for(const char *path, enum config_purpose purpose, alfe_config *
  * On failure every rank returns the same status and message. */
 int config_load_collective(const char *path, alfe_config **out);
 void config_destroy(alfe_config **cfg);
+
+/* "first-last" (0-based, inclusive) → 0, else -1. */
+int config_column_range(const char *text, int *first, int *last);
 
 /* Print the key reference (`alfe help config`). */
 void config_print_help(FILE *out);

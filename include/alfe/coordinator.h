@@ -7,5 +7,9 @@
 
 /* Collective.  Returns ALFE_OK also when stopped by a signal (resumable). */
 int coordinator_run(const char *config_path);
+/* Collective: `alfe train` — retrain the latest finished round's committee
+ * from the stored rows (warm start from the round before) and replace its
+ * models and metrics. */
+int coordinator_train(const char *config_path);
 
 #endif

@@ -35,6 +35,8 @@ void model_set_destroy(model_set **ms);
 /* Write the model group into an open HDF5 location (hid_t as int64_t); used
  * for standalone files and, collectively, for the campaign's /models/NNNN. */
 int model_set_write_group(int64_t loc, const model_set *ms);
+/* Read a model group from an open location; `where` names it in messages. */
+int model_set_read_group(int64_t loc, const char *where, model_set **out);
 
 /* Committee mean and standard deviation of g and μ at n points (n×d); any
  * output may be NULL.  hess_mean: the committee-mean Hessian (n×d×d). */

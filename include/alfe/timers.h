@@ -12,6 +12,7 @@ enum run_timer {
     TIMER_WRITE,    /* writing result rows */
     TIMER_WAIT,     /* waiting for work or for other ranks */
     TIMER_BOUNDARY, /* collective file operations at round boundaries */
+    TIMER_TRAIN,    /* training the committee and measuring it */
     TIMER_COUNT
 };
 extern const char *const run_timer_names[TIMER_COUNT];
