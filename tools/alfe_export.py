@@ -1,0 +1,211 @@
+#!/usr/bin/python3
+"""alfe_export.py — export a campaign file's tables to CSV for other tools.
+
+Usage: tools/alfe_export.py CAMPAIGN.h5 --csv DIR
+
+Writes into DIR (created if needed):
+  points.csv  the /points table: one line per row (column `row` = point id),
+              one column per scalar column and per component of a vector
+              column (eta_mean_0 ... eta_mean_{d-1}); every row, whatever its
+              status (select status == 1 for the done ones)
+  rounds.csv  one line per /rounds/NNNN record: every attribute; per-criterion
+              arrays become one column per criterion, named after
+              criterion_names (points_per_criterion_global_billiard, ...)
+  runs.csv    one line per /runs/NNNN record (without the long config and
+              build texts) and its timers (timer_total_min, ...)
+  config.csv  key,value: the /config attributes
+Per-round model metrics are exported too once the campaign file has them
+(format 1.0 has none).
+
+Numbers are written so that they read back exactly: floats with Python's
+repr (shortest round-trip form; nan, inf), integers in full.  Needs only
+Debian's python3-h5py and python3-numpy.
+"""
+import argparse
+import csv
+import os
+import sys
+
+import h5py
+import numpy as np
+
+# /points columns in the schema's order (docs/campaign-file.md); columns a
+# later minor version adds follow in alphabetical order.
+COLUMN_ORDER = ["round", "criterion", "seed", "T", "eta_target", "kappa", "phi", "eta_mean",
+                "mu", "mu_stderr", "tau", "passes", "samples", "equilibration_samples",
+                "converged", "acceptance", "wall_seconds", "rank", "status"]
+SKIP_RUN_ATTRS = {"config", "build"}
+ROUND_ORDER = ["round", "state", "first_row", "n_points", "done", "failed", "pending",
+               "points_per_criterion", "budget_per_criterion", "weight_per_criterion",
+               "sobol_index_end", "seconds_acquire", "seconds_evaluate", "seconds_total",
+               "points_per_second", "started", "finished"]
+RUN_ORDER = ["started", "finished", "ranks", "exit_reason", "points_evaluated"]
+
+
+def text(v):
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def cell(v):
+    """One value as CSV text that reads back exactly."""
+    if isinstance(v, (bytes, str)):
+        return text(v)
+    if isinstance(v, (float, np.floating)):
+        return repr(float(v))
+    if isinstance(v, (bool, np.bool_)):
+        return str(int(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    return text(v)
+
+
+def flatten_attrs(attrs, order, criterion_names=None, skip=()):
+    """Attributes as (name, value) pairs, those in order first, then the
+    others alphabetically; 1-D arrays become one column per entry, named by
+    criterion when the array has one entry per criterion."""
+    out = []
+    names = [k for k in order if k in attrs] + sorted(k for k in attrs if k not in order)
+    for name in names:
+        if name in skip:
+            continue
+        v = attrs[name]
+        if isinstance(v, np.ndarray) and v.ndim == 1:
+            labels = [text(c) for c in criterion_names] \
+                if criterion_names is not None and len(criterion_names) == v.size \
+                else [str(i) for i in range(v.size)]
+            out.extend(("%s_%s" % (name, lab), x) for lab, x in zip(labels, v))
+        elif isinstance(v, np.ndarray) and v.ndim == 0:
+            out.append((name, v[()]))
+        else:
+            out.append((name, v))
+    return out
+
+
+def write_table(path, header, rows):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        for r in rows:
+            w.writerow([cell(v) for v in r])
+
+
+def column_text(values):
+    """A 1-D array as CSV texts (tolist gives Python floats and ints: exact repr)."""
+    if values.dtype.kind == "f":
+        return [repr(x) for x in values.tolist()]
+    return [str(x) for x in values.tolist()]
+
+
+def export_points(f, outdir):
+    p = f["points"]
+    names = [c for c in COLUMN_ORDER if c in p] + sorted(c for c in p if c not in COLUMN_ORDER)
+    n = p["status"].shape[0]
+    header, columns = ["row"], [[str(i) for i in range(n)]]
+    for name in names:
+        data = p[name][...]
+        if data.ndim == 1:
+            header.append(name)
+            columns.append(column_text(data))
+        elif data.ndim == 2:
+            for j in range(data.shape[1]):
+                header.append("%s_%d" % (name, j))
+                columns.append(column_text(data[:, j]))
+        else:
+            raise SystemExit("/points/%s: %d-D column not supported" % (name, data.ndim))
+    path = os.path.join(outdir, "points.csv")
+    with open(path, "w", newline="") as out:
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(zip(*columns))
+    return path, n, len(header)
+
+
+def export_rounds(f, outdir):
+    rows, header = [], None
+    for name in sorted(f["rounds"]):
+        a = f["rounds"][name].attrs
+        crit = a.get("criterion_names")
+        pairs = flatten_attrs(a, ROUND_ORDER, crit, skip={"criterion_names"})
+        if header is None:
+            header = [k for k, _ in pairs]
+        values = dict(pairs)
+        rows.append([values.get(k, "") for k in header])
+    path = os.path.join(outdir, "rounds.csv")
+    write_table(path, header or ["round"], rows)
+    return path, len(rows)
+
+
+def export_runs(f, outdir):
+    rows, header = [], None
+    for name in sorted(f["runs"]):
+        g = f["runs"][name]
+        pairs = [("run", int(name))] + flatten_attrs(g.attrs, RUN_ORDER, skip=SKIP_RUN_ATTRS)
+        if "timers" in g:
+            t = g["timers"]
+            tn = [text(x) for x in t.attrs.get("names", [])]
+            cn = [text(x) for x in t.attrs.get("columns", [])]
+            v = t[...]
+            for i in range(v.shape[0]):
+                for j in range(v.shape[1]):
+                    pairs.append(("timer_%s_%s" % (tn[i] if i < len(tn) else i,
+                                                   cn[j] if j < len(cn) else j), v[i, j]))
+        if header is None:
+            header = [k for k, _ in pairs]
+        values = dict(pairs)
+        rows.append([values.get(k, "") for k in header])
+    path = os.path.join(outdir, "runs.csv")
+    write_table(path, header or ["run"], rows)
+    return path, len(rows)
+
+
+def export_config(f, outdir):
+    a = f["config"].attrs
+    path = os.path.join(outdir, "config.csv")
+    write_table(path, ["key", "value"], [(k, text(a[k])) for k in sorted(a)])
+    return path, len(a)
+
+
+def export_metrics(f, outdir):
+    """Per-round model metrics: not in format 1.0 (no /models, no metrics table)."""
+    if "metrics" not in f and "models" not in f:
+        return None
+    return "the file has model data this exporter does not know yet (format %s)" % \
+        text(f.attrs.get("format_version", "?"))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 epilog="Files: points.csv, rounds.csv, runs.csv, config.csv.")
+    ap.add_argument("campaign", help="campaign file (HDF5, format alfe-campaign 1.x)")
+    ap.add_argument("--csv", required=True, metavar="DIR", help="directory for the CSV files")
+    args = ap.parse_args()
+    try:
+        f = h5py.File(args.campaign, "r")
+    except OSError as e:
+        print("alfe_export: %s: cannot open: %s" % (args.campaign, e), file=sys.stderr)
+        return 2
+    with f:
+        if text(f.attrs.get("format", "")) != "alfe-campaign":
+            print("alfe_export: %s is not an alfe campaign file" % args.campaign, file=sys.stderr)
+            return 2
+        if int(f.attrs.get("format_version_major", -1)) != 1:
+            print("alfe_export: %s: campaign format version %s; this tool reads 1.x only"
+                  % (args.campaign, text(f.attrs.get("format_version", "?"))), file=sys.stderr)
+            return 2
+        os.makedirs(args.csv, exist_ok=True)
+        path, n, ncol = export_points(f, args.csv)
+        print("wrote %s: %d rows x %d columns" % (path, n, ncol))
+        path, n = export_rounds(f, args.csv)
+        print("wrote %s: %d rounds" % (path, n))
+        path, n = export_runs(f, args.csv)
+        print("wrote %s: %d runs" % (path, n))
+        path, n = export_config(f, args.csv)
+        print("wrote %s: %d keys" % (path, n))
+        note = export_metrics(f, args.csv)
+        print("metrics: %s" % (note or "none in this campaign (format 1.0 has no /models): "
+                                        "nothing to export"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,503 @@
+#!/usr/bin/python3
+"""alfe_report.py — figures of a campaign file and a page that shows them.
+
+Usage: tools/alfe_report.py CAMPAIGN.h5 -o DIR
+
+Writes PNG figures and DIR/index.html (open it in a browser; the page uses
+relative links, so DIR can be copied elsewhere):
+  points_per_round.png      points per round by proposing criterion and by status
+  eta_by_round.png          the evaluated points <eta_mean> projected on the
+                            (eta_0, eta_i) planes, coloured by round
+  eta_by_criterion.png      the same, coloured by criterion
+  mu_vs_eta.png             the measured mu_j against <eta_j> (data, not a model)
+  mc_converged.png          share of converged points per round
+  mc_acceptance.png         Metropolis acceptance rates      (Monte Carlo only)
+  mc_tau.png                integrated autocorrelation times (Monte Carlo only)
+  mc_stderr.png             distribution of mu_stderr per order parameter
+and, once the campaign file holds models (format 1.0 has none), mu MSE per
+round, the learned g and mu along eta_0 and the committee spread.  A figure
+that cannot be drawn from the file is listed as skipped, with the reason, on
+the page and on stdout: nothing is faked.
+
+Needs Debian's python3-h5py, python3-numpy and python3-matplotlib (Agg
+backend, no display).  Exit 0 on success, 2 when the file is not a campaign
+of format 1.x.
+"""
+import argparse
+import html
+import math
+import os
+import statistics
+import sys
+
+import h5py
+import numpy as np
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+DONE, FAILED, PENDING = 1, 2, 0
+DPI = 100
+
+
+def text(v):
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def marker_size(n):
+    """Scatter marker area for n points: large for a few, small for many."""
+    return float(np.clip(8000.0 / max(n, 1), 1.5, 16.0))
+
+
+def eta(j):
+    return r"$\langle\eta_{%d}\rangle$" % j
+
+
+class Campaign:
+    """What the figures need, read once."""
+
+    def __init__(self, f):
+        self.attrs = {k: f.attrs[k] for k in f.attrs}
+        self.d = int(f.attrs["dimension"])
+        self.m = int(f.attrs["sublattices"])
+        sysg = f["system"]
+        self.model = text(sysg.attrs.get("model", "?"))
+        self.temperature = float(sysg.attrs.get("temperature", float("nan")))
+        self.config = {k: text(v) for k, v in f["config"].attrs.items()}
+        p = f["points"]
+        self.p = {k: p[k][...] for k in p}
+        self.n = self.p["status"].shape[0]
+        names = p["criterion"].attrs.get("criterion_names") if "criterion" in p else None
+        self.criteria = [text(c) for c in names] if names is not None else []
+        self.status = self.p["status"]
+        self.done = self.status == DONE
+        self.rounds = []
+        for name in sorted(f["rounds"]):
+            a = f["rounds"][name].attrs
+            self.rounds.append({k: (text(v) if isinstance(v, (bytes, str)) else v)
+                                for k, v in a.items()})
+        self.runs = []
+        for name in sorted(f["runs"]):
+            a = f["runs"][name].attrs
+            self.runs.append({k: text(a[k]) if isinstance(a[k], (bytes, str)) else a[k]
+                              for k in ("started", "finished", "ranks", "exit_reason",
+                                        "points_evaluated") if k in a})
+        self.has_models = "models" in f
+        self.format_version = text(f.attrs.get("format_version", "?"))
+
+    def config_float(self, key):
+        try:
+            return float(self.config[key])
+        except (KeyError, ValueError):
+            return None
+
+    def criterion_name(self, c):
+        return self.criteria[c] if 0 <= c < len(self.criteria) else "criterion %d" % c
+
+
+class Report:
+    def __init__(self, camp, path, outdir):
+        self.c = camp
+        self.path = path
+        self.outdir = outdir
+        self.figures = []  # (file, title, caption)
+        self.skipped = []  # (title, reason)
+
+    def save(self, fig, name, title, caption):
+        fname = name + ".png"
+        fig.savefig(os.path.join(self.outdir, fname), dpi=DPI, bbox_inches="tight")
+        plt.close(fig)
+        self.figures.append((fname, title, caption))
+        print("wrote %s" % os.path.join(self.outdir, fname))
+
+    def skip(self, title, reason):
+        self.skipped.append((title, reason))
+        print("skipped: %s — %s" % (title, reason))
+
+    # -- colours ------------------------------------------------------------
+    def round_colours(self, rounds):
+        """Colours for the given per-point rounds, and a legend or colour bar maker."""
+        all_rounds = [int(r["round"]) for r in self.c.rounds] or sorted(set(rounds.tolist()))
+        if len(all_rounds) <= 10:
+            cmap = plt.get_cmap("tab10")
+            lut = {r: cmap(i % 10) for i, r in enumerate(all_rounds)}
+            cols = [lut[int(r)] for r in rounds]
+
+            def legend(fig, axes):
+                present = sorted(set(int(r) for r in rounds))
+                handles = [Line2D([], [], ls="", marker="o", color=lut[r], label="round %d" % r)
+                           for r in present]
+                fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0),
+                           fontsize=8, frameon=False)
+            return cols, legend
+        lo, hi = min(all_rounds), max(all_rounds)
+        norm = matplotlib.colors.Normalize(lo, hi)
+        cmap = plt.get_cmap("viridis")
+        cols = cmap(norm(rounds))
+
+        def colorbar(fig, axes):
+            sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
+            fig.colorbar(sm, ax=axes, label="round", shrink=0.8)
+        return cols, colorbar
+
+    def criterion_colours(self, crit):
+        cmap = plt.get_cmap("Set1")
+        lut = {c: cmap(i % 9) for i, c in enumerate(sorted(set(crit.tolist())))}
+        cols = [lut[int(c)] for c in crit]
+
+        def legend(fig, axes):
+            handles = [Line2D([], [], ls="", marker="o", color=lut[c],
+                              label=self.c.criterion_name(c)) for c in sorted(lut)]
+            fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0),
+                           fontsize=8, frameon=False)
+        return cols, legend
+
+    # -- figures ------------------------------------------------------------
+    def points_per_round(self):
+        title = "Points per round"
+        c = self.c
+        if c.n == 0:
+            return self.skip(title, "the campaign has no rows yet")
+        rounds = [int(r["round"]) for r in c.rounds]
+        x = np.arange(len(rounds))
+        fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+        bottom = np.zeros(len(rounds))
+        cmap = plt.get_cmap("Set1")
+        ncrit = max(len(c.criteria), int(c.p["criterion"].max()) + 1)
+        for k in range(ncrit):
+            counts = np.array([np.sum((c.p["round"] == r) & (c.p["criterion"] == k))
+                               for r in rounds])
+            if counts.sum() == 0:
+                continue
+            a1.bar(x, counts, bottom=bottom, color=cmap(k % 9), label=c.criterion_name(k))
+            bottom += counts
+        a1.set_title("by proposing criterion")
+        bottom = np.zeros(len(rounds))
+        for st, name, col in ((DONE, "done", "tab:green"), (FAILED, "failed", "tab:red"),
+                              (PENDING, "pending", "0.7")):
+            counts = np.array([np.sum((c.p["round"] == r) & (c.status == st)) for r in rounds])
+            a2.bar(x, counts, bottom=bottom, color=col, label="%s (%d)" % (name, counts.sum()))
+            bottom += counts
+        a2.set_title("by status")
+        top = max(1, max(r["n_points"] for r in c.rounds) if c.rounds else 1)
+        for a in (a1, a2):
+            a.set_ylim(0, 1.3 * top)  # room for the legend above the bars
+            a.set_xticks(x)
+            a.set_xticklabels([str(r) for r in rounds])
+            a.set_xlabel("round")
+            a.set_ylabel("points")
+            a.legend(fontsize=8, loc="upper left", ncol=3)
+        states = ", ".join("%d %s" % (sum(r["state"] == s for r in c.rounds), s)
+                           for s in ("done", "running") if any(r["state"] == s for r in c.rounds))
+        self.save(fig, "points_per_round", title,
+                  "Rows of /points per round (%d rows, %d rounds: %s), stacked by the "
+                  "criterion that proposed them (left) and by status (right)."
+                  % (c.n, len(rounds), states))
+
+    def eta_planes(self, by):
+        c = self.c
+        title = "Evaluated points on the (η0, ηi) planes, by %s" % by
+        if c.d < 2:
+            return self.skip(title, "d = 1: there is no (η0, ηi) plane")
+        if not c.done.any():
+            return self.skip(title, "no point is done yet")
+        e = c.p["eta_mean"][c.done]
+        if by == "round":
+            key = c.p["round"][c.done]
+            cols, legend = self.round_colours(key)
+        else:
+            key = c.p["criterion"][c.done]
+            cols, legend = self.criterion_colours(key)
+        order = np.argsort(key, kind="stable")  # later rounds on top
+        cols = np.asarray(cols)[order]
+        e = e[order]
+        npan = c.d - 1
+        ncols = min(3, npan)
+        nrows = math.ceil(npan / ncols)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(4.0 * ncols + 1.0, 3.5 * nrows),
+                                 squeeze=False, constrained_layout=True)
+        size = marker_size(len(e))
+        for i in range(1, c.d):
+            a = axes[(i - 1) // ncols][(i - 1) % ncols]
+            a.scatter(e[:, 0], e[:, i], c=cols, s=size, linewidths=0, rasterized=True)
+            a.set_xlabel(eta(0))
+            a.set_ylabel(eta(i))
+        for k in range(npan, nrows * ncols):
+            axes[k // ncols][k % ncols].set_visible(False)
+        legend(fig, axes)
+        what = ("the round that requested them" if by == "round"
+                else "the criterion that proposed them")
+        self.save(fig, "eta_by_" + by, title,
+                  "Where μ was measured: ⟨η⟩ of the %d done points projected on the planes "
+                  "(η0, ηi), i = 1…%d, coloured by %s. η0 is the mean occupation (composition); "
+                  "the other ηi are order parameters (rows of Q)." % (len(e), c.d - 1, what))
+
+    def mu_vs_eta(self):
+        c = self.c
+        title = "Measured μ against ⟨η⟩"
+        if not c.done.any():
+            return self.skip(title, "no point is done yet")
+        e, mu = c.p["eta_mean"][c.done], c.p["mu"][c.done]
+        key = c.p["round"][c.done]
+        cols, legend = self.round_colours(key)
+        order = np.argsort(key, kind="stable")
+        cols, e, mu = np.asarray(cols)[order], e[order], mu[order]
+        ncols = min(4, c.d)
+        nrows = math.ceil(c.d / ncols)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols + 1.0, 3.2 * nrows),
+                                 squeeze=False, constrained_layout=True)
+        size = marker_size(len(e))
+        for j in range(c.d):
+            a = axes[j // ncols][j % ncols]
+            a.scatter(e[:, j], mu[:, j], c=cols, s=size, linewidths=0, rasterized=True)
+            a.set_xlabel(eta(j))
+            a.set_ylabel(r"$\mu_{%d}$ (eV per prim cell)" % j)
+        for k in range(c.d, nrows * ncols):
+            axes[k // ncols][k % ncols].set_visible(False)
+        legend(fig, axes)
+        self.save(fig, "mu_vs_eta", title,
+                  "The measured chemical potentials μj = ∂g/∂ηj of the %d done points against "
+                  "⟨ηj⟩ (each panel one j; the other components vary). These are the data a "
+                  "model is trained on, not a model." % len(e))
+
+    def mc_converged(self):
+        c = self.c
+        title = "Converged share per round"
+        if not c.done.any():
+            return self.skip(title, "no point is done yet")
+        rounds = [int(r["round"]) for r in c.rounds]
+        x = np.arange(len(rounds))
+        share, labels = [], []
+        for r in rounds:
+            sel = c.done & (c.p["round"] == r)
+            k, n = int(np.sum(c.p["converged"][sel] == 1)), int(sel.sum())
+            share.append(100.0 * k / n if n else np.nan)
+            labels.append("%d/%d" % (k, n))
+        fig, a = plt.subplots(figsize=(6.5, 3.8), constrained_layout=True)
+        bars = a.bar(x, np.nan_to_num(share), color="tab:blue")
+        for b, lab in zip(bars, labels):
+            a.annotate(lab, (b.get_x() + b.get_width() / 2, b.get_height()), ha="center",
+                       va="bottom", fontsize=8)
+        a.set_ylim(0, 112)
+        a.set_xticks(x)
+        a.set_xticklabels([str(r) for r in rounds])
+        a.set_xlabel("round")
+        a.set_ylabel("converged done points (%)")
+        if c.model == "clex":
+            note = ("A chain converged when every μj reached [mc] mu_precision = %s eV at the "
+                    "[mc] confidence level within max_passes; the others are stored with "
+                    "converged = 0." % c.config.get("mc.mu_precision", "?"))
+        else:
+            note = "For the analytic oracle every evaluated point counts as converged."
+        self.save(fig, "mc_converged", title,
+                  "Share of the done points of each round with converged = 1 (labels: "
+                  "converged/done). " + note)
+
+    def mc_acceptance(self):
+        c = self.c
+        title = "Metropolis acceptance"
+        acc = c.p["acceptance"][c.done]
+        ok = np.isfinite(acc)
+        if not ok.any():
+            return self.skip(title, "no Monte Carlo chains in this campaign (model %s): "
+                                    "acceptance is NaN" % c.model)
+        e0 = c.p["eta_mean"][c.done][:, 0][ok]
+        conv = c.p["converged"][c.done][ok] == 1
+        acc = acc[ok]
+        fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+        a1.hist(acc, bins=min(40, max(5, len(acc) // 5)), color="tab:blue")
+        a1.set_xlabel("acceptance rate")
+        a1.set_ylabel("points")
+        a2.scatter(e0[conv], acc[conv], s=10, color="tab:blue", label="converged")
+        if (~conv).any():
+            a2.scatter(e0[~conv], acc[~conv], s=14, color="tab:red", marker="x",
+                       label="not converged")
+        a2.set_xlabel(eta(0))
+        a2.set_ylabel("acceptance rate")
+        a2.set_yscale("log")
+        a2.legend(fontsize=8)
+        self.save(fig, "mc_acceptance", title,
+                  "Metropolis acceptance rate of the %d chains: distribution (left) and against "
+                  "the composition ⟨η0⟩ (right). A rate near 0 means a frozen chain (its "
+                  "μ_stderr is then 0, see docs/monte-carlo.md)." % len(acc))
+
+    def mc_tau(self):
+        c = self.c
+        title = "Integrated autocorrelation time"
+        tau = c.p["tau"][c.done]
+        if not np.isfinite(tau).any():
+            return self.skip(title, "no Monte Carlo chains in this campaign (model %s): "
+                                    "tau is NaN" % c.model)
+        data = [tau[:, j][np.isfinite(tau[:, j]) & (tau[:, j] > 0)] for j in range(c.d)]
+        fig, a = plt.subplots(figsize=(max(6.0, 0.9 * c.d + 2), 4), constrained_layout=True)
+        a.boxplot([x if len(x) else [np.nan] for x in data], showfliers=True,
+                  flierprops={"markersize": 3})
+        a.set_xticks(range(1, c.d + 1))
+        a.set_xticklabels([r"$\eta_{%d}$" % j for j in range(c.d)])
+        a.set_yscale("log")
+        a.set_ylabel("τ (samples)")
+        self.save(fig, "mc_tau", title,
+                  "Integrated autocorrelation time τ = (1+ρ)/(1−ρ) of each ηj over the chains "
+                  "where it is finite (%d of %d done points for η0); boxes: quartiles, "
+                  "whiskers: 1.5 IQR." % (len(data[0]), int(c.done.sum())))
+
+    def mc_stderr(self):
+        c = self.c
+        title = "μ standard errors"
+        if not c.done.any():
+            return self.skip(title, "no point is done yet")
+        se = c.p["mu_stderr"][c.done]
+        fig, a = plt.subplots(figsize=(max(6.0, 0.9 * c.d + 2), 4), constrained_layout=True)
+        positive = [se[:, j][se[:, j] > 0] for j in range(c.d)]
+        zeros = [int(np.sum(se[:, j] == 0)) for j in range(c.d)]
+        a.boxplot([x if len(x) else [np.nan] for x in positive], showfliers=True,
+                  flierprops={"markersize": 3})
+        a.set_xticks(range(1, c.d + 1))
+        a.set_xticklabels([r"$\mu_{%d}$" % j for j in range(c.d)])
+        a.set_yscale("log")
+        a.set_ylabel("μ_stderr (eV per prim cell)")
+        note = ""
+        prec, conf = c.config_float("mc.mu_precision"), c.config_float("mc.confidence")
+        if c.model == "clex" and prec and conf and 0 < conf < 1:
+            z = statistics.NormalDist().inv_cdf(0.5 + conf / 2)
+            a.axhline(prec / z, color="tab:red", ls="--", lw=1,
+                      label="mu_precision / z = %.3g eV" % (prec / z))
+            a.legend(fontsize=8)
+            note = (" Dashed: [mc] mu_precision / z(confidence %g) — a converged chain has every "
+                    "μ_stderr below it." % conf)
+        elif c.model == "oracle":
+            note = " For the oracle μ_stderr is its noise setting ([oracle] noise)."
+        if any(zeros):
+            note += (" Zero values (not shown on the log scale): %s."
+                     % ", ".join("μ%d: %d" % (j, z) for j, z in enumerate(zeros) if z))
+        self.save(fig, "mc_stderr", title,
+                  "Distribution of the standard error of each μj over the %d done points; "
+                  "boxes: quartiles, whiskers: 1.5 IQR.%s" % (int(c.done.sum()), note))
+
+    def models(self):
+        titles = ["μ MSE per round (all data, new data, test set, regions)",
+                  "Learned g and μ along η0 (other ηi = 0)",
+                  "Committee spread"]
+        if not self.c.has_models:
+            reason = ("the campaign has no /models: format %s stores no trained networks "
+                      "(the IDNN is not part of alfe yet)" % self.c.format_version)
+        else:
+            reason = ("the campaign has /models, which this version of the report does not "
+                      "read yet (format %s)" % self.c.format_version)
+        for t in titles:
+            self.skip(t, reason)
+
+    # -- the page -----------------------------------------------------------
+    def write_html(self):
+        c = self.c
+        e = html.escape
+        a = c.attrs
+        summary = [
+            ("file", os.path.abspath(self.path)),
+            ("format", "%s %s (alfe %s), created %s" % (text(a.get("format")), c.format_version,
+                                                       text(a.get("alfe_version")),
+                                                       text(a.get("created")))),
+            ("description", text(a.get("description", ""))),
+            ("system", "model %s, d = %d order parameters, M = %d sublattices, T = %g K, "
+                       "seed %s" % (c.model, c.d, c.m, c.temperature, text(a.get("seed")))),
+            ("rows", "%d: %d done, %d failed, %d pending" %
+             (c.n, int(c.done.sum()), int(np.sum(c.status == FAILED)),
+              int(np.sum(c.status == PENDING)))),
+            ("rounds", "%d of %d done" % (sum(r["state"] == "done" for r in c.rounds),
+                                          int(a.get("rounds_requested", len(c.rounds))))),
+        ]
+        out = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
+               "<title>alfe report: %s</title>" % e(os.path.basename(self.path)),
+               "<style>body{font-family:sans-serif;max-width:1150px;margin:1em auto;"
+               "padding:0 1em;color:#222}table{border-collapse:collapse;margin:.5em 0}"
+               "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}"
+               "th{background:#f0f0f0}td.l,th.l{text-align:left}"
+               "figure{margin:1.5em 0}img{max-width:100%;border:1px solid #ddd}"
+               "figcaption{font-size:.92em;max-width:950px}.skip{color:#8a4b00}</style>",
+               "</head><body>",
+               "<h1>alfe campaign report: %s</h1>" % e(os.path.basename(self.path)),
+               "<table>"]
+        for k, v in summary:
+            out.append("<tr><th class=\"l\">%s</th><td class=\"l\">%s</td></tr>" % (e(k), e(v)))
+        out.append("</table>")
+        out.append("<h2>Rounds</h2><table><tr><th>round</th><th class=\"l\">state</th>"
+                   "<th>points</th><th>done</th><th>failed</th><th>pending</th>"
+                   "<th>evaluate (s)</th><th>points/s</th></tr>")
+        for r in c.rounds:
+            sel = c.p["round"] == r["round"]
+            out.append("<tr><td>%d</td><td class=\"l\">%s</td><td>%d</td><td>%d</td><td>%d</td>"
+                       "<td>%d</td><td>%.3g</td><td>%.3g</td></tr>" %
+                       (r["round"], e(r["state"]), r["n_points"], np.sum(sel & c.done),
+                        np.sum(sel & (c.status == FAILED)), np.sum(sel & (c.status == PENDING)),
+                        r.get("seconds_evaluate", float("nan")),
+                        r.get("points_per_second", float("nan"))))
+        out.append("</table>")
+        if c.runs:
+            out.append("<h2>Runs</h2><table><tr><th>run</th><th class=\"l\">started</th>"
+                       "<th class=\"l\">finished</th><th>ranks</th><th class=\"l\">exit reason</th>"
+                       "<th>points evaluated</th></tr>")
+            for i, r in enumerate(c.runs):
+                out.append("<tr><td>%d</td><td class=\"l\">%s</td><td class=\"l\">%s</td><td>%s</td>"
+                           "<td class=\"l\">%s</td><td>%s</td></tr>" %
+                           (i, e(str(r.get("started", ""))), e(str(r.get("finished", ""))),
+                            r.get("ranks", ""), e(str(r.get("exit_reason", ""))),
+                            r.get("points_evaluated", "")))
+            out.append("</table>")
+        out.append("<h2>Figures</h2>")
+        for fname, title, caption in self.figures:
+            out.append("<figure id=\"%s\"><h3>%s</h3><a href=\"%s\"><img src=\"%s\" alt=\"%s\">"
+                       "</a><figcaption>%s</figcaption></figure>" %
+                       (e(fname[:-4]), e(title), e(fname), e(fname), e(title), e(caption)))
+        if self.skipped:
+            out.append("<h2>Not drawn</h2><ul class=\"skip\">")
+            for title, reason in self.skipped:
+                out.append("<li><b>skipped: %s</b> — %s</li>" % (e(title), e(reason)))
+            out.append("</ul>")
+        out.append("<p><small>Written by tools/alfe_report.py from %s.</small></p>" %
+                   e(os.path.abspath(self.path)))
+        out.append("</body></html>")
+        path = os.path.join(self.outdir, "index.html")
+        with open(path, "w") as f:
+            f.write("\n".join(out) + "\n")
+        print("wrote %s (%d figures, %d skipped)" % (path, len(self.figures), len(self.skipped)))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("campaign", help="campaign file (HDF5, format alfe-campaign 1.x)")
+    ap.add_argument("-o", "--output", required=True, metavar="DIR",
+                    help="directory for the PNG files and index.html")
+    args = ap.parse_args()
+    try:
+        f = h5py.File(args.campaign, "r")
+    except OSError as exc:
+        print("alfe_report: %s: cannot open: %s" % (args.campaign, exc), file=sys.stderr)
+        return 2
+    with f:
+        if text(f.attrs.get("format", "")) != "alfe-campaign":
+            print("alfe_report: %s is not an alfe campaign file" % args.campaign, file=sys.stderr)
+            return 2
+        if int(f.attrs.get("format_version_major", -1)) != 1:
+            print("alfe_report: %s: campaign format version %s; this tool reads 1.x only"
+                  % (args.campaign, text(f.attrs.get("format_version", "?"))), file=sys.stderr)
+            return 2
+        camp = Campaign(f)
+    os.makedirs(args.output, exist_ok=True)
+    r = Report(camp, args.campaign, args.output)
+    r.points_per_round()
+    r.eta_planes("round")
+    r.eta_planes("criterion")
+    r.mu_vs_eta()
+    r.mc_converged()
+    r.mc_acceptance()
+    r.mc_tau()
+    r.mc_stderr()
+    r.models()
+    r.write_html()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
