@@ -37,6 +37,9 @@ CONFIG_KEYS_1_0 = [
     "oracle.delay", "umbrella.phi", "global.points", "global.method", "global.path_length",
     "run.progress_seconds",
 ]
+KNOWN_MINOR = 1
+ROUND_ATTRS_1_1 = {"mse_all": "f64", "mse_new_before_training": "f64", "mse_test": "f64",
+                   "n_train": "i64", "seconds_train": "f64"}
 ROUND_ATTRS = {
     "round": "i64", "state": "str", "first_row": "i64", "n_points": "i64", "done": "i64",
     "failed": "i64", "pending": "i64", "points_per_criterion": "i64[]",
@@ -158,9 +161,10 @@ class Checker:
                 root["format_version"] != "%d.%d" % (major, minor):
             self.bad("/: format_version %r disagrees with format_version_major/minor %d.%d"
                      % (root["format_version"], major, minor))
-        if minor is not None and minor > 0:
-            self.notes.append("minor version %d: checked as 1.0, later additions ignored"
-                              % minor)
+        self.minor = int(minor) if minor is not None else 0
+        if self.minor > KNOWN_MINOR:
+            self.notes.append("minor version %d: checked as 1.%d, later additions ignored"
+                              % (self.minor, KNOWN_MINOR))
         d, m = root["dimension"], root["sublattices"]
         if d is not None and m is not None and (d < 1 or m < 1):
             self.bad("/: dimension = %d and sublattices = %d must be positive" % (d, m))
@@ -177,6 +181,8 @@ class Checker:
         pts = self.check_points(f["points"], d, dom)
         rounds = self.check_rounds(f["rounds"], pts)
         runs = self.check_runs(f["runs"])
+        if self.minor >= 1:
+            self.check_1_1(f, d, rounds)
         if pts is None:
             return None
         st = pts["status"]
@@ -186,6 +192,59 @@ class Checker:
                  (st == DONE).sum(), (st == FAILED).sum(), (st == PENDING).sum(),
                  len(rounds), sum(r["state"] == "done" for r in rounds), runs,
                  "" if runs == 1 else "s"))
+
+    # -- 1.1 additions: round metrics, /models, the CASM texts ----------------
+    def check_1_1(self, f, d, rounds):
+        for name in sorted(f["rounds"]):
+            self.attrs(f["rounds"][name], ROUND_ATTRS_1_1, "/rounds/" + name)
+        sysg = f["system"]
+        model = sysg.attrs.get("model")
+        model = model.decode() if isinstance(model, bytes) else model
+        if model == "clex":
+            for name in ("prim_json", "eci_json"):
+                ds = sysg.get(name)
+                if not isinstance(ds, h5py.Dataset) or ds.dtype.kind != "S" or ds.shape != ():
+                    self.bad("/system/%s: a scalar string dataset is required for model = clex"
+                             % name)
+        models = f.get("models")
+        if models is None:
+            return
+        done = {"%04d" % i for i, r in enumerate(rounds) if r.get("state") == "done"}
+        for name in sorted(models):
+            where = "/models/" + name
+            g = models[name]
+            if name not in {"%04d" % i for i in range(len(rounds))}:
+                self.bad("%s: no round of that number" % where)
+            a = self.attrs(g, {"round": "i64", "d": "i64", "n_members": "i64"}, where)
+            if a["d"] is not None and a["d"] != d:
+                self.bad("%s: d = %d, the campaign has %d" % (where, a["d"], d))
+            inv = g.attrs.get("invariants")
+            if inv is None or len(inv) < 1:
+                self.bad("%s: attribute invariants (formula strings) missing" % where)
+                continue
+            m = len(inv)
+            members = sorted(k for k in g if k.startswith("member_"))
+            if a["n_members"] is not None and len(members) != a["n_members"]:
+                self.bad("%s: %d member groups, n_members = %d" % (where, len(members),
+                                                                   a["n_members"]))
+            for mem in members:
+                mw = where + "/" + mem
+                mg = g[mem]
+                arch = self.attrs(mg, {"n_inputs": "i64", "n_layers": "i64", "scale": "f64"}, mw)
+                widths = mg.attrs.get("widths")
+                if arch["n_inputs"] is None or arch["n_layers"] is None or widths is None:
+                    continue
+                if arch["n_inputs"] != m:
+                    self.bad("%s: n_inputs = %d, %d invariants" % (mw, arch["n_inputs"], m))
+                sizes = [m] + [int(w) for w in widths]
+                n_params = sum(sizes[i + 1] * (sizes[i] + 1) for i in range(len(sizes) - 1)) \
+                    + sizes[-1] + 1
+                params = mg.get("params")
+                if not isinstance(params, h5py.Dataset) or params.shape != (n_params,):
+                    self.bad("%s/params: shape %s, the architecture needs (%d,)" %
+                             (mw, None if params is None else params.shape, n_params))
+                elif not np.isfinite(params[...]).all():
+                    self.bad("%s/params: non-finite values" % mw)
 
     def check_config(self, g, d, seed):
         for name in list(g.attrs):
@@ -232,7 +291,15 @@ class Checker:
         if q is not None and q_pinv is not None and \
                 not np.allclose(q @ q_pinv, np.eye(d), rtol=0, atol=1e-8):
             self.bad("/system/Q_pinv: Q Q_pinv is not the identity")
-        return (A, b) if A is not None and b is not None else None
+        if A is None or b is None:
+            return None
+        # Monte Carlo averages live in the image of the cube {Q x : x in [0,1]^M}
+        # (its bounding box here), which is larger than the pseudo-inverse
+        # domain when d < M; the oracle's entropy keeps x(eta) in (0,1).
+        box = None
+        if a["model"] == "clex" and q is not None:
+            box = (np.minimum(q, 0).sum(axis=1), np.maximum(q, 0).sum(axis=1))
+        return (A, b, box)
 
     def check_points(self, g, d, dom):
         cols, n = {}, None
@@ -307,10 +374,16 @@ class Checker:
         self.rows_bad((done | failed) & ~(c["wall_seconds"] >= 0),
                       "/points/wall_seconds: not written", "done or failed")
         if dom is not None:
-            A, b = dom
+            A, b, box = dom
             for name, mask, kind in (("eta_mean", done, "done"),
                                      ("eta_target", np.ones_like(done), "")):
                 v = np.nan_to_num(c[name], nan=0.0)
+                if name == "eta_mean" and box is not None:
+                    outside = ((v < box[0] - DOMAIN_TOL) | (v > box[1] + DOMAIN_TOL)).any(axis=1)
+                    self.rows_bad(mask & outside, "/points/eta_mean: outside the image of the "
+                                  "sublattice cube (Monte Carlo states are Q x, x in [0,1]^M)",
+                                  kind)
+                    continue
                 outside = ((v @ A.T) > b + DOMAIN_TOL).any(axis=1)
                 self.rows_bad(mask & outside, "/points/%s: outside the domain (domain_A eta "
                               "<= domain_b + %g fails)" % (name, DOMAIN_TOL), kind)

@@ -22,7 +22,7 @@
 
 #define CAMPAIGN_FORMAT "alfe-campaign"
 #define CAMPAIGN_FORMAT_MAJOR 1
-#define CAMPAIGN_FORMAT_MINOR 0
+#define CAMPAIGN_FORMAT_MINOR 1
 #define ALFE_VERSION "0.1.0"
 
 typedef struct campaign campaign;

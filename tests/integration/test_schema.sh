@@ -12,7 +12,7 @@ $MPIRUN -n 2 "$ALFE" run "$TEST_TMP/c.ini" > "$TEST_TMP/run.log" 2>&1 ||
     fail "2-rank run exited $?: $(tail -5 "$TEST_TMP/run.log")"
 
 out=$($CHECK "$F") || fail "checker rejects a real campaign: $out"
-summary="alfe-campaign 1.0, d = 7, M = 8, 180 rows (180 done, 0 failed, 0 pending), 3 rounds (3 done), 1 run"
+summary="alfe-campaign 1.1, d = 7, M = 8, 180 rows (180 done, 0 failed, 0 pending), 3 rounds (3 done), 1 run"
 [ "$out" = "OK $F: $summary" ] || fail "checker summary: $out"
 
 # A Sobol campaign on one rank, resumed once (two run records).
@@ -37,7 +37,7 @@ grep -q "^all: 180 rows, 180 done; d = 7" "$TEST_TMP/snippet.out" ||
 "$ALFE" info "$F" > "$TEST_TMP/info.txt" 2>&1 || fail "alfe info exited $?: $(cat "$TEST_TMP/info.txt")"
 [ "$(grep -cE '^ +[0-2]  done +60 +60 +0 +0 ' "$TEST_TMP/info.txt")" -eq 3 ] ||
     fail "alfe info: no per-round lines: $(cat "$TEST_TMP/info.txt")"
-grep -q "alfe-campaign 1.0" "$TEST_TMP/info.txt" || fail "alfe info: no format line"
+grep -q "alfe-campaign 1.1" "$TEST_TMP/info.txt" || fail "alfe info: no format line"
 grep -q "3 of 3 rounds done: complete" "$TEST_TMP/info.txt" || fail "alfe info: not complete: $(cat "$TEST_TMP/info.txt")"
 
 # mutate SRC DST KIND: a copy of SRC changed with h5py.
@@ -148,7 +148,7 @@ expect_fail() {
 expect_fail drop_column '^  /points/mu: column missing$'
 expect_fail status7 '/points/status: value \[7\] outside \{0 pending, 1 done, 2 failed\} in 1 row: 3$'
 expect_fail mu_nan '/points/mu: non-finite in 1 done row: 0$'
-expect_fail major2 'format version 2\.0: this checker reads format alfe-campaign version 1\.x only'
+expect_fail major2 'format version 2\.[0-9]: this checker reads format alfe-campaign version 1\.x only'
 expect_fail not_alfe 'not an alfe campaign'
 expect_fail dtype '/points/round: dtype float64, expected int32'
 expect_fail short_column '/points/tau: shape \(179, 7\), expected \(180, 7\)'
@@ -167,6 +167,31 @@ expect_fail attr_type '/: attribute dimension has type float64, expected i64'
 rc=0
 "$ALFE" info "$TEST_TMP/major2.h5" > "$TEST_TMP/info.txt" 2>&1 || rc=$?
 [ "$rc" -eq 2 ] || fail "alfe info on a 2.0 file exited $rc, expected 2"
-grep -q "campaign format version 2.0; this alfe (.*) reads version 1.x only" "$TEST_TMP/info.txt" ||
+grep -q "campaign format version 2\.[0-9]; this alfe (.*) reads version 1.x only" "$TEST_TMP/info.txt" ||
     fail "alfe info on a 2.0 file: $(cat "$TEST_TMP/info.txt")"
+
+# Version 1.1 additions: a campaign with a committee, and a Monte Carlo one.
+write_config "$TEST_TMP/net.ini" "$TEST_TMP/net.h5" "global.points = 40" "campaign.rounds = 2" \
+    "network.invariants = $ROOT/inputs/lco/invariants.txt" "network.layers = 1" \
+    "network.width = 6" "network.committee = 2" "training.epochs = 5"
+"$ALFE" run "$TEST_TMP/net.ini" > /dev/null 2>&1 || fail "campaign with a network"
+out=$($CHECK "$TEST_TMP/net.h5") || fail "checker on a 1.1 campaign with models: $out"
+echo "$out" | grep -q "alfe-campaign 1.1" || fail "not 1.1: $out"
+"$PYTHON" - "$TEST_TMP/net.h5" "$TEST_TMP/net_bad.h5" <<'PY'
+import h5py, shutil, sys
+shutil.copy(sys.argv[1], sys.argv[2])
+with h5py.File(sys.argv[2], "a") as f:
+    del f["models/0001/member_01/params"]
+    f["models/0001/member_01/params"] = [1.0, 2.0]
+PY
+rc=0; out=$($CHECK "$TEST_TMP/net_bad.h5") || rc=$?
+[ "$rc" -eq 1 ] && echo "$out" | grep -q "/models/0001/member_01/params: shape (2,), the architecture needs" ||
+    fail "corrupted model not reported: $out"
+L=$ROOT/inputs/lco
+write_config "$TEST_TMP/mc.ini" "$TEST_TMP/mc.h5" "system.model = clex" "system.prim = $L/prim.json" \
+    "system.eci = $L/eci.json" "system.supercell = 4 0 0 0 4 0 0 0 4" \
+    "system.ordering_cell = 2 0 0 0 2 0 0 0 2" "global.points = 10" "campaign.rounds = 1" \
+    "mc.min_passes = 100" "mc.max_passes = 400"
+"$ALFE" run "$TEST_TMP/mc.ini" > /dev/null 2>&1 || fail "Monte Carlo campaign"
+out=$($CHECK "$TEST_TMP/mc.h5") || fail "checker on a Monte Carlo campaign: $out"
 echo ok
