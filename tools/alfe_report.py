@@ -14,8 +14,12 @@ relative links, so DIR can be copied elsewhere):
   mc_acceptance.png         Metropolis acceptance rates      (Monte Carlo only)
   mc_tau.png                integrated autocorrelation times (Monte Carlo only)
   mc_stderr.png             distribution of mu_stderr per order parameter
-and, once the campaign file holds models (format 1.0 has none), mu MSE per
-round, the learned g and mu along eta_0 and the committee spread.  A figure
+and, once the campaign holds trained committees (format 1.1 with [network]):
+  mse_per_round.png         mu MSE per round: all data, new data before
+                            retraining, test set
+  model_along_eta0.png      learned g and mu_0 along eta_0 (other eta_i = 0),
+                            evaluated with `alfe predict` (--alfe PATH)
+  committee_spread.png      committee standard deviation of mu along eta_0  A figure
 that cannot be drawn from the file is listed as skipped, with the reason, on
 the page and on stdout: nothing is faked.
 
@@ -25,10 +29,13 @@ of format 1.x.
 """
 import argparse
 import html
+import io
 import math
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 
 import h5py
 import numpy as np
@@ -85,6 +92,9 @@ class Campaign:
                               for k in ("started", "finished", "ranks", "exit_reason",
                                         "points_evaluated") if k in a})
         self.has_models = "models" in f
+        self.model_rounds = sorted(int(k) for k in f["models"]) if self.has_models else []
+        self.domain_A = sysg["domain_A"][...]
+        self.domain_b = sysg["domain_b"][...]
         self.format_version = text(f.attrs.get("format_version", "?"))
 
     def config_float(self, key):
@@ -376,18 +386,111 @@ class Report:
                   "Distribution of the standard error of each μj over the %d done points; "
                   "boxes: quartiles, whiskers: 1.5 IQR.%s" % (int(c.done.sum()), note))
 
-    def models(self):
-        titles = ["μ MSE per round (all data, new data, test set, regions)",
-                  "Learned g and μ along η0 (other ηi = 0)",
-                  "Committee spread"]
-        if not self.c.has_models:
-            reason = ("the campaign has no /models: format %s stores no trained networks "
-                      "(the IDNN is not part of alfe yet)" % self.c.format_version)
-        else:
-            reason = ("the campaign has /models, which this version of the report does not "
-                      "read yet (format %s)" % self.c.format_version)
-        for t in titles:
-            self.skip(t, reason)
+    def models(self, alfe):
+        c = self.c
+        self.mse_per_round()
+        titles = ["Learned g and μ along η0 (other ηi = 0)", "Committee spread along η0"]
+        if not c.has_models:
+            for t in titles:
+                self.skip(t, "the campaign has no /models (no [network] configured, or format "
+                             "%s without trained networks)" % c.format_version)
+            return
+        if not alfe or not os.access(alfe, os.X_OK):
+            for t in titles:
+                self.skip(t, "the alfe binary (%s) is needed to evaluate the networks: give "
+                             "--alfe PATH" % alfe)
+            return
+        # The line η0 ∈ (0,1), ηi = 0, inside the domain.
+        t = np.linspace(0.0, 1.0, 401)
+        line = np.zeros((t.size, c.d))
+        line[:, 0] = t
+        inside = ((line @ c.domain_A.T) < c.domain_b - 1e-9).all(axis=1)
+        line = line[inside]
+        if len(line) < 2:
+            for t in titles:
+                self.skip(t, "the line eta_i = 0 does not cross the domain")
+            return
+        rounds = c.model_rounds
+        if len(rounds) > 4:
+            rounds = [rounds[int(round(k))] for k in np.linspace(0, len(rounds) - 1, 4)]
+        preds = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            pts = os.path.join(tmp, "line.txt")
+            np.savetxt(pts, line, fmt="%.17g")
+            for r in rounds:
+                out = subprocess.run([alfe, "predict", self.path, "--points", pts, "--round",
+                                      str(r)], capture_output=True, text=True)
+                if out.returncode != 0:
+                    for t in titles:
+                        self.skip(t, "alfe predict failed: %s" % out.stderr.strip())
+                    return
+                preds[r] = np.loadtxt(io.StringIO(out.stdout), ndmin=2)
+        x = line[:, 0]
+        cmap = plt.get_cmap("viridis")
+        colour = {r: cmap(k / max(1, len(rounds) - 1)) for k, r in enumerate(rounds)}
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+        for r in rounds:
+            p = preds[r]
+            g, gs, mu0, mu0s = p[:, 0], p[:, 1], p[:, 2], p[:, 2 + c.d]
+            g = g - g.min()
+            axes[0].plot(x, g, color=colour[r], label="round %d" % r)
+            axes[0].fill_between(x, g - gs, g + gs, color=colour[r], alpha=0.25, linewidth=0)
+            axes[1].plot(x, mu0, color=colour[r], label="round %d" % r)
+            axes[1].fill_between(x, mu0 - mu0s, mu0 + mu0s, color=colour[r], alpha=0.25,
+                                 linewidth=0)
+        near = c.done & (np.abs(c.p["eta_mean"][:, 1:]).max(axis=1) < 0.02) if c.d > 1 else c.done
+        if near.any():
+            axes[1].scatter(c.p["eta_mean"][near, 0], c.p["mu"][near, 0], s=8, color="k",
+                            label="data with |ηi| < 0.02")
+        axes[0].set_xlabel(eta(0))
+        axes[0].set_ylabel("g − min g (eV per prim cell)")
+        axes[1].set_xlabel(eta(0))
+        axes[1].set_ylabel(r"$\mu_0$ (eV per prim cell)")
+        axes[1].legend(fontsize=8)
+        self.save(fig, "model_along_eta0", titles[0],
+                  "Committee mean of the learned free energy g (left, shifted to a minimum of "
+                  "0) and of μ0 = ∂g/∂η0 (right) along η0 with every other ηi = 0, for the "
+                  "models of rounds %s; bands: ± one committee standard deviation; black: "
+                  "measured points within 0.02 of the line. Evaluated with `alfe predict`."
+                  % ", ".join(str(r) for r in rounds))
+        fig, ax = plt.subplots(figsize=(6.5, 4), constrained_layout=True)
+        for r in rounds:
+            p = preds[r]
+            spread = p[:, 2 + c.d:2 + 2 * c.d].mean(axis=1)
+            ax.semilogy(x, np.maximum(spread, 1e-12), color=colour[r], label="round %d" % r)
+        ax.set_xlabel(eta(0))
+        ax.set_ylabel("mean committee std of μj (eV)")
+        ax.legend(fontsize=8)
+        self.save(fig, "committee_spread", titles[1],
+                  "Uncertainty of the committee: the standard deviation of μ over the members, "
+                  "averaged over the components, along the same line, per round. It should "
+                  "fall as data accumulate.")
+
+    def mse_per_round(self):
+        c = self.c
+        title = "μ MSE per round (all data, new data before retraining, test set)"
+        keys = [("mse_all", "all usable rows (after training)"),
+                ("mse_new_before_training", "new rows, before retraining"),
+                ("mse_test", "test set")]
+        series = {k: np.array([float(r.get(k, np.nan)) for r in c.rounds]) for k, _ in keys}
+        if not any(np.isfinite(v).any() for v in series.values()):
+            return self.skip(title, "no round has training metrics (no [network] configured, "
+                                    "or format %s)" % c.format_version)
+        fig, ax = plt.subplots(figsize=(6.5, 4), constrained_layout=True)
+        rounds = np.arange(len(c.rounds))
+        for (k, label), marker in zip(keys, "osd"):
+            v = series[k]
+            if np.isfinite(v).any():
+                ax.semilogy(rounds[np.isfinite(v)], v[np.isfinite(v)], marker=marker, label=label)
+        ax.set_xlabel("round")
+        ax.set_ylabel("μ mean squared error (eV²)")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend(fontsize=8)
+        self.save(fig, "mse_per_round", title,
+                  "Mean squared error of the committee-mean μ over points and components: on "
+                  "every usable row after the round's training, on the round's new rows with "
+                  "the previous round's committee (honest generalisation), and on the "
+                  "configured test set. (No region metrics are configured in this version.)")
 
     # -- the page -----------------------------------------------------------
     def write_html(self):
@@ -469,6 +572,10 @@ def main():
     ap.add_argument("campaign", help="campaign file (HDF5, format alfe-campaign 1.x)")
     ap.add_argument("-o", "--output", required=True, metavar="DIR",
                     help="directory for the PNG files and index.html")
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap.add_argument("--alfe", default=os.path.join(here, "..", "bin", "alfe"),
+                    help="the alfe binary used to evaluate the stored networks "
+                         "(default: bin/alfe of this repository)")
     args = ap.parse_args()
     try:
         f = h5py.File(args.campaign, "r")
@@ -494,7 +601,7 @@ def main():
     r.mc_acceptance()
     r.mc_tau()
     r.mc_stderr()
-    r.models()
+    r.models(os.path.abspath(args.alfe))
     r.write_html()
     return 0
 

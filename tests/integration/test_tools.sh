@@ -191,6 +191,30 @@ assert set(o['criterion'][:].tolist()) == {0, 1}, 'the oracle campaign should ha
 assert (m['converged'][:] == 0).any() and (m['converged'][:] == 1).any(), m['converged'][:]
 " || fail "the test campaigns do not cover what they should"
 
+# A campaign with trained committees: the model figures are drawn (with
+# bin/alfe evaluating the networks), not skipped.
+write_config "$TEST_TMP/net.ini" "$TEST_TMP/net.h5" "global.points = 60" "campaign.rounds = 2" \
+    "network.invariants = $ROOT/inputs/lco/invariants.txt" "network.layers = 1" \
+    "network.width = 8" "network.committee = 2" "training.epochs = 20"
+"$ALFE" run "$TEST_TMP/net.ini" > /dev/null 2>&1 || fail "campaign with a network"
+$REPORT "$TEST_TMP/net.h5" -o "$TEST_TMP/r_net" --alfe "$ALFE" > "$TEST_TMP/r_net.out" 2>&1 ||
+    fail "report of a campaign with models: $(cat "$TEST_TMP/r_net.out")"
+for fig in mse_per_round model_along_eta0 committee_spread; do
+    "$PYTHON" -c "
+import sys, matplotlib.image as im
+d = open(sys.argv[1], 'rb').read(8)
+assert d == b'\x89PNG\r\n\x1a\n', 'not a PNG'
+a = im.imread(sys.argv[1]); assert a.std() > 0.01, 'blank figure'" "$TEST_TMP/r_net/$fig.png" ||
+        fail "$fig.png missing or not a valid, non-blank PNG"
+    grep -q "$fig.png" "$TEST_TMP/r_net/index.html" || fail "$fig.png not on the page"
+done
+! grep -q "skipped: .*\(Learned g\|Committee spread\|MSE per round\)" "$TEST_TMP/r_net.out" ||
+    fail "model figures skipped: $(cat "$TEST_TMP/r_net.out")"
+# Without a usable alfe binary they are skipped with the reason, not faked.
+$REPORT "$TEST_TMP/net.h5" -o "$TEST_TMP/r_nobin" --alfe /nonexistent/alfe > "$TEST_TMP/r_nobin.out" 2>&1 ||
+    fail "report without alfe: $(cat "$TEST_TMP/r_nobin.out")"
+grep -q "skipped: Learned g .*the alfe binary" "$TEST_TMP/r_nobin.out" || fail "no skip note: $(cat "$TEST_TMP/r_nobin.out")"
+
 # Not a campaign: exit 2, a message.
 "$PYTHON" -c "import h5py; h5py.File('$TEST_TMP/other.h5', 'w').attrs['format'] = 'something'"
 for tool in "$REPORT $TEST_TMP/other.h5 -o $TEST_TMP/r_other" "$EXPORT $TEST_TMP/other.h5 --csv $TEST_TMP/c_other"; do
