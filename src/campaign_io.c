@@ -628,6 +628,7 @@ static int write_round_attrs(hid_t g, const round_record *rec)
     ALFE_CHECK(h5u_attr_write_f64(g, "mse_new_before_training", rec->mse_new));
     ALFE_CHECK(h5u_attr_write_f64(g, "mse_test", rec->mse_test));
     ALFE_CHECK(h5u_attr_write_i64(g, "n_train", rec->n_train));
+    ALFE_CHECK(h5u_attr_write_i64(g, "n_excluded", rec->n_excluded));
     ALFE_CHECK(h5u_attr_write_f64(g, "seconds_train", rec->seconds_train));
     return ALFE_OK;
 }
@@ -680,6 +681,7 @@ static int read_round_from(hid_t file, int round, round_record *rec)
     h5u_attr_read_numeric(g, "mse_new_before_training", H5T_NATIVE_DOUBLE, &rec->mse_new);
     h5u_attr_read_numeric(g, "mse_test", H5T_NATIVE_DOUBLE, &rec->mse_test);
     h5u_attr_read_numeric(g, "n_train", H5T_NATIVE_INT64, &rec->n_train);
+    h5u_attr_read_numeric(g, "n_excluded", H5T_NATIVE_INT64, &rec->n_excluded);
     h5u_attr_read_numeric(g, "seconds_train", H5T_NATIVE_DOUBLE, &rec->seconds_train);
     H5Gclose(g);
     return ALFE_OK;

@@ -213,7 +213,7 @@ static int committee_mse(idnn_committee *committee, int d, int n, const double *
 /* Rank 0: usable rows of rounds 0..round, weights, and which are new. */
 static int gather_rows(learner *l, campaign *c, int round, int *n_out, double **eta,
                        double **mu, double **weight, int *n_new_out, double **eta_new,
-                       double **mu_new)
+                       double **mu_new, int64_t *n_excluded)
 {
     const int d = l->d;
     int64_t n_rows = campaign_row_count(c);
@@ -229,14 +229,18 @@ static int gather_rows(learner *l, campaign *c, int round, int *n_out, double **
     *eta_new = ALFE_MALLOC(sizeof(double) * (size_t)(n_rows ? n_rows : 1) * d);
     *mu_new = ALFE_MALLOC(sizeof(double) * (size_t)(n_rows ? n_rows : 1) * d);
     int n = 0, n_new = 0;
+    *n_excluded = 0;
     for (int64_t r = 0; status == ALFE_OK && r < n_rows; r++) {
-        if (status_col[r] != POINT_DONE || !res[r].converged || in[r].round > round)
+        if (status_col[r] != POINT_DONE || in[r].round > round)
             continue;
         int finite = 1;
         for (int j = 0; j < d; j++)
             finite &= isfinite(res[r].eta_mean[j]) && isfinite(res[r].mu[j]);
-        if (!finite)
+        /* Data with a flag is kept in the file but never trained on. */
+        if (!finite || !res[r].converged) {
+            (*n_excluded)++;
             continue;
+        }
         memcpy(*eta + (size_t)n * d, res[r].eta_mean, sizeof(double) * (size_t)d);
         memcpy(*mu + (size_t)n * d, res[r].mu, sizeof(double) * (size_t)d);
         (*weight)[n] = in[r].round == round ? l->cfg->tr_newest_weight : 1.0;
@@ -262,15 +266,18 @@ int learner_train_round(learner *l, campaign *c, int round, round_record *rec)
     double t0 = alfe_wall_time();
     double *eta = NULL, *mu = NULL, *weight = NULL, *eta_new = NULL, *mu_new = NULL;
     int n = 0, n_new = 0, status = ALFE_OK;
+    int64_t n_excluded = 0;
     double mse_new = NAN;
     if (comm_rank() == 0) {
-        status = gather_rows(l, c, round, &n, &eta, &mu, &weight, &n_new, &eta_new, &mu_new);
+        status = gather_rows(l, c, round, &n, &eta, &mu, &weight, &n_new, &eta_new, &mu_new,
+                             &n_excluded);
         /* The previous committee on the new rows: before retraining. */
         if (status == ALFE_OK)
             status = committee_mse(l->committee, d, n_new, eta_new, mu_new, &mse_new);
     }
     ALFE_CHECK(comm_agree_status(status));
     comm_bcast_int(&n, 0);
+    comm_bcast_i64(&n_excluded, 0);
     comm_bcast_doubles(&mse_new, 1, 0);
     if (comm_rank() != 0) {
         eta = ALFE_MALLOC(sizeof(double) * (size_t)(n ? n : 1) * d);
@@ -282,8 +289,9 @@ int learner_train_round(learner *l, campaign *c, int round, round_record *rec)
     comm_bcast_doubles(weight, (size_t)n, 0);
 
     if (n < 2) {
-        log_line("round %d/%d train: only %d usable rows, no training this round", round + 1,
-                 cfg->rounds, n);
+        log_line("round %d/%d train: only %d usable rows (%lld done rows excluded: not "
+                 "converged or non-finite), no training this round", round + 1, cfg->rounds, n,
+                 (long long)n_excluded);
     } else {
         double zero_eta[ALFE_MAX_DIM] = {0}, zero_g = 0.0;
         idnn_batch data;
@@ -313,8 +321,9 @@ int learner_train_round(learner *l, campaign *c, int round, round_record *rec)
         train_report *reports = NULL;
         if (status == ALFE_OK) {
             reports = ALFE_CALLOC((size_t)l->committee->n_members, sizeof *reports);
-            log_line("round %d/%d train: %d members on %d rows (%d new), %d ranks", round + 1,
-                     cfg->rounds, l->committee->n_members, n, n_new, comm_size());
+            log_line("round %d/%d train: %d members on %d rows (%d new; %lld done rows excluded: "
+                     "not converged or non-finite), %d ranks", round + 1, cfg->rounds,
+                     l->committee->n_members, n, n_new, (long long)n_excluded, comm_size());
             status = idnn_committee_train(l->committee, &data, &base, cfg->seed, round,
                                           cfg->net_bootstrap, reports);
         }
@@ -370,6 +379,7 @@ int learner_train_round(learner *l, campaign *c, int round, round_record *rec)
     rec->mse_new = mse_new;
     rec->mse_test = metrics[1];
     rec->n_train = n;
+    rec->n_excluded = n_excluded;
     rec->seconds_train = alfe_wall_time() - t0;
     comm_bcast_doubles(&rec->seconds_train, 1, 0);
     if (status == ALFE_OK)

@@ -39,7 +39,7 @@ CONFIG_KEYS_1_0 = [
 ]
 KNOWN_MINOR = 1
 ROUND_ATTRS_1_1 = {"mse_all": "f64", "mse_new_before_training": "f64", "mse_test": "f64",
-                   "n_train": "i64", "seconds_train": "f64"}
+                   "n_train": "i64", "n_excluded": "i64", "seconds_train": "f64"}
 ROUND_ATTRS = {
     "round": "i64", "state": "str", "first_row": "i64", "n_points": "i64", "done": "i64",
     "failed": "i64", "pending": "i64", "points_per_criterion": "i64[]",

@@ -48,6 +48,7 @@ typedef struct {
      * retraining: honest generalisation), and on the configured test set. */
     double mse_all, mse_new, mse_test;
     int64_t n_train;                   /* usable rows the committee trained on */
+    int64_t n_excluded;                /* done rows left out: not converged or non-finite */
     double seconds_train;
 } round_record;
 

@@ -54,6 +54,20 @@ assert (p["passes"][:] == 100).all()
 assert np.isfinite(p["mu"][:]).all()
 PY
 
+# Learning on such rows: the non-converged ones are excluded and counted.
+clex "$TEST_TMP/e.ini" "$TEST_TMP/e.h5" "mc.max_passes = 100" "mc.mu_precision = 1e-7" \
+    "system.temperature = 2000" "umbrella.phi = 5" \
+    "network.invariants = $ROOT/inputs/lco/invariants.txt" "network.layers = 1" \
+    "network.width = 4" "network.committee = 1" "training.epochs = 3"
+"$ALFE" run "$TEST_TMP/e.ini" > "$TEST_TMP/e.log" 2>&1 || fail "learning on unconverged rows: $(tail -3 "$TEST_TMP/e.log")"
+grep -q "only 0 usable rows (12 done rows excluded: not converged or non-finite)" "$TEST_TMP/e.log" ||
+    fail "exclusion not logged: $(grep train "$TEST_TMP/e.log")"
+"$PYTHON" -c "
+import h5py, sys
+r = h5py.File(sys.argv[1], 'r')['rounds/0001'].attrs
+assert r['n_train'] == 0 and r['n_excluded'] == 12, (r['n_train'], r['n_excluded'])" "$TEST_TMP/e.h5" ||
+    fail "n_train / n_excluded"
+
 # A changed cluster expansion is refused; the file is untouched.
 sum_before=$(sha256sum "$TEST_TMP/a1.h5" | cut -d' ' -f1)
 sed 's/"eci": 0.055/"eci": 0.056/' "$L/eci.json" > "$TEST_TMP/eci_changed.json"
