@@ -668,62 +668,6 @@ int invariants_from_group(int d, int n_ops, const double *ops, int max_degree,
 /* ------------------------------------------------------------------------ */
 /* The group acting on η for a prim, an ordering cell and Q */
 
-/* Cell modulo the ordering cell O (columns = O's lattice vectors), as in
- * orderparam.c: cell = O·qv + r with r in O's canonical cell range. */
-static void reduce_cell(const int ordering[3][3], const int64_t adj[3][3], int64_t adet,
-                        int64_t sign, const int cell[3], int r[3])
-{
-    int64_t qv[3];
-    for (int i = 0; i < 3; i++) {
-        int64_t num = sign * (adj[i][0] * cell[0] + adj[i][1] * cell[1] + adj[i][2] * cell[2]);
-        int64_t fl = num / adet;
-        if (num % adet != 0 && num < 0)
-            fl--;
-        qv[i] = fl;
-    }
-    for (int i = 0; i < 3; i++)
-        r[i] = (int)(cell[i] -
-                     (ordering[i][0] * qv[0] + ordering[i][1] * qv[1] + ordering[i][2] * qv[2]));
-}
-
-/* The canonical cells of O in lexicographic (i, j, k) order: the order of
- * the sublattice index r in orderparam.c (same bounding-box scan). */
-static int ordering_cells(const int ordering[3][3], const int64_t adj[3][3], int64_t adet,
-                          int64_t sign, int (*cells)[3])
-{
-    int n = 0, lo[3], hi[3];
-    for (int i = 0; i < 3; i++) {
-        lo[i] = hi[i] = 0;
-        for (int j = 0; j < 3; j++) {
-            if (ordering[i][j] < 0)
-                lo[i] += ordering[i][j];
-            else
-                hi[i] += ordering[i][j];
-        }
-    }
-    for (int a = lo[0]; a <= hi[0]; a++)
-        for (int b = lo[1]; b <= hi[1]; b++)
-            for (int c = lo[2]; c <= hi[2]; c++) {
-                int cell[3] = {a, b, c}, inside = 1;
-                for (int i = 0; i < 3 && inside; i++) {
-                    int64_t num =
-                        sign * (adj[i][0] * cell[0] + adj[i][1] * cell[1] + adj[i][2] * cell[2]);
-                    inside = num >= 0 && num < adet;
-                }
-                if (inside && n < adet)
-                    memcpy(cells[n++], cell, sizeof cell);
-            }
-    return n;
-}
-
-static int cell_index(int (*cells)[3], int n, const int r[3])
-{
-    for (int k = 0; k < n; k++)
-        if (cells[k][0] == r[0] && cells[k][1] == r[1] && cells[k][2] == r[2])
-            return k;
-    return -1;
-}
-
 int invariants_group_from_prim(const char *prim_path, const int ordering[3][3],
                                const double *q, int d, int m, double **ops_out, int *n_out)
 {
@@ -742,10 +686,11 @@ int invariants_group_from_prim(const char *prim_path, const int ordering[3][3],
         if (prim.sites[b].n_occ > 1)
             b_of_vb[n_vb++] = b;
     }
-    int64_t adet = det < 0 ? -det : det, sign = det < 0 ? -1 : 1;
+    int64_t adet = det < 0 ? -det : det;
     long big_m = (long)adet * n_vb;
     clex_symop *symops = NULL;
     int n_sym = 0, n_cells = 0, n_ops = 0, cap = 0;
+    cell_lattice lattice = {0};
     int (*cells)[3] = NULL;
     double *q_pinv = NULL, *a = NULL, *ops = NULL, *qp = NULL;
     int *perm = NULL;
@@ -774,14 +719,12 @@ int invariants_group_from_prim(const char *prim_path, const int ordering[3][3],
     status = clex_factor_group(&prim, &symops, &n_sym);
     if (status != ALFE_OK)
         goto done;
-    cells = ALFE_MALLOC(sizeof(int[3]) * (size_t)adet);
-    n_cells = ordering_cells(ordering, adj, adet, sign, cells);
-    if (n_cells != adet) {
-        status = ALFE_FAIL(ALFE_ERR_RUNTIME, "found %d canonical cells of the ordering cell, "
-                                             "expected %lld",
-                           n_cells, (long long)adet);
+    /* The ordering cell's cells, numbered as orderparam.c numbers them. */
+    status = cell_lattice_init(&lattice, ordering, 1000000);
+    if (status != ALFE_OK)
         goto done;
-    }
+    cells = lattice.cells;
+    n_cells = lattice.n;
     /* An operation permutes the sublattices only if it maps O's lattice
      * onto itself: rot·O[:, c] ∈ O ℤ³ ⇔ adj(O)·rot·O[:, c] ≡ 0 (mod det O). */
     for (int g = 0; g < n_sym && status == ALFE_OK; g++)
@@ -827,9 +770,7 @@ int invariants_group_from_prim(const char *prim_path, const int ordering[3][3],
                     break;
                 int moved[3] = {img.cell[0] + cells[t][0], img.cell[1] + cells[t][1],
                                 img.cell[2] + cells[t][2]};
-                int rr[3];
-                reduce_cell(ordering, adj, adet, sign, moved, rr);
-                int k = cell_index(cells, n_cells, rr);
+                int k = cell_lattice_index(&lattice, moved);
                 int vb2 = vb_of[img.b];
                 if (k < 0 || vb2 < 0) {
                     status = ALFE_FAIL(ALFE_ERR_RUNTIME,
@@ -902,7 +843,7 @@ done:
     free(vb_of);
     free(b_of_vb);
     free(symops);
-    free(cells);
+    cell_lattice_free(&lattice);
     free(q_pinv);
     free(perm);
     free(a);

@@ -72,60 +72,24 @@ int orderparam_create(const supercell *sc, const int ordering[3][3], const doubl
         for (int j = 0; j < d; j++)
             op->dq[(size_t)s * d + j] = q[(size_t)j * m + s] / op->copies;
 
-    /* Canonical cells of O in lexicographic order (bounding-box scan). */
-    int64_t adet = llabs(det_o), sign = det_o < 0 ? -1 : 1;
-    int (*ocells)[3] = ALFE_MALLOC(sizeof(int[3]) * (size_t)adet);
-    int n_oc = 0, lo[3], hi[3];
-    for (int i = 0; i < 3; i++) {
-        lo[i] = hi[i] = 0;
-        for (int j = 0; j < 3; j++) {
-            if (ordering[i][j] < 0)
-                lo[i] += ordering[i][j];
-            else
-                hi[i] += ordering[i][j];
-        }
+    /* Sublattice s = r·n_vb + vb with r the index of the site's cell modulo
+     * O among O's canonical cells (the numbering cell_lattice defines). */
+    cell_lattice ocells;
+    status = cell_lattice_init(&ocells, ordering, 1000000);
+    if (status != ALFE_OK) {
+        orderparam_destroy(&op);
+        return status;
     }
-    for (int a = lo[0]; a <= hi[0]; a++)
-        for (int b = lo[1]; b <= hi[1]; b++)
-            for (int c = lo[2]; c <= hi[2]; c++) {
-                int inside = 1;
-                int cell[3] = {a, b, c};
-                for (int i = 0; i < 3 && inside; i++) {
-                    int64_t num = sign * (adj[i][0] * cell[0] + adj[i][1] * cell[1] + adj[i][2] * cell[2]);
-                    inside = num >= 0 && num < adet;
-                }
-                if (inside && n_oc < adet)
-                    memcpy(ocells[n_oc++], cell, sizeof cell);
-            }
     int vb_of[256];
     for (int b = 0, k = 0; b < prim->n_sites && b < 256; b++)
         vb_of[b] = prim->sites[b].n_occ > 1 ? k++ : -1;
-
     op->sublattice = ALFE_MALLOC(sizeof(int) * (size_t)sc->n_var);
     for (int v = 0; v < sc->n_var; v++) {
         int site = sc->var_site[v];
-        const int *cell = sc->cells[site / sc->n_basis];
-        int b = site % sc->n_basis;
-        /* reduce cell modulo O */
-        int r[3];
-        int64_t qv[3];
-        for (int i = 0; i < 3; i++) {
-            int64_t num = sign * (adj[i][0] * cell[0] + adj[i][1] * cell[1] + adj[i][2] * cell[2]);
-            int64_t fl = num / adet;
-            if (num % adet != 0 && num < 0)
-                fl--;
-            qv[i] = fl;
-        }
-        for (int i = 0; i < 3; i++)
-            r[i] = (int)(cell[i] - (ordering[i][0] * qv[0] + ordering[i][1] * qv[1] +
-                                    ordering[i][2] * qv[2]));
-        int index = -1;
-        for (int k = 0; k < n_oc && index < 0; k++)
-            if (!memcmp(ocells[k], r, sizeof r))
-                index = k;
-        op->sublattice[v] = index * n_vb + vb_of[b];
+        op->sublattice[v] = cell_lattice_index(&ocells, sc->cells[site / sc->n_basis]) * n_vb +
+                            vb_of[site % sc->n_basis];
     }
-    free(ocells);
+    cell_lattice_free(&ocells);
 
     /* The counted species, per variable site and occupant. */
     op->max_occ = CLEX_MAX_OCC;

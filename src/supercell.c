@@ -9,6 +9,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,21 +37,83 @@ static int64_t floor_div(int64_t a, int64_t b)
     return (a % b != 0 && a < 0) ? q - 1 : q;
 }
 
-/* Canonical representative of cell modulo the lattice spanned by T's
- * columns: r = c − T·floor(T⁻¹c), with T⁻¹ = adj/det in exact integers. */
-static void reduce_cell(const int t[3][3], const int64_t adj[3][3], int64_t det,
-                        const int c[3], int r[3])
+void cell_lattice_reduce(const cell_lattice *lat, const int c[3], int r[3])
 {
-    int64_t sign = det < 0 ? -1 : 1;
-    int64_t adet = det * sign;
+    const int64_t sign = lat->det < 0 ? -1 : 1, adet = lat->det * sign;
     int64_t q[3];
     for (int i = 0; i < 3; i++) {
-        int64_t num = sign * (adj[i][0] * c[0] + adj[i][1] * c[1] + adj[i][2] * c[2]);
+        int64_t num = sign * (lat->adj[i][0] * c[0] + lat->adj[i][1] * c[1] +
+                              lat->adj[i][2] * c[2]);
         q[i] = floor_div(num, adet);
     }
     for (int i = 0; i < 3; i++)
-        r[i] = (int)(c[i] - ((int64_t)t[i][0] * q[0] + (int64_t)t[i][1] * q[1] +
-                             (int64_t)t[i][2] * q[2]));
+        r[i] = (int)(c[i] - ((int64_t)lat->t[i][0] * q[0] + (int64_t)lat->t[i][1] * q[1] +
+                             (int64_t)lat->t[i][2] * q[2]));
+}
+
+int cell_lattice_init(cell_lattice *lat, const int t[3][3], int64_t max_cells)
+{
+    memset(lat, 0, sizeof *lat);
+    memcpy(lat->t, t, sizeof lat->t);
+    lat->det = imat3_det(t);
+    if (lat->det == 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "the cell matrix is singular (determinant 0)");
+    int64_t n = llabs(lat->det);
+    if (n > max_cells)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "a cell of %lld prim cells is too large (at most %lld)",
+                         (long long)n, (long long)max_cells);
+    imat3_adjugate(t, lat->adj);
+    lat->cells = ALFE_MALLOC(sizeof(int[3]) * (size_t)n);
+    /* Canonical cells lie in the parallelepiped T·[0,1)³: scan its bounding
+     * box in lexicographic order and keep the cells that reduce to themselves. */
+    int lo[3], hi[3];
+    for (int i = 0; i < 3; i++) {
+        int64_t mn = 0, mx = 0;
+        for (int j = 0; j < 3; j++) {
+            if (t[i][j] < 0)
+                mn += t[i][j];
+            else
+                mx += t[i][j];
+        }
+        lo[i] = (int)mn;
+        hi[i] = (int)mx;
+    }
+    int count = 0;
+    for (int a = lo[0]; a <= hi[0]; a++)
+        for (int b = lo[1]; b <= hi[1]; b++)
+            for (int c = lo[2]; c <= hi[2]; c++) {
+                int cell[3] = {a, b, c}, r[3];
+                cell_lattice_reduce(lat, cell, r);
+                if (r[0] != a || r[1] != b || r[2] != c)
+                    continue;
+                if (count >= n) {
+                    cell_lattice_free(lat);
+                    return ALFE_FAIL(ALFE_ERR_RUNTIME, "cell enumeration overflow");
+                }
+                memcpy(lat->cells[count++], cell, sizeof cell);
+            }
+    if (count != n) {
+        cell_lattice_free(lat);
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "found %d cells, expected %lld", count, (long long)n);
+    }
+    lat->n = count;
+    return ALFE_OK;
+}
+
+void cell_lattice_free(cell_lattice *lat)
+{
+    ALFE_FREE(lat->cells);
+    lat->n = 0;
+}
+
+int cell_lattice_index(const cell_lattice *lat, const int c[3])
+{
+    int r[3];
+    cell_lattice_reduce(lat, c, r);
+    for (int k = 0; k < lat->n; k++)
+        if (lat->cells[k][0] == r[0] && lat->cells[k][1] == r[1] && lat->cells[k][2] == r[2])
+            return k;
+    return -1;
 }
 
 /* Hash of canonical cells -> index (open addressing, set-up only). */
@@ -77,8 +140,7 @@ static int64_t cell_slot(const cell_table *tab, const int c[3])
 }
 
 struct cell_lookup {
-    int64_t adj[3][3];
-    int64_t det;
+    cell_lattice lattice;
     cell_table table;
 };
 static struct cell_lookup *lookup_of(const supercell *sc);
@@ -98,64 +160,37 @@ int supercell_cell_index(const supercell *sc, const int cell[3])
 {
     const struct cell_lookup *lk = lookup_of(sc);
     int r[3];
-    reduce_cell(sc->t, lk->adj, lk->det, cell, r);
+    cell_lattice_reduce(&lk->lattice, cell, r);
     return lk->table.value[cell_slot(&lk->table, r)];
 }
 
 static int build_cells(supercell *sc)
 {
     struct cell_lookup *lk = lookup_of(sc);
-    lk->det = imat3_det(sc->t);
-    if (lk->det == 0)
-        return ALFE_FAIL(ALFE_ERR_INPUT, "supercell matrix is singular (determinant 0)");
-    int64_t n = llabs(lk->det);
-    if (n > 10000000)
-        return ALFE_FAIL(ALFE_ERR_INPUT, "supercell of %lld prim cells is too large",
-                         (long long)n);
-    imat3_adjugate(sc->t, lk->adj);
-    sc->n_cells = (int)n;
+    int status = cell_lattice_init(&lk->lattice, sc->t, 10000000);
+    if (status != ALFE_OK) {
+        char inner[2048];
+        snprintf(inner, sizeof inner, "%s", alfe_error_message());
+        alfe_error_clear();
+        return ALFE_FAIL(status, "supercell: %s", inner);
+    }
+    const int n = lk->lattice.n;
+    sc->n_cells = n;
     sc->cells = ALFE_MALLOC(sizeof(int[3]) * (size_t)n);
+    memcpy(sc->cells, lk->lattice.cells, sizeof(int[3]) * (size_t)n);
     int64_t cap = 16;
-    while (cap < 2 * n)
+    while (cap < 2 * (int64_t)n)
         cap *= 2;
     lk->table.capacity = cap;
     lk->table.key = ALFE_MALLOC(sizeof(int[3]) * (size_t)cap);
     lk->table.value = ALFE_MALLOC(sizeof(int) * (size_t)cap);
     for (int64_t i = 0; i < cap; i++)
         lk->table.value[i] = -1;
-    /* Canonical cells lie in the parallelepiped T·[0,1)³: scan its bounding
-     * box in lexicographic order and keep the cells that reduce to themselves. */
-    int lo[3], hi[3];
-    for (int i = 0; i < 3; i++) {
-        int64_t mn = 0, mx = 0;
-        for (int j = 0; j < 3; j++) {
-            if (sc->t[i][j] < 0)
-                mn += sc->t[i][j];
-            else
-                mx += sc->t[i][j];
-        }
-        lo[i] = (int)mn;
-        hi[i] = (int)mx;
+    for (int k = 0; k < n; k++) {
+        int64_t slot = cell_slot(&lk->table, sc->cells[k]);
+        memcpy(lk->table.key[slot], sc->cells[k], sizeof(int[3]));
+        lk->table.value[slot] = k;
     }
-    int count = 0;
-    for (int a = lo[0]; a <= hi[0]; a++)
-        for (int b = lo[1]; b <= hi[1]; b++)
-            for (int c = lo[2]; c <= hi[2]; c++) {
-                int cell[3] = {a, b, c}, r[3];
-                reduce_cell(sc->t, lk->adj, lk->det, cell, r);
-                if (r[0] != a || r[1] != b || r[2] != c)
-                    continue;
-                if (count >= n)
-                    return ALFE_FAIL(ALFE_ERR_RUNTIME, "supercell cell enumeration overflow");
-                memcpy(sc->cells[count], cell, sizeof cell);
-                int64_t slot = cell_slot(&lk->table, cell);
-                memcpy(lk->table.key[slot], cell, sizeof cell);
-                lk->table.value[slot] = count;
-                count++;
-            }
-    if (count != n)
-        return ALFE_FAIL(ALFE_ERR_RUNTIME, "supercell: found %d cells, expected %lld", count,
-                         (long long)n);
     return ALFE_OK;
 }
 
@@ -391,6 +426,7 @@ void supercell_destroy(supercell **scp)
         return;
     supercell *sc = *scp;
     struct cell_lookup *lk = lookup_of(sc);
+    cell_lattice_free(&lk->lattice);
     free(lk->table.key);
     free(lk->table.value);
     free(sc->cells);

@@ -88,8 +88,28 @@ static inline double supercell_delta_energy(const supercell *sc, const double *h
     return de;
 }
 
-/* Exact integer helpers for 3×3 matrices (shared with orderparam.c). */
+/* Exact integer helpers for 3×3 matrices. */
 int64_t imat3_det(const int a[3][3]);
 void imat3_adjugate(const int a[3][3], int64_t adj[3][3]);
+
+/* Cells of ℤ³ modulo the lattice spanned by T's columns (prim coordinates):
+ * the |det T| canonical representatives, in lexicographic (i, j, k) order —
+ * the order that numbers the cells of a supercell and the sublattices of an
+ * ordering cell (orderparam.h), so every module must use this one helper. */
+typedef struct {
+    int t[3][3];
+    int64_t adj[3][3];
+    int64_t det;
+    int n;                  /* |det T| */
+    int (*cells)[3];        /* n canonical cells, lexicographic */
+} cell_lattice;
+
+/* Fails (ALFE_ERR_INPUT) for a singular T or more than max_cells cells. */
+int cell_lattice_init(cell_lattice *lat, const int t[3][3], int64_t max_cells);
+void cell_lattice_free(cell_lattice *lat);
+/* r = c − T·floor(T⁻¹c): the canonical representative of c. */
+void cell_lattice_reduce(const cell_lattice *lat, const int c[3], int r[3]);
+/* Index of c's representative among lat->cells (linear search: small T). */
+int cell_lattice_index(const cell_lattice *lat, const int c[3]);
 
 #endif
