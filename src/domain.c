@@ -53,19 +53,8 @@ int domain_read_q(const char *path, int d, double **q_out, int *m_out)
     double *row = NULL;
     int row_cap = 0;
     char *next = text;
-    while (next && *next) {
-        char *line = next;
-        char *newline = strchr(line, '\n');
-        if (newline) {
-            *newline = '\0';
-            next = newline + 1;
-        } else {
-            next = NULL;
-        }
+    for (char *line; (line = alfe_next_line(&next));) {
         line_no++;
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
         char *trimmed = alfe_trim(line);
         if (*trimmed == '\0')
             continue;

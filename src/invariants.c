@@ -832,19 +832,8 @@ int invariant_set_read(const char *path, int d, invariant_set **out)
     invariant_set *set = set_create(d, 0);
     int cap = 0, line_no = 0, status = ALFE_OK;
     char *next = text;
-    while (next && *next && status == ALFE_OK) {
-        char *line = next;
-        char *newline = strchr(line, '\n');
-        if (newline) {
-            *newline = '\0';
-            next = newline + 1;
-        } else {
-            next = NULL;
-        }
+    for (char *line; status == ALFE_OK && (line = alfe_next_line(&next));) {
         line_no++;
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
         /* Parse the untrimmed line so that columns are those of the file. */
         const char *p = line;
         while (*p && isspace((unsigned char)*p))

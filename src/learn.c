@@ -56,21 +56,17 @@ static int read_test_set(learner *l)
     int cap = 1024, n = 0, line_no = 0, status = ALFE_OK;
     l->test_eta = ALFE_MALLOC(sizeof(double) * (size_t)cap * l->d);
     l->test_mu = ALFE_MALLOC(sizeof(double) * (size_t)cap * l->d);
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line && status == ALFE_OK;
-         line = strtok_r(NULL, "\n", &save)) {
+    char *next = text;
+    for (char *line; status == ALFE_OK && (line = alfe_next_line(&next));) {
         line_no++;
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
         double v[512];
         int k = 0;
         char *tok_save = NULL;
         for (char *tok = strtok_r(line, " \t,", &tok_save); tok && k < 512;
              tok = strtok_r(NULL, " \t,", &tok_save)) {
             if (alfe_parse_double(tok, &v[k]) != 0) {
-                status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: '%s' is not a finite number",
-                                   cfg->tr_test_set_path, tok);
+                status = ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: '%s' is not a finite number",
+                                   cfg->tr_test_set_path, line_no, tok);
                 break;
             }
             k++;
@@ -78,8 +74,8 @@ static int read_test_set(learner *l)
         if (status != ALFE_OK || k == 0)
             continue;
         if (k <= e1 || k <= m1) {
-            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: a row has %d columns, [training] needs column %d",
-                               cfg->tr_test_set_path, k, e1 > m1 ? e1 : m1);
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: a row has %d columns, [training] needs "
+                               "column %d", cfg->tr_test_set_path, line_no, k, e1 > m1 ? e1 : m1);
             break;
         }
         if (n == cap) {

@@ -318,25 +318,21 @@ static int read_points(const char *path, int d, double **points, int *n)
     ALFE_CHECK(alfe_read_text_file(path, &text, NULL));
     int cap = 1024, count = 0, line_no = 0, status = ALFE_OK;
     double *p = ALFE_MALLOC(sizeof(double) * (size_t)cap * d);
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line && status == ALFE_OK;
-         line = strtok_r(NULL, "\n", &save)) {
+    char *next = text;
+    for (char *line; status == ALFE_OK && (line = alfe_next_line(&next));) {
         line_no++;
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
         double values[ALFE_MAX_DIM + 1];
         int k = 0;
         if (parse_list(line, values, ALFE_MAX_DIM + 1, &k) != 0) {
-            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: a line is not a list of finite numbers: %s",
-                               path, line);
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: not a list of finite numbers: %s",
+                               path, line_no, line);
             break;
         }
         if (k == 0)
             continue;
         if (k != d) {
-            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: a point has %d numbers, the model has d = %d",
-                               path, k, d);
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: a point has %d numbers, the model has d = %d",
+                               path, line_no, k, d);
             break;
         }
         if (count == cap) {

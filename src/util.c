@@ -124,6 +124,24 @@ int alfe_read_text_file(const char *path, char **text, size_t *length)
     return ALFE_OK;
 }
 
+char *alfe_next_line(char **cursor)
+{
+    char *line = *cursor;
+    if (!line || !*line)
+        return NULL;
+    char *newline = strchr(line, '\n');
+    if (newline) {
+        *newline = '\0';
+        *cursor = newline + 1;
+    } else {
+        *cursor = NULL;
+    }
+    char *hash = strchr(line, '#');
+    if (hash)
+        *hash = '\0';
+    return line;
+}
+
 int alfe_copy_file(const char *from, const char *to)
 {
     int in = open(from, O_RDONLY);

@@ -33,6 +33,11 @@ char *alfe_path_join(const char *dir, const char *path);
  * file when it cannot be read. */
 int alfe_read_text_file(const char *path, char **text, size_t *length);
 
+/* Next line of a text buffer, split in place: returns the line (its '\n'
+ * replaced by NUL, any '#' comment cut off) and advances *cursor; NULL at
+ * the end.  Line numbers stay exact: blank lines are returned too. */
+char *alfe_next_line(char **cursor);
+
 /* Copy a file byte for byte and fsync the copy. */
 int alfe_copy_file(const char *from, const char *to);
 
