@@ -8,6 +8,7 @@
 #include "alfe/evaluate.h"
 
 #include "alfe/clex.h"
+#include "alfe/comm.h"
 #include "alfe/error.h"
 #include "alfe/mc.h"
 #include "alfe/model_io.h"
@@ -49,6 +50,9 @@ int evaluator_create(const alfe_config *cfg, const domain *dom, evaluator **out)
             if (status == ALFE_OK)
                 oracle_use_network(&ev->oracle, ev->network);
         }
+    } else if (comm_size() > 1 && comm_rank() == 0) {
+        /* The coordinator never evaluates (farm.c): no Monte Carlo tables
+         * (tens of MB for a large expansion) on rank 0. */
     } else {
         status = clex_load(cfg->prim_path, cfg->eci_path, &ev->clex);
         if (status == ALFE_OK)
@@ -142,6 +146,8 @@ int evaluator_run(evaluator *ev, const point_input *in, point_result *out)
         ALFE_CHECK(oracle_evaluate(&ev->oracle, in, out));
         if (ev->delay > 0)
             simulated_cost(in, ev->delay);
+    } else if (!ev->chain) {
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "the coordinating rank does not run chains");
     } else {
         ALFE_CHECK(run_chain(ev, in, out));
     }

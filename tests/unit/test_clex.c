@@ -24,98 +24,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define ZRO_DIR "../shared/casm-examples/ZrO"
+#include "clex_fixture.h"
 
-#define ASSERT_NEAR(a, b, tol, what)                                                       \
-    do {                                                                                   \
-        double a_ = (a), b_ = (b), t_ = (tol);                                             \
-        if (!(fabs(a_ - b_) <= t_))                                                        \
-            fail_msg("%s: %.15g vs %.15g differ by %.3g > %.3g", (what), a_, b_,           \
-                     fabs(a_ - b_), t_);                                                   \
-    } while (0)
-
-/* JSON text of a site function factor \phi_{b,f}(s_{k}) (escaped backslash). */
-#define PHI(b, f, k) "\\\\phi_{" #b "," #f "}(s_{" #k "})"
-
-/* ------------------------------------------------------------------------- */
-/* temporary files */
-
-typedef struct {
-    char dir[64];
-    char prim[128];
-    char eci[128];
-} fixture;
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_true(fputs(text, f) >= 0);
-    assert_int_equal(fclose(f), 0);
-}
-
-static void fixture_write(fixture *fx, const char *prim_text, const char *eci_text)
-{
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/alfe-test-clex-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    snprintf(fx->prim, sizeof fx->prim, "%s/prim.json", fx->dir);
-    snprintf(fx->eci, sizeof fx->eci, "%s/eci.json", fx->dir);
-    write_file(fx->prim, prim_text);
-    write_file(fx->eci, eci_text);
-}
-
-static void fixture_remove(fixture *fx)
-{
-    unlink(fx->prim);
-    unlink(fx->eci);
-    rmdir(fx->dir);
-}
-
-/* A growing text buffer for JSON. */
-typedef struct {
-    char text[32768];
-} json_buf;
-
-static void __attribute__((format(printf, 2, 3))) jb_add(json_buf *jb, const char *fmt, ...)
-{
-    size_t used = strlen(jb->text);
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(jb->text + used, sizeof jb->text - used, fmt, ap);
-    va_end(ap);
-    assert_true(n >= 0 && (size_t)n < sizeof jb->text - used);
-}
-
-/* One orbit with one cluster function; eci NULL = no "eci" entry. */
-static void add_orbit(json_buf *jb, int index, int mult, const char *sites, const char *function,
-                      const char *eci)
-{
-    jb_add(jb,
-           "%s{\"linear_orbit_index\": %d, \"mult\": %d, \"prototype\": {\"sites\": [%s]},\n"
-           "  \"cluster_functions\": [{\"\\\\Phi_{%d}\": \"%s\", \"linear_function_index\": %d",
-           strstr(jb->text, "\"orbits\": [") + strlen("\"orbits\": [") ==
-                   jb->text + strlen(jb->text)
-               ? ""
-               : ",\n",
-           index, mult, sites, index, function, index);
-    if (eci)
-        jb_add(jb, ", \"eci\": %s", eci);
-    jb_add(jb, "}]}");
-}
-
-static void begin_eci(json_buf *jb, const char *site_functions)
-{
-    jb->text[0] = '\0';
-    jb_add(jb, "{\n\"bspecs\": {\"basis_function_specs\": {\"dof_specs\": {\"occ\": "
-               "{\"site_basis_functions\": \"OCCUPATION\"}}, \"dofs\": [\"occ\"]}},\n");
-    if (site_functions)
-        jb_add(jb, "\"site_functions\": %s,\n", site_functions);
-    jb_add(jb, "\"orbits\": [");
-}
-
-static void end_eci(json_buf *jb) { jb_add(jb, "]\n}\n"); }
-
-/* Load and expect success, printing the message otherwise. */
 static clex_model *load_ok(const fixture *fx)
 {
     clex_model *m = NULL;
@@ -225,27 +135,6 @@ static const int zro_mult[74] = {
     24, 12, 12, 2,  12, 12, 24, 4,  24, 24, 24, 12, 12, 24, 24, 24, 12, 12, 24,
     24, 12, 24, 6,  12, 24, 12, 24, 24, 4,  24, 24, 24, 24, 24, 24, 24, 24, 24,
     12, 12, 12, 6,  12, 12, 12, 12, 12, 12, 6,  24, 24, 12, 12, 4,  8};
-
-static int zro_present(void)
-{
-    if (access(ZRO_DIR "/prim.json", R_OK) == 0 &&
-        access(ZRO_DIR "/formation_energy_eci.json", R_OK) == 0)
-        return 1;
-    printf("SKIPPED: ../shared/casm-examples not found (run from the repository root with "
-           "../shared present)\n");
-    fflush(stdout);
-    return 0;
-}
-
-static clex_model *zro_load(void)
-{
-    clex_model *m = NULL;
-    alfe_error_clear();
-    int rc = clex_load(ZRO_DIR "/prim.json", ZRO_DIR "/formation_energy_eci.json", &m);
-    if (rc != ALFE_OK)
-        fail_msg("ZrO: %s", alfe_error_message());
-    return m;
-}
 
 static void test_zro_multiplicities(void **state)
 {
@@ -389,7 +278,7 @@ static void test_zro_symmetry_invariance(void **state)
 /* ------------------------------------------------------------------------- */
 /* small hand-written prims */
 
-#define SC_PRIM                                                                             \
+#define SC_LIVA_PRIM                                                                             \
     "{\"title\": \"SC\", \"lattice_vectors\": [[3, 0, 0], [0, 3, 0], [0, 0, 3]],\n"         \
     " \"coordinate_mode\": \"Fractional\",\n"                                               \
     " \"basis\": [{\"coordinate\": [0, 0, 0], \"occupants\": [\"Li\", \"Va\"]}]}\n"
@@ -408,7 +297,7 @@ static void test_simple_cubic(void **state)
     add_orbit(&jb, 2, 3, "[0, 0, 0, 0], [0, 1, 0, 0]", PHI(0, 0, 0) PHI(0, 0, 1), "0.2");
     end_eci(&jb);
     fixture fx;
-    fixture_write(&fx, SC_PRIM, jb.text);
+    fixture_write(&fx, SC_LIVA_PRIM, jb.text);
     clex_model *m = load_ok(&fx);
     assert_int_equal(m->n_ops, 48);
     assert_int_equal(orbit_by_index(m, 1)->expanded, 1);
@@ -693,7 +582,7 @@ static void test_occupation_fallback(void **state)
 
 typedef struct {
     const char *name;
-    const char *prim;     /* NULL: SC_PRIM */
+    const char *prim;     /* NULL: SC_LIVA_PRIM */
     const char *sf;       /* site_functions; NULL: SC_SITE_FUNCTIONS; "-": none */
     const char *orbits;   /* extra orbits after the empty one */
     const char *bspecs;   /* replaces the default bspecs, or NULL */
@@ -829,7 +718,7 @@ static void test_bad_inputs(void **state)
         json_buf jb;
         build_bad_eci(c, &jb);
         fixture fx;
-        fixture_write(&fx, c->prim ? c->prim : SC_PRIM, jb.text);
+        fixture_write(&fx, c->prim ? c->prim : SC_LIVA_PRIM, jb.text);
         clex_model *m = NULL;
         alfe_error_clear();
         int rc = clex_load(fx.prim, fx.eci, &m);
