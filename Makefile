@@ -25,13 +25,19 @@ BUILD_DEFS  = -DALFE_GIT_COMMIT='"$(GIT_COMMIT)$(GIT_DIRTY)"' -DALFE_BUILD_FLAGS
 
 # ---------------------------------------------------------------------------
 # Sources: explicit lists, one concept per file (see docs/architecture.md).
-CORE_SRC := src/error.c src/util.c src/comm.c src/rng.c src/config.c src/h5util.c src/casm_io.c src/symmetry.c \
-            src/linalg.c src/domain.c src/sampling.c src/oracle.c \
-            src/acquire.c src/campaign_io.c src/timers.c src/log.c \
-            src/stopflag.c src/evaluate.c src/farm.c src/coordinator.c \
-            src/supercell.c src/orderparam.c src/convergence.c src/mc.c \
-            src/train.c src/invariants.c src/invariants_group.c src/idnn.c src/model_io.c \
-            src/committee.c src/hypersearch.c src/idnn_committee.c src/learn.c
+BASE_SRC    := $(addprefix src/base/,error.c util.c comm.c rng.c linalg.c timers.c log.c stopflag.c)
+SPACE_SRC   := $(addprefix src/space/,domain.c sampling.c oracle.c)
+LATTICE_SRC := $(addprefix src/lattice/,casm_io.c symmetry.c supercell.c orderparam.c \
+                 convergence.c mc.c)
+NETWORK_SRC := $(addprefix src/network/,invariants.c invariants_group.c idnn.c train.c \
+                 committee.c idnn_committee.c hypersearch.c)
+IO_SRC      := $(addprefix src/io/,config.c h5util.c campaign_io.c model_io.c)
+ACQUIRE_SRC := $(addprefix src/acquire/,acquire.c)
+RUN_SRC     := $(addprefix src/run/,evaluate.c farm.c learn.c coordinator.c)
+# Layers bottom to top (docs/architecture.md); tests/integration/test_layers.sh
+# checks that the arrows only point down.
+CORE_SRC := $(BASE_SRC) $(SPACE_SRC) $(LATTICE_SRC) $(NETWORK_SRC) $(IO_SRC) \
+            $(ACQUIRE_SRC) $(RUN_SRC)
 MAIN_SRC := src/main.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
@@ -61,9 +67,11 @@ $(ASN)/alfe: $(ASN_OBJ) $(ASN)/main.o
 
 asan: $(ASN)/alfe
 
-$(REL)/%.o: src/%.c | $(REL)
+$(REL)/%.o: src/%.c
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) $(OPT) -g $(BUILD_DEFS) -MMD -MP -c -o $@ $<
-$(ASN)/%.o: src/%.c | $(ASN)
+$(ASN)/%.o: src/%.c
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	      -fno-sanitize-recover=undefined $(BUILD_DEFS) -MMD -MP -c -o $@ $<
 

@@ -18,12 +18,12 @@
  * INVARIANTS_FILE: 12 formulas of e0..e6 (run_bench.sh converts the anchor's
  * transforms.json when ../shared has it); "-": a built-in generic set, which
  * `bench_idnn --builtin-formulas` prints (for bench_idnn_torch.py). */
-#include "alfe/error.h"
-#include "alfe/idnn.h"
-#include "alfe/invariants.h"
-#include "alfe/rng.h"
-#include "alfe/train.h"
-#include "alfe/util.h"
+#include "alfe/base/error.h"
+#include "alfe/network/idnn.h"
+#include "alfe/network/invariants.h"
+#include "alfe/base/rng.h"
+#include "alfe/network/train.h"
+#include "alfe/base/util.h"
 
 #include <cblas.h>
 #include <lapacke.h>

@@ -5,14 +5,14 @@
  * at 300 K.  Prints attempts/s, passes/s, acceptance and the memory of the
  * chain's tables; median of 5 repetitions.
  * Usage: bench_mc SYSTEM PASSES   (SYSTEM = lco | zro | binary) */
-#include "alfe/clex.h"
-#include "alfe/domain.h"
-#include "alfe/error.h"
-#include "alfe/mc.h"
-#include "alfe/orderparam.h"
-#include "alfe/rng.h"
-#include "alfe/supercell.h"
-#include "alfe/util.h"
+#include "alfe/lattice/clex.h"
+#include "alfe/space/domain.h"
+#include "alfe/base/error.h"
+#include "alfe/lattice/mc.h"
+#include "alfe/lattice/orderparam.h"
+#include "alfe/base/rng.h"
+#include "alfe/lattice/supercell.h"
+#include "alfe/base/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

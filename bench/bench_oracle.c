@@ -1,12 +1,12 @@
 /* bench_oracle.c — cost of one oracle point evaluation (saddle-point Newton
  * in 7-D) on inputs/oracle_quick.ini's system, without I/O.  Prints the
  * median over 5 repetitions of 20000 billiard-walk points. */
-#include "alfe/acquire.h"
-#include "alfe/config.h"
-#include "alfe/domain.h"
-#include "alfe/error.h"
-#include "alfe/oracle.h"
-#include "alfe/util.h"
+#include "alfe/acquire/acquire.h"
+#include "alfe/io/config.h"
+#include "alfe/space/domain.h"
+#include "alfe/base/error.h"
+#include "alfe/space/oracle.h"
+#include "alfe/base/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

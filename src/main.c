@@ -2,19 +2,19 @@
  *   0 success (also a graceful stop on a signal), 1 run-time failure,
  *   2 bad input or usage.
  * Owns: argument parsing and the single place where errors are printed. */
-#include "alfe/campaign_io.h"
-#include "alfe/comm.h"
-#include "alfe/config.h"
-#include "alfe/coordinator.h"
-#include "alfe/domain.h"
-#include "alfe/evaluate.h"
-#include "alfe/linalg.h"
-#include "alfe/invariants.h"
-#include "alfe/model_io.h"
-#include "alfe/rng.h"
-#include "alfe/util.h"
-#include "alfe/error.h"
-#include "alfe/stopflag.h"
+#include "alfe/io/campaign_io.h"
+#include "alfe/base/comm.h"
+#include "alfe/io/config.h"
+#include "alfe/run/coordinator.h"
+#include "alfe/space/domain.h"
+#include "alfe/run/evaluate.h"
+#include "alfe/base/linalg.h"
+#include "alfe/network/invariants.h"
+#include "alfe/io/model_io.h"
+#include "alfe/base/rng.h"
+#include "alfe/base/util.h"
+#include "alfe/base/error.h"
+#include "alfe/base/stopflag.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 #!/bin/sh
 # gen_config_doc.sh — regenerate docs/configuration.md from `alfe help config`
-# (the key table in src/config.c is the single source).  Usage: tools/gen_config_doc.sh [OUT]
+# (the key table in src/io/config.c is the single source).  Usage: tools/gen_config_doc.sh [OUT]
 # test_docs.sh fails when the document is stale.
 set -eu
 out=$(realpath -m "${1:-docs/configuration.md}")

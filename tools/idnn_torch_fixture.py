@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""idnn_torch_fixture.py — the outside reference for src/idnn.c.
+"""idnn_torch_fixture.py — the outside reference for src/network/idnn.c.
 
 Builds small IDNNs g(η) = MLP(h(η))/s in PyTorch (float64, one thread) with
 fixed weights and polynomial "invariants" h(η) given as monomial tables, and

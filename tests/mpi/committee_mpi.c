@@ -19,14 +19,14 @@
  *              hyper-parameter search and its adoption rule.
  * Every rank checks that it holds the same weights as rank 0.  Exit status
  * 0 when all ran and agreed. */
-#include "alfe/comm.h"
-#include "alfe/committee.h"
-#include "alfe/error.h"
-#include "alfe/hypersearch.h"
-#include "alfe/idnn_committee.h"
-#include "alfe/rng.h"
-#include "alfe/train.h"
-#include "alfe/util.h"
+#include "alfe/base/comm.h"
+#include "alfe/network/committee.h"
+#include "alfe/base/error.h"
+#include "alfe/network/hypersearch.h"
+#include "alfe/network/idnn_committee.h"
+#include "alfe/base/rng.h"
+#include "alfe/network/train.h"
+#include "alfe/base/util.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -11,16 +11,16 @@
  * prediction (mean and spread of g and μ, member Hessians), an IDNN
  * hyper-parameter search and its adoption rule.  Each rank checks that it
  * holds rank 0's weights; the fit must improve on the untrained committee. */
-#include "alfe/comm.h"
-#include "alfe/committee.h"
-#include "alfe/error.h"
-#include "alfe/hypersearch.h"
-#include "alfe/idnn.h"
-#include "alfe/idnn_committee.h"
-#include "alfe/invariants.h"
-#include "alfe/rng.h"
-#include "alfe/train.h"
-#include "alfe/util.h"
+#include "alfe/base/comm.h"
+#include "alfe/network/committee.h"
+#include "alfe/base/error.h"
+#include "alfe/network/hypersearch.h"
+#include "alfe/network/idnn.h"
+#include "alfe/network/idnn_committee.h"
+#include "alfe/network/invariants.h"
+#include "alfe/base/rng.h"
+#include "alfe/network/train.h"
+#include "alfe/base/util.h"
 
 #include <math.h>
 #include <stdio.h>

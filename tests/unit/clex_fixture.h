@@ -6,8 +6,8 @@
 #ifndef ALFE_TEST_CLEX_FIXTURE_H
 #define ALFE_TEST_CLEX_FIXTURE_H
 
-#include "alfe/clex.h"
-#include "alfe/error.h"
+#include "alfe/lattice/clex.h"
+#include "alfe/base/error.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "alfe/clex.h"
-#include "alfe/error.h"
+#include "alfe/lattice/clex.h"
+#include "alfe/base/error.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -8,9 +8,9 @@
 
 #include <cmocka.h>
 
-#include "alfe/domain.h"
-#include "alfe/error.h"
-#include "alfe/rng.h"
+#include "alfe/space/domain.h"
+#include "alfe/base/error.h"
+#include "alfe/base/rng.h"
 
 #include <math.h>
 #include <stdio.h>

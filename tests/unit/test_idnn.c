@@ -25,11 +25,11 @@
 
 #include <cmocka.h>
 
-#include "alfe/error.h"
-#include "alfe/idnn.h"
-#include "alfe/invariants.h"
-#include "alfe/rng.h"
-#include "alfe/util.h"
+#include "alfe/base/error.h"
+#include "alfe/network/idnn.h"
+#include "alfe/network/invariants.h"
+#include "alfe/base/rng.h"
+#include "alfe/base/util.h"
 
 #include <math.h>
 #include <stdio.h>

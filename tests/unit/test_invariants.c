@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "alfe/domain.h"
-#include "alfe/error.h"
-#include "alfe/invariants.h"
+#include "alfe/space/domain.h"
+#include "alfe/base/error.h"
+#include "alfe/network/invariants.h"
 
 #include <complex.h>
 #include <lapacke.h>

@@ -10,9 +10,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "alfe/clex.h"
-#include "alfe/domain.h"
-#include "alfe/error.h"
+#include "alfe/lattice/clex.h"
+#include "alfe/space/domain.h"
+#include "alfe/base/error.h"
 
 #include <math.h>
 #include <stdlib.h>

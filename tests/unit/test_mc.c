@@ -26,13 +26,13 @@
 
 #include "clex_fixture.h"
 
-#include "alfe/convergence.h"
-#include "alfe/domain.h"
-#include "alfe/mc.h"
-#include "alfe/oracle.h"
-#include "alfe/orderparam.h"
-#include "alfe/rng.h"
-#include "alfe/supercell.h"
+#include "alfe/lattice/convergence.h"
+#include "alfe/space/domain.h"
+#include "alfe/lattice/mc.h"
+#include "alfe/space/oracle.h"
+#include "alfe/lattice/orderparam.h"
+#include "alfe/base/rng.h"
+#include "alfe/lattice/supercell.h"
 
 #include <gsl/gsl_cdf.h>
 

@@ -10,14 +10,14 @@
 
 #include <cmocka.h>
 
-#include "alfe/config.h"
-#include "alfe/domain.h"
-#include "alfe/error.h"
-#include "alfe/linalg.h"
-#include "alfe/oracle.h"
-#include "alfe/point.h"
-#include "alfe/rng.h"
-#include "alfe/sampling.h"
+#include "alfe/io/config.h"
+#include "alfe/space/domain.h"
+#include "alfe/base/error.h"
+#include "alfe/base/linalg.h"
+#include "alfe/space/oracle.h"
+#include "alfe/space/point.h"
+#include "alfe/base/rng.h"
+#include "alfe/space/sampling.h"
 
 #include <math.h>
 #include <stdio.h>

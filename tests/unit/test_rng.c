@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "alfe/rng.h"
+#include "alfe/base/rng.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -15,10 +15,10 @@
 
 #include <cmocka.h>
 
-#include "alfe/domain.h"
-#include "alfe/error.h"
-#include "alfe/rng.h"
-#include "alfe/sampling.h"
+#include "alfe/space/domain.h"
+#include "alfe/base/error.h"
+#include "alfe/base/rng.h"
+#include "alfe/space/sampling.h"
 
 #include <math.h>
 #include <stdio.h>

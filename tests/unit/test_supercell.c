@@ -29,10 +29,10 @@
 
 #include "clex_fixture.h"
 
-#include "alfe/domain.h"
-#include "alfe/orderparam.h"
-#include "alfe/rng.h"
-#include "alfe/supercell.h"
+#include "alfe/space/domain.h"
+#include "alfe/lattice/orderparam.h"
+#include "alfe/base/rng.h"
+#include "alfe/lattice/supercell.h"
 
 #define LCO_PRIM "inputs/lco/prim.json"
 #define LCO_ECI "inputs/lco/eci.json"

@@ -14,15 +14,15 @@
 
 #include <cmocka.h>
 
-#include "alfe/comm.h"
-#include "alfe/committee.h"
-#include "alfe/error.h"
-#include "alfe/hypersearch.h"
-#include "alfe/idnn.h"
-#include "alfe/idnn_committee.h"
-#include "alfe/invariants.h"
-#include "alfe/rng.h"
-#include "alfe/train.h"
+#include "alfe/base/comm.h"
+#include "alfe/network/committee.h"
+#include "alfe/base/error.h"
+#include "alfe/network/hypersearch.h"
+#include "alfe/network/idnn.h"
+#include "alfe/network/idnn_committee.h"
+#include "alfe/network/invariants.h"
+#include "alfe/base/rng.h"
+#include "alfe/network/train.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,0 +1,66 @@
+/* mc.h — umbrella-biased semi-grand-canonical Metropolis Monte Carlo on a
+ * cluster expansion (ARCHITECTURE §2.1–2.2).
+ *
+ * Potential (extensive), N prim cells:
+ *   Φ(σ) = N·[E_f(σ) − p·c(σ) + Σ_j φ_j (η_j(σ) − κ_j)²]
+ * with c = (sites holding the counted species)/N.  A move picks a uniformly
+ * random variable site and a uniformly random different occupant; it is
+ * accepted with probability min(1, exp(−ΔΦ/k_BT)).  One pass = one attempt
+ * per variable site; η is sampled once per pass.  Convergence as CASM
+ * (convergence.h): checked every `check_every` samples once min_passes are
+ * done; every η_j with φ_j > 0 must reach the precision mu_precision/(2φ_j)
+ * (so that μ_j = −2φ_j(⟨η_j⟩ − κ_j) is known to mu_precision at the given
+ * confidence); stop at max_passes otherwise, flagged not converged.
+ * Start: a random configuration whose sublattice fractions are x(κ) = Q⁺κ,
+ * clipped to [0,1] (docs/monte-carlo.md).
+ * Owns: one chain's buffers (reused across points on a worker). */
+#ifndef ALFE_MC_H
+#define ALFE_MC_H
+
+#include "alfe/space/domain.h"
+#include "alfe/lattice/orderparam.h"
+#include "alfe/lattice/supercell.h"
+
+#include <stdint.h>
+
+typedef struct {
+    double temperature;             /* K */
+    double kappa[ALFE_MAX_DIM];
+    double phi[ALFE_MAX_DIM];       /* eV per prim cell */
+    double exchange_potential;      /* p, eV per counted site */
+    int64_t min_passes, max_passes;
+    int check_every;                /* samples between convergence checks */
+    double mu_precision;            /* eV per prim cell */
+    double confidence;              /* two-sided, e.g. 0.95 */
+    uint64_t seed;                  /* the point's stream seed */
+} mc_params;
+
+typedef struct {
+    double eta_mean[ALFE_MAX_DIM];
+    double mu[ALFE_MAX_DIM];
+    double mu_stderr[ALFE_MAX_DIM];
+    double tau[ALFE_MAX_DIM];       /* samples; NaN when not estimated */
+    int converged;
+    int64_t passes, samples, equilibration_samples;
+    double acceptance;
+    double energy;                  /* E_f per prim cell of the final state */
+    double seconds;
+} mc_result;
+
+typedef struct mc_chain mc_chain;
+
+int mc_chain_create(const supercell *sc, const orderparam *op, mc_chain **out);
+void mc_chain_destroy(mc_chain **chain);
+int mc_chain_run(mc_chain *chain, const mc_params *params, mc_result *result);
+
+/* Access to the chain's state for tests (exhaustive enumeration, detailed
+ * balance): the configuration (occupant per variable site), set or read. */
+int8_t *mc_chain_configuration(mc_chain *chain);
+/* ΔΦ (eV, extensive) of changing variable site v to occupant new_occ in the
+ * chain's current state, and apply it (updating every cached quantity). */
+double mc_chain_delta_potential(mc_chain *chain, const mc_params *params, int v, int new_occ);
+void mc_chain_apply(mc_chain *chain, const mc_params *params, int v, int new_occ);
+/* Recompute every cached quantity from the configuration. */
+void mc_chain_reset_state(mc_chain *chain, const mc_params *params);
+
+#endif

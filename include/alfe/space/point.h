@@ -1,0 +1,44 @@
+/* point.h — one requested evaluation ("point") and its result: one row of
+ * the campaign's /points table.  Plain structs; farm.c packs them into
+ * messages and campaign_io.c writes them. */
+#ifndef ALFE_POINT_H
+#define ALFE_POINT_H
+
+#include "alfe/space/domain.h"
+
+#include <stdint.h>
+
+enum point_status { POINT_PENDING = 0, POINT_DONE = 1, POINT_FAILED = 2 };
+
+/* Criteria that propose points; the id is stored per row and the names in
+ * the file's /points/criterion attribute "criterion_names". */
+enum criterion_id { CRITERION_GLOBAL_BILLIARD = 0, CRITERION_GLOBAL_SOBOL = 1, CRITERION_COUNT };
+extern const char *const criterion_names[CRITERION_COUNT];
+
+typedef struct {
+    int64_t row;       /* global row index = point id */
+    int32_t round;
+    int32_t criterion;
+    uint64_t seed;     /* seed of the point's own random stream */
+    double temperature;
+    double eta_target[ALFE_MAX_DIM];
+    double kappa[ALFE_MAX_DIM];
+    double phi[ALFE_MAX_DIM];
+} point_input;
+
+typedef struct {
+    int32_t status;    /* enum point_status */
+    int32_t converged;
+    int64_t passes;
+    int64_t samples;
+    int64_t equilibration_samples;
+    double acceptance;
+    double wall_seconds;
+    int32_t rank;      /* rank that evaluated it (diagnostic only) */
+    double eta_mean[ALFE_MAX_DIM];
+    double mu[ALFE_MAX_DIM];
+    double mu_stderr[ALFE_MAX_DIM];
+    double tau[ALFE_MAX_DIM];
+} point_result;
+
+#endif

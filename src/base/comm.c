@@ -1,0 +1,364 @@
+/* comm.c — the only file that calls MPI (and the MPI parts of HDF5).
+ * Owns: MPI initialisation, the world communicator, message transport.
+ * Must not know what a point, a round or a network is: payloads are bytes
+ * packed and checked by their owners (farm.c). */
+#include "alfe/base/comm.h"
+
+#include "alfe/base/error.h"
+#include "alfe/base/util.h"
+
+#include <hdf5.h>
+#include <limits.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <time.h>
+
+static int world_rank = 0;
+static int world_size = 1;
+static int initialized = 0;
+
+int comm_init(int *argc, char ***argv)
+{
+    /* Open MPI's OMPIO keeps a named semaphore per file *basename* in
+     * /dev/shm (sharedfp/sm); a process killed while opening or closing the
+     * campaign leaves it locked and the next run hangs in MPI_File_open (seen
+     * in tests/integration/test_restart_kill.sh), and two campaigns with the
+     * same file name would share it.  ROMIO has neither problem, so it is
+     * the default unless the user chose an io component. */
+    setenv("OMPI_MCA_io", getenv("OMPI_MCA_io") ? getenv("OMPI_MCA_io") : "romio321", 1);
+    int provided = 0;
+    if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "MPI_Init failed");
+    MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &world_size);
+    initialized = 1;
+    return ALFE_OK;
+}
+
+void comm_finalize(void)
+{
+    if (initialized) {
+        MPI_Finalize();
+        initialized = 0;
+    }
+}
+
+int comm_rank(void) { return world_rank; }
+int comm_size(void) { return world_size; }
+int comm_is_initialized(void) { return initialized; }
+
+void comm_abort(int code)
+{
+    fflush(stdout);
+    fflush(stderr);
+    if (initialized)
+        MPI_Abort(MPI_COMM_WORLD, code);
+    exit(code);
+}
+
+void comm_barrier(void)
+{
+    if (initialized)
+        MPI_Barrier(MPI_COMM_WORLD);
+}
+
+/* Sleep with a growing interval: short waits stay fast, long waits idle. */
+static void idle_pause(long *nanoseconds)
+{
+    struct timespec ts = {0, *nanoseconds};
+    nanosleep(&ts, NULL);
+    if (*nanoseconds < 1000000L)
+        *nanoseconds *= 2;
+}
+
+void comm_barrier_idle(void)
+{
+    if (!initialized || world_size == 1)
+        return;
+    MPI_Request request;
+    MPI_Ibarrier(MPI_COMM_WORLD, &request);
+    int done = 0;
+    long pause = 20000L;
+    for (;;) {
+        MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+        if (done)
+            break;
+        idle_pause(&pause);
+    }
+}
+
+void comm_bcast_bytes(void *buf, size_t bytes, int root)
+{
+    if (!initialized || world_size == 1)
+        return;
+    /* MPI counts are int: send in pieces below 1 GiB. */
+    char *p = buf;
+    while (bytes > 0) {
+        size_t piece = bytes > (1u << 30) ? (1u << 30) : bytes;
+        MPI_Bcast(p, (int)piece, MPI_BYTE, root, MPI_COMM_WORLD);
+        p += piece;
+        bytes -= piece;
+    }
+}
+
+void comm_bcast_int(int *value, int root) { comm_bcast_bytes(value, sizeof *value, root); }
+void comm_bcast_i64(int64_t *value, int root) { comm_bcast_bytes(value, sizeof *value, root); }
+
+void comm_bcast_doubles(double *values, size_t n, int root)
+{
+    comm_bcast_bytes(values, n * sizeof *values, root);
+}
+
+void comm_bcast_string(char **s, int root)
+{
+    int64_t n = 0;
+    if (world_rank == root)
+        n = *s ? (int64_t)strlen(*s) + 1 : 0;
+    comm_bcast_i64(&n, root);
+    if (world_rank != root) {
+        free(*s);
+        *s = NULL;
+        if (n > 0)
+            *s = ALFE_MALLOC((size_t)n);
+    }
+    if (n > 0)
+        comm_bcast_bytes(*s, (size_t)n, root);
+}
+
+int comm_allreduce_max_int(int value)
+{
+    int out = value;
+    if (initialized && world_size > 1)
+        MPI_Allreduce(&value, &out, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return out;
+}
+
+int64_t comm_allreduce_sum_i64(int64_t value)
+{
+    int64_t out = value;
+    if (initialized && world_size > 1)
+        MPI_Allreduce(&value, &out, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    return out;
+}
+
+void comm_allreduce_min_avg_max(const double *local, size_t n, double *min, double *avg,
+                                double *max)
+{
+    if (!initialized || world_size == 1) {
+        memcpy(min, local, n * sizeof *local);
+        memcpy(avg, local, n * sizeof *local);
+        memcpy(max, local, n * sizeof *local);
+        return;
+    }
+    MPI_Allreduce(local, min, (int)n, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Allreduce(local, max, (int)n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Allreduce(local, avg, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    for (size_t i = 0; i < n; i++)
+        avg[i] /= world_size;
+}
+
+int comm_agree_status(int local_status)
+{
+    if (!initialized || world_size == 1)
+        return local_status;
+    int worst = comm_allreduce_max_int(local_status);
+    if (worst == ALFE_OK)
+        return ALFE_OK;
+    /* The lowest rank holding the worst status speaks for everyone. */
+    int candidate = local_status == worst ? world_rank : world_size;
+    int speaker;
+    MPI_Allreduce(&candidate, &speaker, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    char message[2048];
+    if (world_rank == speaker)
+        snprintf(message, sizeof message, "%s", alfe_error_message());
+    MPI_Bcast(message, (int)sizeof message, MPI_CHAR, speaker, MPI_COMM_WORLD);
+    message[sizeof message - 1] = '\0';
+    if (world_rank != speaker)
+        alfe_error_set_message(worst, message);
+    return worst;
+}
+
+void comm_send_bytes(int dest, int tag, const void *buf, size_t bytes)
+{
+    MPI_Send(buf, (int)bytes, MPI_BYTE, dest, tag, MPI_COMM_WORLD);
+}
+
+static size_t receive_probed(MPI_Status *status, void *buf, size_t capacity)
+{
+    int count = 0;
+    MPI_Get_count(status, MPI_BYTE, &count);
+    if ((size_t)count > capacity) {
+        fprintf(stderr, "[rank %d] %s:%d: message of %d bytes from rank %d exceeds %zu\n",
+                world_rank, __FILE__, __LINE__, count, status->MPI_SOURCE, capacity);
+        comm_abort(ALFE_ERR_RUNTIME);
+    }
+    MPI_Recv(buf, count, MPI_BYTE, status->MPI_SOURCE, status->MPI_TAG, MPI_COMM_WORLD,
+             MPI_STATUS_IGNORE);
+    return (size_t)count;
+}
+
+size_t comm_recv_any(void *buf, size_t capacity, int *source, int *tag)
+{
+    MPI_Status status;
+    int flag = 0;
+    long pause = 20000L;
+    /* Answer quickly when requests come fast (short evaluations): poll with
+     * sched_yield for up to 2 ms, which leaves the core to a worker sharing
+     * it; then sleep with growing pauses (long evaluations).  Sleeping at
+     * once would add the kernel's timer slack (~50 µs) to every request. */
+    double spin_until = MPI_Wtime() + 2e-3;
+    for (;;) {
+        MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status);
+        if (flag)
+            break;
+        if (MPI_Wtime() < spin_until)
+            sched_yield();
+        else
+            idle_pause(&pause);
+    }
+    *source = status.MPI_SOURCE;
+    *tag = status.MPI_TAG;
+    return receive_probed(&status, buf, capacity);
+}
+
+size_t comm_recv_from(int source, void *buf, size_t capacity, int *tag)
+{
+    MPI_Status status;
+    MPI_Probe(source, MPI_ANY_TAG, MPI_COMM_WORLD, &status);
+    *tag = status.MPI_TAG;
+    return receive_probed(&status, buf, capacity);
+}
+
+void comm_library_version(char *buf, size_t size)
+{
+    char version[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len = 0;
+    MPI_Get_library_version(version, &len);
+    version[strcspn(version, "\n,")] = '\0';
+    snprintf(buf, size, "%s", version);
+}
+
+int comm_hdf5_set_fapl_mpio(int64_t fapl)
+{
+    if (H5Pset_fapl_mpio((hid_t)fapl, MPI_COMM_WORLD, MPI_INFO_NULL) < 0)
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "H5Pset_fapl_mpio failed");
+    return ALFE_OK;
+}
+
+int comm_hdf5_set_dxpl(int64_t dxpl, int independent)
+{
+    if (H5Pset_dxpl_mpio((hid_t)dxpl, independent ? H5FD_MPIO_INDEPENDENT
+                                                  : H5FD_MPIO_COLLECTIVE) < 0)
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "H5Pset_dxpl_mpio failed");
+    return ALFE_OK;
+}
+
+/* ---- Groups of ranks --------------------------------------------------- */
+
+struct comm_group {
+    MPI_Comm comm;  /* MPI_COMM_NULL when MPI is not initialised */
+    int rank, size;
+    int owns;       /* the communicator was created here (free it) */
+};
+
+/* MPI counts are int: collectives on doubles go in pieces of 2^27 (1 GiB). */
+#define COMM_PIECE_DOUBLES ((size_t)1 << 27)
+
+static comm_group *group_new(MPI_Comm comm, int owns)
+{
+    comm_group *g = ALFE_CALLOC(1, sizeof *g);
+    g->comm = comm;
+    g->owns = owns;
+    g->rank = 0;
+    g->size = 1;
+    if (comm != MPI_COMM_NULL) {
+        MPI_Comm_rank(comm, &g->rank);
+        MPI_Comm_size(comm, &g->size);
+    }
+    return g;
+}
+
+int comm_group_world(comm_group **out)
+{
+    *out = group_new(initialized ? MPI_COMM_WORLD : MPI_COMM_NULL, 0);
+    return ALFE_OK;
+}
+
+int comm_group_split(int color, int key, comm_group **out)
+{
+    *out = NULL;
+    if (!initialized) {
+        if (color >= 0)
+            *out = group_new(MPI_COMM_NULL, 0);
+        return ALFE_OK;
+    }
+    MPI_Comm comm = MPI_COMM_NULL;
+    if (MPI_Comm_split(MPI_COMM_WORLD, color >= 0 ? color : MPI_UNDEFINED, key, &comm) !=
+        MPI_SUCCESS)
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "MPI_Comm_split failed");
+    if (comm != MPI_COMM_NULL)
+        *out = group_new(comm, 1);
+    return ALFE_OK;
+}
+
+int comm_group_rank(const comm_group *group) { return group ? group->rank : 0; }
+int comm_group_size(const comm_group *group) { return group ? group->size : 1; }
+
+void comm_group_allreduce_sum_doubles(const comm_group *group, double *buf, size_t n)
+{
+    if (!group || group->size == 1 || group->comm == MPI_COMM_NULL)
+        return;
+    for (size_t done = 0; done < n; done += COMM_PIECE_DOUBLES) {
+        size_t piece = n - done < COMM_PIECE_DOUBLES ? n - done : COMM_PIECE_DOUBLES;
+        MPI_Allreduce(MPI_IN_PLACE, buf + done, (int)piece, MPI_DOUBLE, MPI_SUM, group->comm);
+    }
+}
+
+void comm_group_bcast_doubles(const comm_group *group, double *buf, size_t n, int root)
+{
+    if (!group || group->size == 1 || group->comm == MPI_COMM_NULL)
+        return;
+    for (size_t done = 0; done < n; done += COMM_PIECE_DOUBLES) {
+        size_t piece = n - done < COMM_PIECE_DOUBLES ? n - done : COMM_PIECE_DOUBLES;
+        MPI_Bcast(buf + done, (int)piece, MPI_DOUBLE, root, group->comm);
+    }
+}
+
+void comm_group_allgather_doubles(const comm_group *group, const double *send, double *recv,
+                                  const size_t *counts)
+{
+    if (!group || group->size == 1 || group->comm == MPI_COMM_NULL) {
+        if (recv != send)
+            memmove(recv, send, counts[0] * sizeof *recv);
+        return;
+    }
+    int *icounts = ALFE_MALLOC(2 * (size_t)group->size * sizeof *icounts);
+    int *displs = icounts + group->size;
+    size_t total = 0;
+    for (int r = 0; r < group->size; r++) {
+        if (counts[r] > (size_t)INT_MAX || total > (size_t)INT_MAX) {
+            fprintf(stderr, "[rank %d] %s:%d: allgather of %zu doubles exceeds MPI's int\n",
+                    world_rank, __FILE__, __LINE__, counts[r]);
+            comm_abort(ALFE_ERR_RUNTIME);
+        }
+        icounts[r] = (int)counts[r];
+        displs[r] = (int)total;
+        total += counts[r];
+    }
+    MPI_Allgatherv(send, icounts[group->rank], MPI_DOUBLE, recv, icounts, displs, MPI_DOUBLE,
+                   group->comm);
+    free(icounts);
+}
+
+void comm_group_free(comm_group **group)
+{
+    if (!*group)
+        return;
+    /* A communicator cannot be freed after MPI_Finalize. */
+    if ((*group)->owns && (*group)->comm != MPI_COMM_NULL && initialized)
+        MPI_Comm_free(&(*group)->comm);
+    ALFE_FREE(*group);
+}

@@ -1,0 +1,250 @@
+/* util.c — checked allocation, clocks, paths, whole-file I/O, parsing.
+ * Owns: nothing stateful.  Must not call MPI directly (comm_abort does). */
+#include "alfe/base/util.h"
+
+#include "alfe/base/comm.h"
+#include "alfe/base/error.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static void out_of_memory(size_t bytes, const char *file, int line)
+{
+    fprintf(stderr, "[rank %d] %s:%d: out of memory allocating %zu bytes\n",
+            comm_rank(), file, line, bytes);
+    comm_abort(ALFE_ERR_RUNTIME);
+}
+
+void *alfe_malloc_at(size_t bytes, const char *file, int line)
+{
+    void *p = malloc(bytes ? bytes : 1);
+    if (!p)
+        out_of_memory(bytes, file, line);
+    return p;
+}
+
+void *alfe_calloc_at(size_t count, size_t size, const char *file, int line)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p)
+        out_of_memory(count * size, file, line);
+    return p;
+}
+
+void *alfe_realloc_at(void *ptr, size_t bytes, const char *file, int line)
+{
+    void *p = realloc(ptr, bytes ? bytes : 1);
+    if (!p)
+        out_of_memory(bytes, file, line);
+    return p;
+}
+
+char *alfe_strdup_at(const char *s, const char *file, int line)
+{
+    size_t n = strlen(s) + 1;
+    char *p = alfe_malloc_at(n, file, line);
+    memcpy(p, s, n);
+    return p;
+}
+
+double alfe_wall_time(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void alfe_timestamp(char *buf, size_t size)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+char *alfe_path_dirname(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return ALFE_STRDUP(".");
+    if (slash == path)
+        return ALFE_STRDUP("/");
+    size_t n = (size_t)(slash - path);
+    char *dir = ALFE_MALLOC(n + 1);
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    return dir;
+}
+
+char *alfe_path_join(const char *dir, const char *path)
+{
+    if (path[0] == '/' || dir == NULL || dir[0] == '\0')
+        return ALFE_STRDUP(path);
+    size_t n = strlen(dir) + strlen(path) + 2;
+    char *out = ALFE_MALLOC(n);
+    snprintf(out, n, "%s/%s", dir, path);
+    return out;
+}
+
+int alfe_read_text_file(const char *path, char **text, size_t *length)
+{
+    *text = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *buf = ALFE_MALLOC(cap);
+    for (;;) {
+        if (n + 1 >= cap) {
+            cap *= 2;
+            buf = ALFE_REALLOC(buf, cap);
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: read error", path);
+    }
+    buf[n] = '\0';
+    *text = buf;
+    if (length)
+        *length = n;
+    return ALFE_OK;
+}
+
+char *alfe_next_line(char **cursor)
+{
+    char *line = *cursor;
+    if (!line || !*line)
+        return NULL;
+    char *newline = strchr(line, '\n');
+    if (newline) {
+        *newline = '\0';
+        *cursor = newline + 1;
+    } else {
+        *cursor = NULL;
+    }
+    char *hash = strchr(line, '#');
+    if (hash)
+        *hash = '\0';
+    return line;
+}
+
+int alfe_copy_file(const char *from, const char *to)
+{
+    int in = open(from, O_RDONLY);
+    if (in < 0)
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "%s: cannot open for copying: %s", from,
+                         strerror(errno));
+    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0) {
+        int e = errno;
+        close(in);
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "%s: cannot create: %s", to, strerror(e));
+    }
+    char buf[1 << 16];
+    int status = ALFE_OK;
+    for (;;) {
+        ssize_t got = read(in, buf, sizeof buf);
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            status = ALFE_FAIL(ALFE_ERR_RUNTIME, "%s: read error: %s", from, strerror(errno));
+            break;
+        }
+        if (got == 0)
+            break;
+        for (ssize_t off = 0; off < got;) {
+            ssize_t put = write(out, buf + off, (size_t)(got - off));
+            if (put < 0) {
+                if (errno == EINTR)
+                    continue;
+                status = ALFE_FAIL(ALFE_ERR_RUNTIME, "%s: write error: %s", to, strerror(errno));
+                break;
+            }
+            off += put;
+        }
+        if (status != ALFE_OK)
+            break;
+    }
+    if (status == ALFE_OK && fsync(out) != 0)
+        status = ALFE_FAIL(ALFE_ERR_RUNTIME, "%s: fsync failed: %s", to, strerror(errno));
+    close(in);
+    close(out);
+    return status;
+}
+
+int alfe_parse_long(const char *s, long long *value)
+{
+    char *end;
+    errno = 0;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (*s == '\0')
+        return -1;
+    long long v = strtoll(s, &end, 10);
+    while (isspace((unsigned char)*end))
+        end++;
+    if (errno != 0 || *end != '\0')
+        return -1;
+    *value = v;
+    return 0;
+}
+
+int alfe_parse_u64(const char *s, uint64_t *value)
+{
+    char *end;
+    errno = 0;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (*s == '\0' || *s == '-')
+        return -1;
+    unsigned long long v = strtoull(s, &end, 0);
+    while (isspace((unsigned char)*end))
+        end++;
+    if (errno != 0 || *end != '\0')
+        return -1;
+    *value = (uint64_t)v;
+    return 0;
+}
+
+int alfe_parse_double(const char *s, double *value)
+{
+    char *end;
+    errno = 0;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (*s == '\0')
+        return -1;
+    double v = strtod(s, &end);
+    while (isspace((unsigned char)*end))
+        end++;
+    if (errno == ERANGE && fabs(v) > 1.0)
+        return -1;
+    if (*end != '\0' || !isfinite(v))
+        return -1;
+    *value = v;
+    return 0;
+}
+
+char *alfe_trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}

@@ -1,0 +1,1112 @@
+/* campaign_io.c — the campaign file in parallel HDF5 (schema in
+ * docs/campaign-file.md).  See campaign_io.h for the collective/independent
+ * rules and the backup that makes round boundaries survive kill -9.
+ * Owns: every HDF5 call of alfe.  Must not call MPI except through comm.h. */
+#include "alfe/io/campaign_io.h"
+
+#include "alfe/base/comm.h"
+#include "alfe/base/error.h"
+#include "alfe/io/h5util.h"
+#include "alfe/io/model_io.h"
+#include "alfe/base/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *const criterion_names[CRITERION_COUNT] = {"global_billiard", "global_sobol"};
+
+#define CHUNK_ROWS 256
+
+/* ---------------------------------------------------------------------------
+ * The /points columns: name, file type, width (1 or d), where the value lives
+ * in point_input or point_result, units, description. */
+enum column_owner { OWNER_INPUT, OWNER_RESULT };
+enum column_kind { KIND_I8, KIND_I32, KIND_I64, KIND_U64, KIND_F64 };
+
+typedef struct {
+    const char *name;
+    enum column_kind file_kind; /* stored type */
+    enum column_kind mem_kind;  /* type of the struct field */
+    int vector;                 /* 1: d values per row */
+    enum column_owner owner;
+    size_t offset;
+    const char *units;
+    const char *description;
+} column_spec;
+
+#define IN(f) OWNER_INPUT, offsetof(point_input, f)
+#define RES(f) OWNER_RESULT, offsetof(point_result, f)
+static const column_spec COLUMNS[] = {
+    {"round", KIND_I32, KIND_I32, 0, IN(round), "", "round that requested the point"},
+    {"criterion", KIND_I32, KIND_I32, 0, IN(criterion), "",
+     "criterion that proposed the point; names in the attribute criterion_names"},
+    {"seed", KIND_U64, KIND_U64, 0, IN(seed), "",
+     "seed of the point's own random streams (from campaign seed and row)"},
+    {"T", KIND_F64, KIND_F64, 0, IN(temperature), "K", "temperature"},
+    {"eta_target", KIND_F64, KIND_F64, 1, IN(eta_target), "", "order parameters wanted"},
+    {"kappa", KIND_F64, KIND_F64, 1, IN(kappa), "", "umbrella centre"},
+    {"phi", KIND_F64, KIND_F64, 1, IN(phi), "eV per prim cell", "umbrella curvature"},
+    {"eta_mean", KIND_F64, KIND_F64, 1, RES(eta_mean), "",
+     "measured <eta>: where mu was evaluated"},
+    {"mu", KIND_F64, KIND_F64, 1, RES(mu), "eV per prim cell", "dg/deta at eta_mean"},
+    {"mu_stderr", KIND_F64, KIND_F64, 1, RES(mu_stderr), "eV per prim cell",
+     "standard error of mu"},
+    {"tau", KIND_F64, KIND_F64, 1, RES(tau), "samples",
+     "integrated autocorrelation time of each eta_j (NaN: not a chain)"},
+    {"passes", KIND_I64, KIND_I64, 0, RES(passes), "", "Monte Carlo passes (0: oracle)"},
+    {"samples", KIND_I64, KIND_I64, 0, RES(samples), "", "samples averaged"},
+    {"equilibration_samples", KIND_I64, KIND_I64, 0, RES(equilibration_samples), "",
+     "samples discarded as equilibration"},
+    {"converged", KIND_I8, KIND_I32, 0, RES(converged), "", "1 when the point converged"},
+    {"acceptance", KIND_F64, KIND_F64, 0, RES(acceptance), "",
+     "Metropolis acceptance rate (NaN: not a chain)"},
+    {"wall_seconds", KIND_F64, KIND_F64, 0, RES(wall_seconds), "s",
+     "evaluation time (differs between runs)"},
+    {"rank", KIND_I32, KIND_I32, 0, RES(rank), "",
+     "MPI rank that evaluated the point (differs between runs)"},
+    /* status last: a row counts as written only once its status is. */
+    {"status", KIND_I8, KIND_I32, 0, RES(status), "", "0 pending, 1 done, 2 failed"},
+};
+#undef IN
+#undef RES
+#define N_COLUMNS ((int)(sizeof COLUMNS / sizeof COLUMNS[0]))
+#define STATUS_COLUMN (N_COLUMNS - 1)
+
+struct campaign {
+    char *path;
+    hid_t file;
+    hid_t dxpl_independent;
+    hid_t columns[N_COLUMNS];
+    int d;
+    int64_t n_rows;
+    int rounds_requested;
+};
+
+static hid_t kind_type(enum column_kind k)
+{
+    switch (k) {
+    case KIND_I8: return H5T_NATIVE_INT8;
+    case KIND_I32: return H5T_NATIVE_INT32;
+    case KIND_I64: return H5T_NATIVE_INT64;
+    case KIND_U64: return H5T_NATIVE_UINT64;
+    case KIND_F64: return H5T_NATIVE_DOUBLE;
+    }
+    return H5T_NATIVE_DOUBLE;
+}
+
+static hid_t kind_file_type(enum column_kind k)
+{
+    switch (k) {
+    case KIND_I8: return H5T_STD_I8LE;
+    case KIND_I32: return H5T_STD_I32LE;
+    case KIND_I64: return H5T_STD_I64LE;
+    case KIND_U64: return H5T_STD_U64LE;
+    case KIND_F64: return H5T_IEEE_F64LE;
+    }
+    return H5T_IEEE_F64LE;
+}
+
+static size_t kind_size(enum column_kind k)
+{
+    return k == KIND_I8 ? 1 : (k == KIND_I32 ? 4 : 8);
+}
+
+void campaign_library_init(void)
+{
+    if (!getenv("ALFE_TRACE"))
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+
+/* ---------------------------------------------------------------------------
+ * Locking, backups, creation. */
+static int lock_fd = -1;
+
+int campaign_lock(const char *path)
+{
+    char lock_path[4096];
+    snprintf(lock_path, sizeof lock_path, "%s.lock", path);
+    int fd = open(lock_path, O_RDWR | O_CREAT, 0644);
+    if (fd < 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: cannot create lock file: %s", lock_path,
+                         strerror(errno));
+    int locked = flock(fd, LOCK_EX | LOCK_NB) == 0;
+    if (!locked && errno == EWOULDBLOCK) {
+        char pid[32] = "?";
+        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 1] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        close(fd);
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s is in use by another alfe run (pid %s); wait for it or stop it",
+                         path, pid);
+    }
+    if (!locked) {
+        /* Some parallel file systems mount without flock support: warn and
+         * go on; the lock only guards against two runs at once. */
+        fprintf(stderr, "alfe: warning: cannot lock %s (%s); make sure no other run uses "
+                        "this campaign\n", lock_path, strerror(errno));
+    }
+    char buf[32];
+    int len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)len, 0) != len) {
+        /* The pid is informational only. */
+    }
+    lock_fd = fd;
+    return ALFE_OK;
+}
+
+void campaign_unlock(void)
+{
+    if (lock_fd >= 0) {
+        flock(lock_fd, LOCK_UN);
+        close(lock_fd);
+        lock_fd = -1;
+    }
+}
+
+static void sidecar_path(char *buf, size_t size, const char *path, const char *suffix)
+{
+    snprintf(buf, size, "%s%s", path, suffix);
+}
+
+/* Rank 0, before any open: a FILE.bak means a run died inside a boundary
+ * after the backup was complete; the backup is the last consistent state. */
+static int restore_backup(const char *path)
+{
+    char bak[4096], tmp[4096], partial[4096];
+    sidecar_path(bak, sizeof bak, path, ".bak");
+    sidecar_path(tmp, sizeof tmp, path, ".bak.tmp");
+    sidecar_path(partial, sizeof partial, path, ".partial");
+    unlink(tmp);     /* an incomplete backup: the main file was not touched yet */
+    unlink(partial); /* an incomplete creation: no campaign existed */
+    if (access(bak, F_OK) == 0) {
+        if (rename(bak, path) != 0)
+            return ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot restore %s from %s: %s", path, bak,
+                             strerror(errno));
+        printf("[alfe] restored %s from its backup (the previous run stopped during a "
+               "round boundary)\n", path);
+        fflush(stdout);
+    }
+    return ALFE_OK;
+}
+
+/* Flush, then rank 0 copies the consistent file to FILE.bak (atomically via
+ * FILE.bak.tmp).  Collective. */
+static int boundary_begin(campaign *c)
+{
+    H5_CHECK(H5Fflush(c->file, H5F_SCOPE_GLOBAL), "cannot flush %s", c->path);
+    comm_barrier();
+    int status = ALFE_OK;
+    if (comm_rank() == 0) {
+        char bak[4096], tmp[4096];
+        sidecar_path(bak, sizeof bak, c->path, ".bak");
+        sidecar_path(tmp, sizeof tmp, c->path, ".bak.tmp");
+        status = alfe_copy_file(c->path, tmp);
+        if (status == ALFE_OK && rename(tmp, bak) != 0)
+            status = ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot rename %s: %s", tmp, strerror(errno));
+    }
+    return comm_agree_status(status);
+}
+
+static int boundary_end(campaign *c)
+{
+    H5_CHECK(H5Fflush(c->file, H5F_SCOPE_GLOBAL), "cannot flush %s", c->path);
+    comm_barrier();
+    if (comm_rank() == 0) {
+        char bak[4096];
+        sidecar_path(bak, sizeof bak, c->path, ".bak");
+        unlink(bak);
+    }
+    comm_barrier();
+    return ALFE_OK;
+}
+
+static hid_t make_parallel_fapl(void)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (comm_hdf5_set_fapl_mpio((int64_t)fapl) != ALFE_OK) {
+        H5Pclose(fapl);
+        return -1;
+    }
+    return fapl;
+}
+
+static int create_columns(hid_t points, int d)
+{
+    for (int i = 0; i < N_COLUMNS; i++) {
+        const column_spec *col = &COLUMNS[i];
+        int rank = col->vector ? 2 : 1;
+        hsize_t dims[2] = {0, (hsize_t)d};
+        hsize_t maxdims[2] = {H5S_UNLIMITED, (hsize_t)d};
+        hsize_t chunk[2] = {CHUNK_ROWS, (hsize_t)d};
+        hid_t space = H5Screate_simple(rank, dims, maxdims);
+        hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        H5Pset_chunk(dcpl, rank, chunk);
+        H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
+        H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC);
+        /* Unwritten rows read as pending / NaN / -1 rank. */
+        double nan = NAN;
+        int64_t minus_one = -1, zero = 0;
+        if (col->file_kind == KIND_F64)
+            H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan);
+        else if (!strcmp(col->name, "rank"))
+            H5Pset_fill_value(dcpl, H5T_NATIVE_INT64, &minus_one);
+        else
+            H5Pset_fill_value(dcpl, H5T_NATIVE_INT64, &zero);
+        hid_t ds = H5Dcreate2(points, col->name, kind_file_type(col->file_kind), space,
+                              H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        H5Pclose(dcpl);
+        H5Sclose(space);
+        H5_CHECK(ds, "cannot create /points/%s", col->name);
+        int status = h5u_attr_write_string(ds, "description", col->description);
+        if (status == ALFE_OK && col->units[0])
+            status = h5u_attr_write_string(ds, "units", col->units);
+        if (status == ALFE_OK && !strcmp(col->name, "criterion"))
+            status = h5u_attr_write_strings(ds, "criterion_names", criterion_names, CRITERION_COUNT);
+        if (status == ALFE_OK && !strcmp(col->name, "status")) {
+            const char *codes[] = {"pending", "done", "failed"};
+            status = h5u_attr_write_strings(ds, "status_names", codes, 3);
+        }
+        H5Dclose(ds);
+        ALFE_CHECK(status);
+    }
+    return ALFE_OK;
+}
+
+static int write_config_group(hid_t file, const alfe_config *cfg)
+{
+    hid_t group = H5Gcreate2(file, "config", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5_CHECK(group, "cannot create /config");
+    int status = ALFE_OK;
+    for (int i = 0; i < config_key_count() && status == ALFE_OK; i++) {
+        const char *section, *key;
+        int fixed;
+        config_key_info(i, &section, &key, &fixed);
+        char name[256], value[4096];
+        snprintf(name, sizeof name, "%s.%s", section, key);
+        config_value_string(cfg, section, key, value, sizeof value);
+        status = h5u_attr_write_string(group, name, value);
+    }
+    if (status == ALFE_OK)
+        status = h5u_attr_write_string(group, "description",
+                                   "configuration values used when the campaign was created, "
+                                   "one attribute per section.key");
+    H5Gclose(group);
+    return status;
+}
+
+static int write_system_group(hid_t file, const alfe_config *cfg, const domain *dom)
+{
+    hid_t group = H5Gcreate2(file, "system", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5_CHECK(group, "cannot create /system");
+    int status = h5u_dataset_write_f64_2d(group, "Q", dom->q, (hsize_t)dom->d, (hsize_t)dom->m,
+                                      "order-parameter rows: eta = Q x, x = sublattice "
+                                      "compositions in [0,1]");
+    if (status == ALFE_OK)
+        status = h5u_dataset_write_f64_2d(group, "Q_pinv", dom->q_pinv, (hsize_t)dom->m,
+                                      (hsize_t)dom->d, "pseudo-inverse: x(eta) = Q_pinv eta");
+    if (status == ALFE_OK)
+        status = h5u_dataset_write_f64_2d(group, "domain_A", dom->a, (hsize_t)dom->n_half,
+                                      (hsize_t)dom->d, "domain half-spaces: domain_A eta <= domain_b");
+    if (status == ALFE_OK)
+        status = h5u_dataset_write_f64_2d(group, "domain_b", dom->b, (hsize_t)dom->n_half, 0,
+                                      "domain half-spaces: domain_A eta <= domain_b");
+    if (status == ALFE_OK)
+        status = h5u_attr_write_string(group, "model", cfg->model == MODEL_ORACLE ? "oracle" : "clex");
+    if (status == ALFE_OK)
+        status = h5u_attr_write_string(group, "q_file", cfg->q_file);
+    if (status == ALFE_OK)
+        status = h5u_attr_write_f64(group, "temperature", cfg->temperature);
+    if (status == ALFE_OK && cfg->model == MODEL_CLEX) {
+        /* The cluster expansion itself, so the campaign is self-contained and
+         * a resume can check that it did not change. */
+        const char *names[2] = {"prim_json", "eci_json"};
+        const char *paths[2] = {cfg->prim_path, cfg->eci_path};
+        const char *written[2] = {cfg->prim_file, cfg->eci_file};
+        for (int i = 0; i < 2 && status == ALFE_OK; i++) {
+            char *text = NULL;
+            if (comm_rank() == 0)
+                status = alfe_read_text_file(paths[i], &text, NULL);
+            status = comm_agree_status(status);
+            if (status != ALFE_OK)
+                break;
+            comm_bcast_string(&text, 0);
+            status = h5u_dataset_write_text(group, names[i], text, written[i]);
+            free(text);
+        }
+    }
+    H5Gclose(group);
+    return status;
+}
+
+static int open_columns(campaign *c)
+{
+    hid_t points = H5Gopen2(c->file, "points", H5P_DEFAULT);
+    H5_CHECK(points, "%s: no /points group", c->path);
+    for (int i = 0; i < N_COLUMNS; i++) {
+        c->columns[i] = H5Dopen2(points, COLUMNS[i].name, H5P_DEFAULT);
+        if (c->columns[i] < 0) {
+            H5Gclose(points);
+            return ALFE_FAIL(ALFE_ERR_RUNTIME, "%s: cannot open /points/%s", c->path,
+                             COLUMNS[i].name);
+        }
+    }
+    H5Gclose(points);
+    hid_t space = H5Dget_space(c->columns[STATUS_COLUMN]);
+    hsize_t dims[1];
+    H5Sget_simple_extent_dims(space, dims, NULL);
+    H5Sclose(space);
+    c->n_rows = (int64_t)dims[0];
+    return ALFE_OK;
+}
+
+int campaign_create(const char *path, const alfe_config *cfg, const domain *dom,
+                    campaign **out)
+{
+    *out = NULL;
+    char partial[4096];
+    sidecar_path(partial, sizeof partial, path, ".partial");
+    hid_t fapl = make_parallel_fapl();
+    if (fapl < 0)
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot set up MPI-IO for %s", path);
+    hid_t file = H5Fcreate(partial, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    int status = file < 0 ? ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot create %s", partial) : ALFE_OK;
+    if (status == ALFE_OK) {
+        char created[32];
+        alfe_timestamp(created, sizeof created);
+        comm_bcast_bytes(created, sizeof created, 0);
+        char version[32];
+        snprintf(version, sizeof version, "%d.%d", CAMPAIGN_FORMAT_MAJOR, CAMPAIGN_FORMAT_MINOR);
+        status = h5u_attr_write_string(file, "format", CAMPAIGN_FORMAT);
+        if (status == ALFE_OK) status = h5u_attr_write_string(file, "format_version", version);
+        if (status == ALFE_OK) status = h5u_attr_write_i64(file, "format_version_major", CAMPAIGN_FORMAT_MAJOR);
+        if (status == ALFE_OK) status = h5u_attr_write_i64(file, "format_version_minor", CAMPAIGN_FORMAT_MINOR);
+        if (status == ALFE_OK) status = h5u_attr_write_string(file, "alfe_version", ALFE_VERSION);
+        if (status == ALFE_OK) status = h5u_attr_write_string(file, "created", created);
+        if (status == ALFE_OK) status = h5u_attr_write_i64(file, "dimension", cfg->dimension);
+        if (status == ALFE_OK) status = h5u_attr_write_i64(file, "sublattices", dom->m);
+        if (status == ALFE_OK) status = h5u_attr_write_u64(file, "seed", cfg->seed);
+        if (status == ALFE_OK) status = h5u_attr_write_i64(file, "rounds_requested", cfg->rounds);
+        if (status == ALFE_OK) status = h5u_attr_write_string(file, "description", cfg->description);
+        if (status == ALFE_OK)
+            status = h5u_attr_write_string(file, "units",
+                                       "energies, mu, phi: eV per prim cell; T: K; eta: "
+                                       "dimensionless");
+        if (status == ALFE_OK)
+            status = h5u_attr_write_string(file, "eta_normalisation",
+                                       "eta = Q x with x the sublattice compositions in [0,1] "
+                                       "and row 0 of Q = (1/M)(1,...,1), so eta0 is the "
+                                       "composition (not CASM's x M scaling)");
+        if (status == ALFE_OK) status = h5u_attr_write_string(file, "config", cfg->canonical);
+        if (status == ALFE_OK) status = write_config_group(file, cfg);
+        if (status == ALFE_OK) status = write_system_group(file, cfg, dom);
+        if (status == ALFE_OK) {
+            hid_t points = H5Gcreate2(file, "points", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            status = points < 0 ? ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot create /points")
+                                : create_columns(points, cfg->dimension);
+            if (points >= 0)
+                H5Gclose(points);
+        }
+        const char *groups[] = {"rounds", "runs"};
+        for (int i = 0; i < 2 && status == ALFE_OK; i++) {
+            hid_t g = H5Gcreate2(file, groups[i], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            if (g < 0)
+                status = ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot create /%s", groups[i]);
+            else
+                H5Gclose(g);
+        }
+        if (H5Fclose(file) < 0 && status == ALFE_OK)
+            status = ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot close %s", partial);
+    }
+    status = comm_agree_status(status);
+    if (status == ALFE_OK && comm_rank() == 0 && rename(partial, path) != 0)
+        status = ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot rename %s to %s: %s", partial, path,
+                           strerror(errno));
+    status = comm_agree_status(status);
+    if (status != ALFE_OK) {
+        if (comm_rank() == 0)
+            unlink(partial);
+        return status;
+    }
+    return campaign_open(path, cfg, out);
+}
+
+int campaign_open(const char *path, const alfe_config *cfg, campaign **out)
+{
+    *out = NULL;
+    campaign *c = ALFE_CALLOC(1, sizeof *c);
+    c->path = ALFE_STRDUP(path);
+    c->d = cfg->dimension;
+    c->rounds_requested = cfg->rounds;
+    for (int i = 0; i < N_COLUMNS; i++)
+        c->columns[i] = -1;
+    c->dxpl_independent = -1;
+    hid_t fapl = make_parallel_fapl();
+    c->file = fapl >= 0 ? H5Fopen(path, H5F_ACC_RDWR, fapl) : -1;
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    int status = c->file < 0 ? ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot open %s for writing", path)
+                             : open_columns(c);
+    if (status == ALFE_OK) {
+        c->dxpl_independent = H5Pcreate(H5P_DATASET_XFER);
+        status = comm_hdf5_set_dxpl((int64_t)c->dxpl_independent, 1);
+    }
+    status = comm_agree_status(status);
+    if (status != ALFE_OK) {
+        campaign_close(&c);
+        return status;
+    }
+    *out = c;
+    return ALFE_OK;
+}
+
+int campaign_close(campaign **cp)
+{
+    if (!cp || !*cp)
+        return ALFE_OK;
+    campaign *c = *cp;
+    int status = ALFE_OK;
+    for (int i = 0; i < N_COLUMNS; i++)
+        if (c->columns[i] >= 0)
+            H5Dclose(c->columns[i]);
+    if (c->dxpl_independent >= 0)
+        H5Pclose(c->dxpl_independent);
+    if (c->file >= 0 && H5Fclose(c->file) < 0)
+        status = ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot close %s", c->path);
+    free(c->path);
+    free(c);
+    *cp = NULL;
+    return status;
+}
+
+int64_t campaign_row_count(const campaign *c) { return c->n_rows; }
+
+int campaign_flush(campaign *c)
+{
+    H5_CHECK(H5Fflush(c->file, H5F_SCOPE_GLOBAL), "cannot flush %s", c->path);
+    return ALFE_OK;
+}
+
+/* ---------------------------------------------------------------------------
+ * Rows. */
+static void *field_address(const column_spec *col, void *input, void *result)
+{
+    char *base = col->owner == OWNER_INPUT ? (char *)input : (char *)result;
+    return base + col->offset;
+}
+
+static int column_io(campaign *c, int index, int64_t first, int64_t n, void *buffer, int write)
+{
+    const column_spec *col = &COLUMNS[index];
+    hid_t ds = c->columns[index];
+    int rank = col->vector ? 2 : 1;
+    hsize_t start[2] = {(hsize_t)first, 0};
+    hsize_t count[2] = {(hsize_t)n, (hsize_t)c->d};
+    hid_t file_space = H5Dget_space(ds);
+    H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count, NULL);
+    hid_t mem_space = H5Screate_simple(rank, count, NULL);
+    herr_t r = write ? H5Dwrite(ds, kind_type(col->mem_kind), mem_space, file_space,
+                                c->dxpl_independent, buffer)
+                     : H5Dread(ds, kind_type(col->mem_kind), mem_space, file_space,
+                               c->dxpl_independent, buffer);
+    H5Sclose(mem_space);
+    H5Sclose(file_space);
+    if (r < 0)
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "%s: cannot %s /points/%s rows %lld..%lld", c->path,
+                         write ? "write" : "read", col->name, (long long)first,
+                         (long long)(first + n - 1));
+    return ALFE_OK;
+}
+
+/* Move one column between an array of structs and a packed buffer. */
+static void column_pack(const column_spec *col, int d, int64_t n, void *structs,
+                        size_t stride, void *packed, int to_packed)
+{
+    size_t elem = kind_size(col->mem_kind);
+    size_t width = col->vector ? (size_t)d : 1;
+    for (int64_t r = 0; r < n; r++) {
+        char *s = (char *)structs + (size_t)r * stride + col->offset;
+        char *p = (char *)packed + (size_t)r * width * elem;
+        if (to_packed)
+            memcpy(p, s, width * elem);
+        else
+            memcpy(s, p, width * elem);
+    }
+}
+
+static int rows_io(campaign *c, enum column_owner owner, int64_t first, int64_t n,
+                   void *structs, size_t stride, int write)
+{
+    if (n == 0)
+        return ALFE_OK;
+    void *packed = ALFE_MALLOC(sizeof(double) * (size_t)n * (size_t)c->d);
+    int status = ALFE_OK;
+    for (int i = 0; i < N_COLUMNS && status == ALFE_OK; i++) {
+        if (COLUMNS[i].owner != owner)
+            continue;
+        if (write)
+            column_pack(&COLUMNS[i], c->d, n, structs, stride, packed, 1);
+        status = column_io(c, i, first, n, packed, write);
+        if (!write && status == ALFE_OK)
+            column_pack(&COLUMNS[i], c->d, n, structs, stride, packed, 0);
+    }
+    free(packed);
+    return status;
+}
+
+int campaign_read_inputs(campaign *c, int64_t first, int64_t n, point_input *inputs,
+                         int32_t *status)
+{
+    ALFE_CHECK(rows_io(c, OWNER_INPUT, first, n, inputs, sizeof *inputs, 0));
+    if (status && n > 0)
+        ALFE_CHECK(column_io(c, STATUS_COLUMN, first, n, status, 0));
+    return ALFE_OK;
+}
+
+int campaign_read_results(campaign *c, int64_t first, int64_t n, point_result *results)
+{
+    return rows_io(c, OWNER_RESULT, first, n, results, sizeof *results, 0);
+}
+
+int campaign_write_result(campaign *c, int64_t row, const point_result *res)
+{
+    if (row < 0 || row >= c->n_rows)
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "row %lld outside the %lld rows of %s",
+                         (long long)row, (long long)c->n_rows, c->path);
+    /* Column by column in table order: status is the last column. */
+    for (int i = 0; i < N_COLUMNS; i++) {
+        if (COLUMNS[i].owner != OWNER_RESULT)
+            continue;
+        ALFE_CHECK(column_io(c, i, row, 1, field_address(&COLUMNS[i], NULL, (void *)res), 1));
+    }
+    return ALFE_OK;
+}
+
+/* ---------------------------------------------------------------------------
+ * Rounds and runs. */
+static void round_name(char *buf, size_t size, int round)
+{
+    snprintf(buf, size, "rounds/%04d", round);
+}
+
+static const char *state_name(int state)
+{
+    return state == ROUND_DONE ? "done" : state == ROUND_RUNNING ? "running" : "absent";
+}
+
+static int write_round_attrs(hid_t g, const round_record *rec)
+{
+    ALFE_CHECK(h5u_attr_write_i64(g, "round", rec->round));
+    ALFE_CHECK(h5u_attr_write_string(g, "state", state_name(rec->state)));
+    ALFE_CHECK(h5u_attr_write_i64(g, "first_row", rec->first_row));
+    ALFE_CHECK(h5u_attr_write_i64(g, "n_points", rec->n_points));
+    ALFE_CHECK(h5u_attr_write_i64(g, "done", rec->done));
+    ALFE_CHECK(h5u_attr_write_i64(g, "failed", rec->failed));
+    ALFE_CHECK(h5u_attr_write_i64(g, "pending", rec->pending));
+    ALFE_CHECK(h5u_attr_write_i64_array(g, "points_per_criterion", rec->per_criterion, CRITERION_COUNT));
+    ALFE_CHECK(h5u_attr_write_f64_array(g, "budget_per_criterion", rec->budget, CRITERION_COUNT));
+    ALFE_CHECK(h5u_attr_write_f64_array(g, "weight_per_criterion", rec->weight, CRITERION_COUNT));
+    ALFE_CHECK(h5u_attr_write_strings(g, "criterion_names", criterion_names, CRITERION_COUNT));
+    ALFE_CHECK(h5u_attr_write_u64(g, "sobol_index_end", rec->sobol_index_end));
+    ALFE_CHECK(h5u_attr_write_f64(g, "seconds_acquire", rec->seconds_acquire));
+    ALFE_CHECK(h5u_attr_write_f64(g, "seconds_evaluate", rec->seconds_evaluate));
+    ALFE_CHECK(h5u_attr_write_f64(g, "seconds_total", rec->seconds_total));
+    ALFE_CHECK(h5u_attr_write_f64(g, "points_per_second", rec->points_per_second));
+    ALFE_CHECK(h5u_attr_write_string(g, "started", rec->started));
+    ALFE_CHECK(h5u_attr_write_string(g, "finished", rec->finished));
+    ALFE_CHECK(h5u_attr_write_f64(g, "mse_all", rec->mse_all));
+    ALFE_CHECK(h5u_attr_write_f64(g, "mse_new_before_training", rec->mse_new));
+    ALFE_CHECK(h5u_attr_write_f64(g, "mse_test", rec->mse_test));
+    ALFE_CHECK(h5u_attr_write_i64(g, "n_train", rec->n_train));
+    ALFE_CHECK(h5u_attr_write_i64(g, "n_excluded", rec->n_excluded));
+    ALFE_CHECK(h5u_attr_write_f64(g, "seconds_train", rec->seconds_train));
+    return ALFE_OK;
+}
+
+int campaign_round_count(const campaign *c)
+{
+    hid_t rounds = H5Gopen2(c->file, "rounds", H5P_DEFAULT);
+    if (rounds < 0)
+        return 0;
+    H5G_info_t info;
+    int n = H5Gget_info(rounds, &info) < 0 ? 0 : (int)info.nlinks;
+    H5Gclose(rounds);
+    return n;
+}
+
+static int read_round_from(hid_t file, int round, round_record *rec)
+{
+    memset(rec, 0, sizeof *rec);
+    char name[64];
+    round_name(name, sizeof name, round);
+    if (H5Lexists(file, name, H5P_DEFAULT) <= 0) {
+        rec->round = round;
+        rec->state = ROUND_ABSENT;
+        return ALFE_OK;
+    }
+    hid_t g = H5Gopen2(file, name, H5P_DEFAULT);
+    H5_CHECK(g, "cannot open /%s", name);
+    char state[32];
+    int64_t v = 0;
+    rec->round = round;
+    h5u_attr_read_string(g, "state", state, sizeof state);
+    rec->state = !strcmp(state, "done") ? ROUND_DONE : ROUND_RUNNING;
+    if (h5u_attr_read_numeric(g, "first_row", H5T_NATIVE_INT64, &v) == 0) rec->first_row = v;
+    if (h5u_attr_read_numeric(g, "n_points", H5T_NATIVE_INT64, &v) == 0) rec->n_points = v;
+    if (h5u_attr_read_numeric(g, "done", H5T_NATIVE_INT64, &v) == 0) rec->done = v;
+    if (h5u_attr_read_numeric(g, "failed", H5T_NATIVE_INT64, &v) == 0) rec->failed = v;
+    if (h5u_attr_read_numeric(g, "pending", H5T_NATIVE_INT64, &v) == 0) rec->pending = v;
+    h5u_attr_read_numeric(g, "points_per_criterion", H5T_NATIVE_INT64, rec->per_criterion);
+    h5u_attr_read_numeric(g, "budget_per_criterion", H5T_NATIVE_DOUBLE, rec->budget);
+    h5u_attr_read_numeric(g, "weight_per_criterion", H5T_NATIVE_DOUBLE, rec->weight);
+    h5u_attr_read_numeric(g, "sobol_index_end", H5T_NATIVE_UINT64, &rec->sobol_index_end);
+    h5u_attr_read_numeric(g, "seconds_acquire", H5T_NATIVE_DOUBLE, &rec->seconds_acquire);
+    h5u_attr_read_numeric(g, "seconds_evaluate", H5T_NATIVE_DOUBLE, &rec->seconds_evaluate);
+    h5u_attr_read_numeric(g, "seconds_total", H5T_NATIVE_DOUBLE, &rec->seconds_total);
+    h5u_attr_read_numeric(g, "points_per_second", H5T_NATIVE_DOUBLE, &rec->points_per_second);
+    h5u_attr_read_string(g, "started", rec->started, sizeof rec->started);
+    h5u_attr_read_string(g, "finished", rec->finished, sizeof rec->finished);
+    rec->mse_all = rec->mse_new = rec->mse_test = NAN;
+    h5u_attr_read_numeric(g, "mse_all", H5T_NATIVE_DOUBLE, &rec->mse_all);
+    h5u_attr_read_numeric(g, "mse_new_before_training", H5T_NATIVE_DOUBLE, &rec->mse_new);
+    h5u_attr_read_numeric(g, "mse_test", H5T_NATIVE_DOUBLE, &rec->mse_test);
+    h5u_attr_read_numeric(g, "n_train", H5T_NATIVE_INT64, &rec->n_train);
+    h5u_attr_read_numeric(g, "n_excluded", H5T_NATIVE_INT64, &rec->n_excluded);
+    h5u_attr_read_numeric(g, "seconds_train", H5T_NATIVE_DOUBLE, &rec->seconds_train);
+    H5Gclose(g);
+    return ALFE_OK;
+}
+
+int campaign_read_round(campaign *c, int round, round_record *rec)
+{
+    return read_round_from(c->file, round, rec);
+}
+
+int campaign_append_round(campaign *c, const point_input *inputs, int64_t n,
+                          const round_record *rec)
+{
+    ALFE_CHECK(boundary_begin(c));
+    int64_t first = c->n_rows;
+    int status = ALFE_OK;
+    if (n > 0) {
+        for (int i = 0; i < N_COLUMNS && status == ALFE_OK; i++) {
+            hsize_t dims[2] = {(hsize_t)(first + n), (hsize_t)c->d};
+            if (H5Dset_extent(c->columns[i], dims) < 0)
+                status = ALFE_FAIL(ALFE_ERR_RUNTIME, "%s: cannot extend /points/%s", c->path,
+                                   COLUMNS[i].name);
+        }
+        if (status == ALFE_OK)
+            c->n_rows = first + n;
+        if (status == ALFE_OK && comm_rank() == 0)
+            status = rows_io(c, OWNER_INPUT, first, n, (void *)inputs, sizeof *inputs, 1);
+        status = comm_agree_status(status);
+    }
+    if (status == ALFE_OK) {
+        char name[64];
+        round_name(name, sizeof name, rec->round);
+        hid_t g = H5Gcreate2(c->file, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        status = g < 0 ? ALFE_FAIL(ALFE_ERR_RUNTIME, "%s: cannot create /%s", c->path, name)
+                       : write_round_attrs(g, rec);
+        if (g >= 0)
+            H5Gclose(g);
+    }
+    if (status == ALFE_OK)
+        status = h5u_attr_write_i64(c->file, "rounds_requested", c->rounds_requested);
+    status = comm_agree_status(status);
+    if (status != ALFE_OK)
+        return status; /* the backup stays: the next run restores it */
+    return boundary_end(c);
+}
+
+int campaign_read_models(campaign *c, int round, void **out)
+{
+    *out = NULL;
+    char name[64], where[4200];
+    snprintf(name, sizeof name, "models/%04d", round);
+    if (H5Lexists(c->file, "models", H5P_DEFAULT) <= 0 ||
+        H5Lexists(c->file, name, H5P_DEFAULT) <= 0)
+        return ALFE_OK;
+    hid_t g = H5Gopen2(c->file, name, H5P_DEFAULT);
+    H5_CHECK(g, "%s: cannot open /%s", c->path, name);
+    snprintf(where, sizeof where, "%s:/%s", c->path, name);
+    model_set *ms = NULL;
+    int status = model_set_read_group((int64_t)g, where, &ms);
+    H5Gclose(g);
+    if (status == ALFE_OK) {
+        ms->round = round;
+        *out = ms;
+    }
+    return status;
+}
+
+/* /models/NNNN (collective; replaces an earlier copy of the same round, left
+ * by a run that stopped between writing models and finishing the round). */
+static int write_models(campaign *c, int round, const void *models)
+{
+    if (H5Lexists(c->file, "models", H5P_DEFAULT) <= 0) {
+        hid_t g = H5Gcreate2(c->file, "models", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        H5_CHECK(g, "%s: cannot create /models", c->path);
+        H5Gclose(g);
+    }
+    char name[64];
+    snprintf(name, sizeof name, "models/%04d", round);
+    if (H5Lexists(c->file, name, H5P_DEFAULT) > 0)
+        H5_CHECK(H5Ldelete(c->file, name, H5P_DEFAULT), "%s: cannot replace /%s", c->path, name);
+    hid_t g = H5Gcreate2(c->file, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5_CHECK(g, "%s: cannot create /%s", c->path, name);
+    int status = h5u_attr_write_i64(g, "round", round);
+    if (status == ALFE_OK)
+        status = model_set_write_group((int64_t)g, (const model_set *)models);
+    H5Gclose(g);
+    return status;
+}
+
+int campaign_update_round(campaign *c, const round_record *rec, const void *models)
+{
+    ALFE_CHECK(boundary_begin(c));
+    char name[64];
+    round_name(name, sizeof name, rec->round);
+    hid_t g = H5Gopen2(c->file, name, H5P_DEFAULT);
+    int status = g < 0 ? ALFE_FAIL(ALFE_ERR_RUNTIME, "%s: cannot open /%s", c->path, name)
+                       : write_round_attrs(g, rec);
+    if (g >= 0)
+        H5Gclose(g);
+    if (status == ALFE_OK && models)
+        status = write_models(c, rec->round, models);
+    if (status == ALFE_OK)
+        status = h5u_attr_write_i64(c->file, "rounds_requested", c->rounds_requested);
+    status = comm_agree_status(status);
+    if (status != ALFE_OK)
+        return status;
+    return boundary_end(c);
+}
+
+int campaign_write_run(campaign *c, const run_record *run, const char *config_text,
+                       const char *build_info)
+{
+    ALFE_CHECK(boundary_begin(c));
+    hid_t runs = H5Gopen2(c->file, "runs", H5P_DEFAULT);
+    H5_CHECK(runs, "%s: no /runs group", c->path);
+    H5G_info_t info;
+    H5Gget_info(runs, &info);
+    char name[32];
+    snprintf(name, sizeof name, "%04d", (int)info.nlinks);
+    hid_t g = H5Gcreate2(runs, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int status = g < 0 ? ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot create /runs/%s", name) : ALFE_OK;
+    if (status == ALFE_OK) status = h5u_attr_write_string(g, "started", run->started);
+    if (status == ALFE_OK) status = h5u_attr_write_string(g, "finished", run->finished);
+    if (status == ALFE_OK) status = h5u_attr_write_i64(g, "ranks", run->ranks);
+    if (status == ALFE_OK) status = h5u_attr_write_string(g, "exit_reason", run->exit_reason);
+    if (status == ALFE_OK) status = h5u_attr_write_i64(g, "points_evaluated", run->points_evaluated);
+    if (status == ALFE_OK) status = h5u_attr_write_string(g, "config", config_text);
+    if (status == ALFE_OK) status = h5u_attr_write_string(g, "build", build_info);
+    if (status == ALFE_OK) {
+        double table[TIMER_COUNT * 3];
+        for (int t = 0; t < TIMER_COUNT; t++) {
+            table[3 * t] = run->timer_min[t];
+            table[3 * t + 1] = run->timer_avg[t];
+            table[3 * t + 2] = run->timer_max[t];
+        }
+        status = h5u_dataset_write_f64_2d(g, "timers", table, TIMER_COUNT, 3,
+                                      "seconds per phase: min, avg, max over ranks");
+        if (status == ALFE_OK) {
+            hid_t ds = H5Dopen2(g, "timers", H5P_DEFAULT);
+            const char *cols[] = {"min", "avg", "max"};
+            status = h5u_attr_write_strings(ds, "names", run_timer_names, TIMER_COUNT);
+            if (status == ALFE_OK)
+                status = h5u_attr_write_strings(ds, "columns", cols, 3);
+            H5Dclose(ds);
+        }
+    }
+    if (g >= 0)
+        H5Gclose(g);
+    H5Gclose(runs);
+    status = comm_agree_status(status);
+    if (status != ALFE_OK)
+        return status;
+    return boundary_end(c);
+}
+
+/* ---------------------------------------------------------------------------
+ * Checks of an existing file (rank 0, serial, read-only). */
+static int check_format(hid_t file, const char *path)
+{
+    char format[128];
+    if (h5u_attr_read_string(file, "format", format, sizeof format) != 0 ||
+        strcmp(format, CAMPAIGN_FORMAT) != 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: an HDF5 file but not an alfe campaign (no format = \"%s\" "
+                         "attribute); refusing to touch it",
+                         path, CAMPAIGN_FORMAT);
+    int64_t major = -1, minor = -1;
+    h5u_attr_read_numeric(file, "format_version_major", H5T_NATIVE_INT64, &major);
+    h5u_attr_read_numeric(file, "format_version_minor", H5T_NATIVE_INT64, &minor);
+    if (major != CAMPAIGN_FORMAT_MAJOR)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: campaign format version %lld.%lld; this alfe (%s) reads "
+                         "version %d.x only",
+                         path, (long long)major, (long long)minor, ALFE_VERSION,
+                         CAMPAIGN_FORMAT_MAJOR);
+    return ALFE_OK;
+}
+
+static hid_t open_readonly(const char *path, int *status)
+{
+    *status = ALFE_OK;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        *status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: no such file", path);
+        return -1;
+    }
+    if (H5Fis_hdf5(path) <= 0) {
+        *status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: not an HDF5 file (and so not an alfe campaign)",
+                            path);
+        return -1;
+    }
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0)
+        *status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: cannot open as HDF5", path);
+    return file;
+}
+
+int campaign_check_existing(const char *path, const alfe_config *cfg, int *exists)
+{
+    ALFE_CHECK(restore_backup(path));
+    *exists = access(path, F_OK) == 0;
+    if (!*exists)
+        return ALFE_OK;
+    int status;
+    hid_t file = open_readonly(path, &status);
+    if (file < 0)
+        return status;
+    status = check_format(file, path);
+    hid_t group = -1;
+    if (status == ALFE_OK) {
+        group = H5Gopen2(file, "config", H5P_DEFAULT);
+        if (group < 0)
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: no /config group", path);
+    }
+    for (int i = 0; i < config_key_count() && status == ALFE_OK; i++) {
+        const char *section, *key;
+        int fixed;
+        config_key_info(i, &section, &key, &fixed);
+        if (!fixed)
+            continue;
+        char name[256], stored[4096], now[4096];
+        snprintf(name, sizeof name, "%s.%s", section, key);
+        config_value_string(cfg, section, key, now, sizeof now);
+        if (h5u_attr_read_string(group, name, stored, sizeof stored) != 0)
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: /config has no %s", path, name);
+        else if (!config_values_equal(section, key, stored, now))
+            status = ALFE_FAIL(ALFE_ERR_INPUT,
+                               "%s: [%s] %s = %s differs from the campaign's %s = %s; a "
+                               "campaign keeps it fixed (start a new campaign, or restore the "
+                               "value)",
+                               cfg->config_path, section, key, now, key, stored);
+    }
+    if (group >= 0)
+        H5Gclose(group);
+    if (status == ALFE_OK) {
+        double *q = NULL;
+        hsize_t dims[2] = {0, 0};
+        int rank = 0;
+        status = h5u_read_f64_dataset(file, "system/Q", &q, dims, &rank);
+        if (status == ALFE_OK) {
+            int same = rank == 2 && (int)dims[0] == cfg->dimension && (int)dims[1] == cfg->q_m;
+            for (size_t i = 0; same && i < (size_t)cfg->dimension * cfg->q_m; i++)
+                same = q[i] == cfg->q[i];
+            if (!same)
+                status = ALFE_FAIL(ALFE_ERR_INPUT,
+                                   "%s: [system] q_file = %s holds a different Q from the one "
+                                   "stored in the campaign (/system/Q); a campaign keeps Q fixed",
+                                   cfg->config_path, cfg->q_file);
+        }
+        free(q);
+    }
+    if (status == ALFE_OK && cfg->model == MODEL_CLEX) {
+        const char *names[2] = {"system/prim_json", "system/eci_json"};
+        const char *keys[2] = {"prim", "eci"};
+        const char *paths[2] = {cfg->prim_path, cfg->eci_path};
+        const char *written[2] = {cfg->prim_file, cfg->eci_file};
+        for (int i = 0; i < 2 && status == ALFE_OK; i++) {
+            char *stored = h5u_read_text_dataset(file, names[i]);
+            char *now = NULL;
+            status = alfe_read_text_file(paths[i], &now, NULL);
+            /* Fixed-length strings drop a trailing NUL pad only; compare
+             * the text as written. */
+            if (status == ALFE_OK && (!stored || strcmp(stored, now) != 0))
+                status = ALFE_FAIL(ALFE_ERR_INPUT,
+                                   "%s: [system] %s = %s: the file's contents differ from the "
+                                   "campaign's (/%s); a campaign keeps its cluster expansion "
+                                   "fixed",
+                                   cfg->config_path, keys[i], written[i], names[i]);
+            free(stored);
+            free(now);
+        }
+    }
+    H5Fclose(file);
+    return status;
+}
+
+/* ---------------------------------------------------------------------------
+ * alfe info. */
+static int64_t count_i8(hid_t file, const char *name, int64_t first, int64_t n, int value,
+                        const int32_t *criterion, int64_t *per_criterion)
+{
+    if (n <= 0)
+        return 0;
+    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    if (ds < 0)
+        return 0;
+    int32_t *v = ALFE_MALLOC(sizeof(int32_t) * (size_t)n);
+    hid_t fs = H5Dget_space(ds);
+    hsize_t start[1] = {(hsize_t)first}, count[1] = {(hsize_t)n};
+    H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+    hid_t ms = H5Screate_simple(1, count, NULL);
+    int64_t total = 0;
+    if (H5Dread(ds, H5T_NATIVE_INT32, ms, fs, H5P_DEFAULT, v) >= 0)
+        for (int64_t i = 0; i < n; i++)
+            if (v[i] == value) {
+                total++;
+                if (criterion && per_criterion && criterion[i] >= 0 &&
+                    criterion[i] < CRITERION_COUNT)
+                    per_criterion[criterion[i]]++;
+            }
+    H5Sclose(ms);
+    H5Sclose(fs);
+    H5Dclose(ds);
+    free(v);
+    return total;
+}
+
+int campaign_print_info(const char *path, FILE *out)
+{
+    int status;
+    hid_t file = open_readonly(path, &status);
+    if (file < 0)
+        return status;
+    status = check_format(file, path);
+    if (status != ALFE_OK) {
+        H5Fclose(file);
+        return status;
+    }
+    char version[32] = "", alfe_version[32] = "", created[32] = "", model[32] = "";
+    int64_t d = 0, m = 0, requested = 0;
+    uint64_t seed = 0;
+    double temperature = NAN;
+    h5u_attr_read_string(file, "format_version", version, sizeof version);
+    h5u_attr_read_string(file, "alfe_version", alfe_version, sizeof alfe_version);
+    h5u_attr_read_string(file, "created", created, sizeof created);
+    h5u_attr_read_numeric(file, "dimension", H5T_NATIVE_INT64, &d);
+    h5u_attr_read_numeric(file, "sublattices", H5T_NATIVE_INT64, &m);
+    h5u_attr_read_numeric(file, "seed", H5T_NATIVE_UINT64, &seed);
+    h5u_attr_read_numeric(file, "rounds_requested", H5T_NATIVE_INT64, &requested);
+    hid_t sys = H5Gopen2(file, "system", H5P_DEFAULT);
+    if (sys >= 0) {
+        h5u_attr_read_string(sys, "model", model, sizeof model);
+        h5u_attr_read_numeric(sys, "temperature", H5T_NATIVE_DOUBLE, &temperature);
+        H5Gclose(sys);
+    }
+    fprintf(out, "campaign  %s\n", path);
+    fprintf(out, "format    %s %s (written by alfe %s), created %s\n", CAMPAIGN_FORMAT, version,
+            alfe_version, created);
+    fprintf(out, "system    model %s, d = %lld order parameters, M = %lld sublattices, T = %g K, "
+                 "seed %llu\n",
+            model, (long long)d, (long long)m, temperature, (unsigned long long)seed);
+
+    hid_t rounds = H5Gopen2(file, "rounds", H5P_DEFAULT);
+    H5G_info_t ginfo = {0};
+    if (rounds >= 0) {
+        H5Gget_info(rounds, &ginfo);
+        H5Gclose(rounds);
+    }
+    int n_rounds = (int)ginfo.nlinks;
+    int n_done = 0;
+    int64_t totals[3] = {0, 0, 0};
+    fprintf(out, "\n%5s  %-8s %8s %8s %8s %8s %10s %10s %9s  %s\n", "round", "state", "points",
+            "done", "failed", "pending", "acquire_s", "evaluate_s", "points/s", "per criterion");
+    for (int r = 0; r < n_rounds; r++) {
+        round_record rec;
+        read_round_from(file, r, &rec);
+        /* Counts from the rows themselves: a running round's record is stale. */
+        int64_t done_crit[CRITERION_COUNT] = {0};
+        int32_t *crit = NULL;
+        if (rec.n_points > 0) {
+            crit = ALFE_MALLOC(sizeof(int32_t) * (size_t)rec.n_points);
+            hid_t ds = H5Dopen2(file, "points/criterion", H5P_DEFAULT);
+            hid_t fs = H5Dget_space(ds);
+            hsize_t start[1] = {(hsize_t)rec.first_row}, count[1] = {(hsize_t)rec.n_points};
+            H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+            hid_t ms = H5Screate_simple(1, count, NULL);
+            if (H5Dread(ds, H5T_NATIVE_INT32, ms, fs, H5P_DEFAULT, crit) < 0)
+                memset(crit, 0xff, sizeof(int32_t) * (size_t)rec.n_points);
+            H5Sclose(ms);
+            H5Sclose(fs);
+            H5Dclose(ds);
+        }
+        int64_t all_crit[CRITERION_COUNT] = {0};
+        for (int64_t i = 0; crit && i < rec.n_points; i++)
+            if (crit[i] >= 0 && crit[i] < CRITERION_COUNT)
+                all_crit[crit[i]]++;
+        int64_t done = count_i8(file, "points/status", rec.first_row, rec.n_points, POINT_DONE,
+                                crit, done_crit);
+        int64_t failed = count_i8(file, "points/status", rec.first_row, rec.n_points,
+                                  POINT_FAILED, NULL, NULL);
+        int64_t pending = rec.n_points - done - failed;
+        totals[0] += done;
+        totals[1] += failed;
+        totals[2] += pending;
+        n_done += rec.state == ROUND_DONE;
+        char crit_text[512] = "";
+        size_t used = 0;
+        for (int k = 0; k < CRITERION_COUNT; k++)
+            if (all_crit[k] > 0)
+                used += (size_t)snprintf(crit_text + used, sizeof crit_text - used,
+                                         "%s%s %lld/%lld", used ? ", " : "", criterion_names[k],
+                                         (long long)done_crit[k], (long long)all_crit[k]);
+        fprintf(out, "%5d  %-8s %8lld %8lld %8lld %8lld %10.3f %10.3f %9.1f  %s\n", r,
+                state_name(rec.state), (long long)rec.n_points, (long long)done,
+                (long long)failed, (long long)pending, rec.seconds_acquire,
+                rec.seconds_evaluate, rec.points_per_second, crit_text);
+        free(crit);
+    }
+    fprintf(out, "%5s  %-8s %8lld %8lld %8lld %8lld\n", "all", "",
+            (long long)(totals[0] + totals[1] + totals[2]), (long long)totals[0],
+            (long long)totals[1], (long long)totals[2]);
+
+    hid_t runs = H5Gopen2(file, "runs", H5P_DEFAULT);
+    H5G_info_t rinfo = {0};
+    if (runs >= 0) {
+        H5Gget_info(runs, &rinfo);
+        if (rinfo.nlinks > 0) {
+            char name[32], reason[64] = "", finished[32] = "";
+            int64_t ranks = 0;
+            snprintf(name, sizeof name, "%04d", (int)rinfo.nlinks - 1);
+            hid_t g = H5Gopen2(runs, name, H5P_DEFAULT);
+            if (g >= 0) {
+                h5u_attr_read_string(g, "exit_reason", reason, sizeof reason);
+                h5u_attr_read_string(g, "finished", finished, sizeof finished);
+                h5u_attr_read_numeric(g, "ranks", H5T_NATIVE_INT64, &ranks);
+                H5Gclose(g);
+            }
+            fprintf(out, "\nruns      %d recorded; last: %s on %lld ranks, finished %s\n",
+                    (int)rinfo.nlinks, reason, (long long)ranks, finished);
+        }
+        H5Gclose(runs);
+    }
+    int complete = n_done >= requested && totals[2] == 0 && requested > 0;
+    fprintf(out, "status    %d of %lld rounds done: %s\n", n_done, (long long)requested,
+            complete ? "complete" : "incomplete (resume with: alfe run CONFIG)");
+    H5Fclose(file);
+    return ALFE_OK;
+}

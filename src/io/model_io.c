@@ -1,0 +1,483 @@
+/* model_io.c — committees of IDNNs on disk and the Keras importer.
+ *
+ * A model group (the root of an "alfe-model" file, or /models/NNNN of a
+ * campaign) holds: attributes d, n_members, invariants (the formulas, one
+ * string per invariant); and one subgroup member_KK per member with the
+ * dataset params (the flat parameter block, idnn.h layout) and attributes
+ * n_inputs, n_layers, widths, activations (names), scale.
+ * Owns: model_set.  Serial HDF5 only; campaign_io.c calls
+ * model_set_write_group collectively for the campaign's copy. */
+#include "alfe/io/model_io.h"
+
+#include "alfe/base/error.h"
+#include "alfe/io/h5util.h"
+#include "alfe/base/util.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int activation_from_name(const char *name)
+{
+    for (int a = 0; a < IDNN_ACTIVATION_COUNT; a++)
+        if (!strcmp(name, idnn_activation_names[a]))
+            return a;
+    return -1;
+}
+
+void model_set_destroy(model_set **msp)
+{
+    if (!msp || !*msp)
+        return;
+    model_set *ms = *msp;
+    for (int k = 0; k < ms->n_members; k++)
+        idnn_destroy(&ms->members[k]);
+    free(ms->members);
+    invariant_set_destroy(&ms->inv);
+    free(ms);
+    *msp = NULL;
+}
+
+int model_set_write_group(int64_t loc_id, const model_set *ms)
+{
+    hid_t loc = (hid_t)loc_id;
+    ALFE_CHECK(h5u_attr_write_i64(loc, "d", ms->d));
+    ALFE_CHECK(h5u_attr_write_i64(loc, "n_members", ms->n_members));
+    ALFE_CHECK(h5u_attr_write_strings(loc, "invariants", (const char *const *)ms->inv->formula,
+                                      ms->inv->m));
+    for (int k = 0; k < ms->n_members; k++) {
+        const idnn *net = ms->members[k];
+        char name[32];
+        snprintf(name, sizeof name, "member_%02d", k);
+        hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        H5_CHECK(g, "cannot create model group %s", name);
+        int status = h5u_dataset_write_f64_2d(g, "params", net->params, net->n_params, 0,
+                                              "flat parameter block (docs/idnn.md layout)");
+        int64_t widths[IDNN_MAX_LAYERS];
+        const char *acts[IDNN_MAX_LAYERS];
+        for (int l = 0; l < net->arch.n_layers; l++) {
+            widths[l] = net->arch.width[l];
+            acts[l] = idnn_activation_names[net->arch.activation[l]];
+        }
+        if (status == ALFE_OK) status = h5u_attr_write_i64(g, "n_inputs", net->arch.n_inputs);
+        if (status == ALFE_OK) status = h5u_attr_write_i64(g, "n_layers", net->arch.n_layers);
+        if (status == ALFE_OK)
+            status = h5u_attr_write_i64_array(g, "widths", widths, net->arch.n_layers);
+        if (status == ALFE_OK)
+            status = h5u_attr_write_strings(g, "activations", acts, net->arch.n_layers);
+        if (status == ALFE_OK) status = h5u_attr_write_f64(g, "scale", net->arch.scale);
+        H5Gclose(g);
+        ALFE_CHECK(status);
+    }
+    return ALFE_OK;
+}
+
+static int read_member(hid_t loc, const char *name, const char *where, idnn **out)
+{
+    *out = NULL;
+    hid_t g = H5Gopen2(loc, name, H5P_DEFAULT);
+    if (g < 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: missing %s", where, name);
+    idnn_arch arch;
+    memset(&arch, 0, sizeof arch);
+    int64_t n_inputs = 0, n_layers = 0, widths[IDNN_MAX_LAYERS];
+    int status = ALFE_OK;
+    if (h5u_attr_read_numeric(g, "n_inputs", H5T_NATIVE_INT64, &n_inputs) != 0 ||
+        h5u_attr_read_numeric(g, "n_layers", H5T_NATIVE_INT64, &n_layers) != 0 ||
+        h5u_attr_read_numeric(g, "scale", H5T_NATIVE_DOUBLE, &arch.scale) != 0)
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "%s/%s: architecture attributes missing", where, name);
+    if (status == ALFE_OK && (n_layers < 1 || n_layers > IDNN_MAX_LAYERS))
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "%s/%s: %lld hidden layers (1..%d supported)", where,
+                           name, (long long)n_layers, IDNN_MAX_LAYERS);
+    char **acts = NULL;
+    int n_acts = 0;
+    if (status == ALFE_OK &&
+        (h5u_attr_read_numeric(g, "widths", H5T_NATIVE_INT64, widths) != 0 ||
+         h5u_attr_read_strings(g, "activations", &acts, &n_acts) != 0 || n_acts != n_layers))
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "%s/%s: widths or activations missing", where, name);
+    if (status == ALFE_OK) {
+        arch.n_inputs = (int)n_inputs;
+        arch.n_layers = (int)n_layers;
+        for (int l = 0; l < arch.n_layers && status == ALFE_OK; l++) {
+            arch.width[l] = (int)widths[l];
+            arch.activation[l] = activation_from_name(acts[l]);
+            if (arch.activation[l] < 0)
+                status = ALFE_FAIL(ALFE_ERR_INPUT, "%s/%s: unknown activation '%s'", where, name,
+                                   acts[l]);
+        }
+    }
+    for (int i = 0; i < n_acts; i++)
+        free(acts[i]);
+    free(acts);
+    idnn *net = NULL;
+    if (status == ALFE_OK)
+        status = idnn_create(&arch, &net);
+    if (status == ALFE_OK) {
+        double *params = NULL;
+        hsize_t dims[2] = {0, 0};
+        int rank = 0;
+        status = h5u_read_f64_dataset(g, "params", &params, dims, &rank);
+        if (status == ALFE_OK && (rank != 1 || dims[0] != net->n_params))
+            status = ALFE_FAIL(ALFE_ERR_INPUT,
+                               "%s/%s: params has %llu values but the architecture needs %zu "
+                               "(architecture mismatch)",
+                               where, name, (unsigned long long)dims[0], net->n_params);
+        if (status == ALFE_OK)
+            memcpy(net->params, params, sizeof(double) * net->n_params);
+        free(params);
+    }
+    H5Gclose(g);
+    if (status != ALFE_OK) {
+        idnn_destroy(&net);
+        return status;
+    }
+    *out = net;
+    return ALFE_OK;
+}
+
+int model_set_read_group(int64_t loc_id, const char *where, model_set **out)
+{
+    hid_t loc = (hid_t)loc_id;
+    *out = NULL;
+    int64_t d = 0, n_members = 0;
+    if (h5u_attr_read_numeric(loc, "d", H5T_NATIVE_INT64, &d) != 0 ||
+        h5u_attr_read_numeric(loc, "n_members", H5T_NATIVE_INT64, &n_members) != 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: not a model group (no d / n_members)", where);
+    if (d < 1 || d > 64 || n_members < 1 || n_members > 10000)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: d = %lld, n_members = %lld out of range", where,
+                         (long long)d, (long long)n_members);
+    char **formulas = NULL;
+    int m = 0;
+    if (h5u_attr_read_strings(loc, "invariants", &formulas, &m) != 0 || m < 1)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: no invariants attribute", where);
+    model_set *ms = ALFE_CALLOC(1, sizeof *ms);
+    ms->d = (int)d;
+    ms->round = -1;
+    snprintf(ms->source, sizeof ms->source, "%s", where);
+    int status = invariant_set_from_formulas((const char *const *)formulas, m, (int)d, &ms->inv);
+    for (int i = 0; i < m; i++)
+        free(formulas[i]);
+    free(formulas);
+    if (status == ALFE_OK) {
+        ms->members = ALFE_CALLOC((size_t)n_members, sizeof(idnn *));
+        for (int k = 0; k < n_members && status == ALFE_OK; k++) {
+            char name[32];
+            snprintf(name, sizeof name, "member_%02d", k);
+            status = read_member(loc, name, where, &ms->members[k]);
+            if (status == ALFE_OK) {
+                ms->n_members = k + 1;
+                if (ms->members[k]->arch.n_inputs != m)
+                    status = ALFE_FAIL(ALFE_ERR_INPUT,
+                                       "%s/%s: the network takes %d inputs but there are %d "
+                                       "invariants (architecture mismatch)",
+                                       where, name, ms->members[k]->arch.n_inputs, m);
+            }
+        }
+    }
+    if (status != ALFE_OK) {
+        model_set_destroy(&ms);
+        return status;
+    }
+    *out = ms;
+    return ALFE_OK;
+}
+
+int model_set_read(const char *path, int round, model_set **out)
+{
+    *out = NULL;
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: no such file", path);
+    if (H5Fis_hdf5(path) <= 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: not an HDF5 file (expected an alfe model or "
+                                         "campaign)", path);
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: cannot open", path);
+    char format[64] = "";
+    int64_t major = -1;
+    h5u_attr_read_string(file, "format", format, sizeof format);
+    h5u_attr_read_numeric(file, "format_version_major", H5T_NATIVE_INT64, &major);
+    int status = ALFE_OK;
+    if (!strcmp(format, MODEL_FORMAT)) {
+        if (major != MODEL_FORMAT_MAJOR)
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: model format version %lld; this alfe reads "
+                                               "%d.x only", path, (long long)major,
+                               MODEL_FORMAT_MAJOR);
+        else
+            status = model_set_read_group((int64_t)file, path, out);
+    } else if (!strcmp(format, "alfe-campaign")) {
+        if (major != 1) {
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: campaign format version %lld; this alfe "
+                                               "reads 1.x only", path, (long long)major);
+        } else if (H5Lexists(file, "models", H5P_DEFAULT) <= 0) {
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: the campaign has no trained models yet", path);
+        } else {
+            hid_t models = H5Gopen2(file, "models", H5P_DEFAULT);
+            H5G_info_t info;
+            H5Gget_info(models, &info);
+            int chosen = -1;
+            for (hsize_t i = 0; i < info.nlinks; i++) {
+                char name[64];
+                H5Lget_name_by_idx(models, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name,
+                                   H5P_DEFAULT);
+                int r = atoi(name);
+                if ((round < 0 && r > chosen) || r == round)
+                    chosen = r;
+            }
+            if (chosen < 0 || (round >= 0 && chosen != round)) {
+                status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: no models for round %d", path, round);
+            } else {
+                char name[64], where[1200];
+                snprintf(name, sizeof name, "%04d", chosen);
+                snprintf(where, sizeof where, "%s:/models/%s", path, name);
+                hid_t g = H5Gopen2(models, name, H5P_DEFAULT);
+                status = model_set_read_group((int64_t)g, where, out);
+                if (status == ALFE_OK)
+                    (*out)->round = chosen;
+                H5Gclose(g);
+            }
+            H5Gclose(models);
+        }
+    } else {
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: not an alfe model or campaign file (format '%s')",
+                           path, format);
+    }
+    H5Fclose(file);
+    return status;
+}
+
+int model_set_write(const char *path, const model_set *ms, const char *provenance)
+{
+    hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (file < 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: cannot create", path);
+    char created[32], version[16];
+    alfe_timestamp(created, sizeof created);
+    snprintf(version, sizeof version, "%d.%d", MODEL_FORMAT_MAJOR, MODEL_FORMAT_MINOR);
+    int status = h5u_attr_write_string(file, "format", MODEL_FORMAT);
+    if (status == ALFE_OK) status = h5u_attr_write_string(file, "format_version", version);
+    if (status == ALFE_OK) status = h5u_attr_write_i64(file, "format_version_major", MODEL_FORMAT_MAJOR);
+    if (status == ALFE_OK) status = h5u_attr_write_i64(file, "format_version_minor", MODEL_FORMAT_MINOR);
+    if (status == ALFE_OK) status = h5u_attr_write_string(file, "created", created);
+    if (status == ALFE_OK) status = h5u_attr_write_string(file, "provenance", provenance);
+    if (status == ALFE_OK)
+        status = h5u_attr_write_string(file, "units", "g and mu in eV per prim cell; the network "
+                                                      "output is scale * g");
+    if (status == ALFE_OK)
+        status = model_set_write_group((int64_t)file, ms);
+    if (H5Fclose(file) < 0 && status == ALFE_OK)
+        status = ALFE_FAIL(ALFE_ERR_RUNTIME, "%s: cannot close", path);
+    return status;
+}
+
+int model_set_predict(const model_set *ms, int n, const double *eta, double *g_mean,
+                      double *g_std, double *mu_mean, double *mu_std, double *hess_mean)
+{
+    const int d = ms->d, k_count = ms->n_members;
+    const int chunk = 512;
+    idnn_work *work = idnn_work_create(ms->members[0], d, chunk);
+    double *g = ALFE_MALLOC(sizeof(double) * chunk);
+    double *mu = ALFE_MALLOC(sizeof(double) * (size_t)chunk * d);
+    double *hess = hess_mean ? ALFE_MALLOC(sizeof(double) * (size_t)chunk * d * d) : NULL;
+    double *sg = ALFE_CALLOC((size_t)chunk, sizeof(double));
+    double *sg2 = ALFE_CALLOC((size_t)chunk, sizeof(double));
+    double *smu = ALFE_CALLOC((size_t)chunk * d, sizeof(double));
+    double *smu2 = ALFE_CALLOC((size_t)chunk * d, sizeof(double));
+    int status = ALFE_OK;
+    for (int start = 0; start < n && status == ALFE_OK; start += chunk) {
+        const int len = n - start < chunk ? n - start : chunk;
+        memset(sg, 0, sizeof(double) * (size_t)len);
+        memset(sg2, 0, sizeof(double) * (size_t)len);
+        memset(smu, 0, sizeof(double) * (size_t)len * d);
+        memset(smu2, 0, sizeof(double) * (size_t)len * d);
+        if (hess_mean)
+            memset(hess_mean + (size_t)start * d * d, 0, sizeof(double) * (size_t)len * d * d);
+        for (int k = 0; k < k_count && status == ALFE_OK; k++) {
+            /* Members of one committee share the architecture only if they
+             * were trained so; a work area per member keeps it general. */
+            idnn_work *wk = work;
+            idnn_work *own = NULL;
+            if (ms->members[k]->n_params != ms->members[0]->n_params ||
+                memcmp(&ms->members[k]->arch, &ms->members[0]->arch, sizeof(idnn_arch)) != 0)
+                wk = own = idnn_work_create(ms->members[k], d, chunk);
+            status = idnn_predict(ms->members[k], ms->inv, wk, len, eta + (size_t)start * d, g,
+                                  mu, hess);
+            idnn_work_destroy(&own);
+            for (int i = 0; i < len && status == ALFE_OK; i++) {
+                sg[i] += g[i];
+                sg2[i] += g[i] * g[i];
+                for (int j = 0; j < d; j++) {
+                    smu[i * d + j] += mu[i * d + j];
+                    smu2[i * d + j] += mu[i * d + j] * mu[i * d + j];
+                }
+                if (hess_mean)
+                    for (int a = 0; a < d * d; a++)
+                        hess_mean[((size_t)start + i) * d * d + a] += hess[(size_t)i * d * d + a] / k_count;
+            }
+        }
+        /* Committee mean and (population) standard deviation over members. */
+        for (int i = 0; i < len; i++) {
+            double mg = sg[i] / k_count;
+            if (g_mean) g_mean[start + i] = mg;
+            if (g_std) g_std[start + i] = sqrt(fmax(0.0, sg2[i] / k_count - mg * mg));
+            for (int j = 0; j < d; j++) {
+                double mm = smu[i * d + j] / k_count;
+                if (mu_mean) mu_mean[((size_t)start + i) * d + j] = mm;
+                if (mu_std)
+                    mu_std[((size_t)start + i) * d + j] =
+                        sqrt(fmax(0.0, smu2[i * d + j] / k_count - mm * mm));
+            }
+        }
+    }
+    idnn_work_destroy(&work);
+    free(g);
+    free(mu);
+    free(hess);
+    free(sg);
+    free(sg2);
+    free(smu);
+    free(smu2);
+    return status;
+}
+
+/* ---------------------------------------------------------------------------
+ * Keras import. */
+static int read_f32_as_f64(hid_t loc, const char *name, double **values, hsize_t *dims, int *rank)
+{
+    /* h5u_read_f64_dataset converts any float type to double. */
+    return h5u_read_f64_dataset(loc, name, values, dims, rank);
+}
+
+typedef struct {
+    int index;       /* 0 for "dense", k for "dense_k" */
+    char name[64];
+} dense_layer;
+
+static int compare_dense(const void *a, const void *b)
+{
+    return ((const dense_layer *)a)->index - ((const dense_layer *)b)->index;
+}
+
+int model_import_keras(const char *weights_path, const invariant_set *inv, double scale,
+                       int activation, model_set **out)
+{
+    *out = NULL;
+    if (H5Fis_hdf5(weights_path) <= 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: not an HDF5 file", weights_path);
+    hid_t file = H5Fopen(weights_path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: cannot open", weights_path);
+    if (H5Lexists(file, "dnn_layers", H5P_DEFAULT) <= 0) {
+        H5Fclose(file);
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: no dnn_layers group (not a Keras IDNN weights "
+                                         "file of the published workflow)", weights_path);
+    }
+    hid_t layers = H5Gopen2(file, "dnn_layers", H5P_DEFAULT);
+    H5G_info_t info;
+    H5Gget_info(layers, &info);
+    dense_layer dense[IDNN_MAX_LAYERS + 2];
+    int n_dense = 0, status = ALFE_OK;
+    for (hsize_t i = 0; i < info.nlinks && status == ALFE_OK; i++) {
+        char name[64];
+        H5Lget_name_by_idx(layers, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name,
+                           H5P_DEFAULT);
+        if (!strncmp(name, "dropout", 7))
+            continue; /* no weights; inactive at inference */
+        int index = -1;
+        if (!strcmp(name, "dense"))
+            index = 0;
+        else if (!strncmp(name, "dense_", 6) && isdigit((unsigned char)name[6]))
+            index = atoi(name + 6);
+        if (index < 0)
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: unexpected layer dnn_layers/%s (only dense and "
+                                               "dropout layers are understood)", weights_path, name);
+        else if (n_dense >= IDNN_MAX_LAYERS + 1)
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: more than %d dense layers", weights_path,
+                               IDNN_MAX_LAYERS + 1);
+        else {
+            dense[n_dense].index = index;
+            snprintf(dense[n_dense].name, sizeof dense[n_dense].name, "%s", name);
+            n_dense++;
+        }
+    }
+    if (status == ALFE_OK && n_dense < 2)
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: needs at least one hidden and one output dense "
+                                           "layer, found %d dense layers", weights_path, n_dense);
+    qsort(dense, (size_t)n_dense, sizeof dense[0], compare_dense);
+    double *kernel[IDNN_MAX_LAYERS + 1] = {0}, *bias[IDNN_MAX_LAYERS + 1] = {0};
+    hsize_t kdims[IDNN_MAX_LAYERS + 1][2];
+    for (int l = 0; l < n_dense && status == ALFE_OK; l++) {
+        char path[160];
+        hsize_t bdims[2];
+        int krank = 0, brank = 0;
+        snprintf(path, sizeof path, "%s/vars/0", dense[l].name);
+        status = read_f32_as_f64(layers, path, &kernel[l], kdims[l], &krank);
+        if (status == ALFE_OK) {
+            snprintf(path, sizeof path, "%s/vars/1", dense[l].name);
+            status = read_f32_as_f64(layers, path, &bias[l], bdims, &brank);
+        }
+        if (status == ALFE_OK && (krank != 2 || brank != 1 || bdims[0] != kdims[l][1]))
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: dnn_layers/%s: kernel/bias shapes do not form "
+                                               "a dense layer", weights_path, dense[l].name);
+        hsize_t want_in = l == 0 ? (hsize_t)inv->m : kdims[l > 0 ? l - 1 : 0][1];
+        if (status == ALFE_OK && kdims[l][0] != want_in)
+            status = ALFE_FAIL(ALFE_ERR_INPUT,
+                               "%s: dnn_layers/%s takes %llu inputs, expected %llu%s",
+                               weights_path, dense[l].name, (unsigned long long)kdims[l][0],
+                               (unsigned long long)want_in,
+                               l == 0 ? " (the number of invariants)" : "");
+    }
+    if (status == ALFE_OK && kdims[n_dense - 1][1] != 1)
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: the last dense layer has %llu outputs, expected 1",
+                           weights_path, (unsigned long long)kdims[n_dense - 1][1]);
+    model_set *ms = NULL;
+    if (status == ALFE_OK) {
+        idnn_arch arch;
+        memset(&arch, 0, sizeof arch);
+        arch.n_inputs = inv->m;
+        arch.n_layers = n_dense - 1;
+        arch.scale = scale;
+        for (int l = 0; l < arch.n_layers; l++) {
+            arch.width[l] = (int)kdims[l][1];
+            arch.activation[l] = activation;
+        }
+        ms = ALFE_CALLOC(1, sizeof *ms);
+        ms->d = inv->d;
+        ms->round = -1;
+        snprintf(ms->source, sizeof ms->source, "%s", weights_path);
+        ms->members = ALFE_CALLOC(1, sizeof(idnn *));
+        status = idnn_create(&arch, &ms->members[0]);
+        if (status == ALFE_OK) {
+            ms->n_members = 1;
+            idnn *net = ms->members[0];
+            /* Keras kernels are [in, out]; alfe's W_l is [out, in]. */
+            for (int l = 0; l <= arch.n_layers; l++) {
+                const hsize_t n_in = kdims[l][0], n_out = kdims[l][1];
+                double *w = net->params + net->offset_w[l];
+                for (hsize_t o = 0; o < n_out; o++)
+                    for (hsize_t i = 0; i < n_in; i++)
+                        w[o * n_in + i] = kernel[l][i * n_out + o];
+                memcpy(net->params + net->offset_b[l], bias[l], sizeof(double) * n_out);
+            }
+            /* a copy of the invariants, owned by the model set */
+            status = invariant_set_from_formulas((const char *const *)inv->formula, inv->m,
+                                                 inv->d, &ms->inv);
+        }
+    }
+    for (int l = 0; l < n_dense; l++) {
+        free(kernel[l]);
+        free(bias[l]);
+    }
+    H5Gclose(layers);
+    H5Fclose(file);
+    if (status != ALFE_OK) {
+        model_set_destroy(&ms);
+        return status;
+    }
+    *out = ms;
+    return ALFE_OK;
+}

@@ -1,0 +1,107 @@
+/* convergence.c — CASM-style equilibration and autocorrelation-corrected
+ * precision (see convergence.h for the algorithm and its source).
+ * Owns: nothing stateful.  Runs every 100 samples, so it is O(n) except the
+ * autocovariance scan, which stops at the first lag below c0/2. */
+#include "alfe/lattice/convergence.h"
+
+#include "alfe/base/util.h"
+
+#include <gsl/gsl_cdf.h>
+#include <math.h>
+#include <stdlib.h>
+
+double convergence_z(double confidence)
+{
+    return gsl_cdf_ugaussian_Pinv(0.5 * (1.0 + confidence));
+}
+
+int convergence_equilibration(const double *x, int n, double prec, int *start)
+{
+    *start = n;
+    if (n < 2)
+        return 0;
+    double lo = x[0], hi = x[0];
+    for (int i = 1; i < n; i++) {
+        lo = fmin(lo, x[i]);
+        hi = fmax(hi, x[i]);
+    }
+    /* A constant series is equilibrated from the first sample. */
+    if (hi - lo <= 1e-12 * fmax(1.0, fabs(hi))) {
+        *start = 0;
+        return 1;
+    }
+    double *prefix = ALFE_MALLOC(sizeof(double) * ((size_t)n + 1));
+    prefix[0] = 0.0;
+    for (int i = 0; i < n; i++)
+        prefix[i + 1] = prefix[i] + x[i];
+    int s = -1;
+    for (int s1 = 0; s1 + 1 < n; s1++) {
+        int size1 = (n - s1) / 2;
+        int s2 = s1 + size1;
+        double mean1 = (prefix[s2] - prefix[s1]) / size1;
+        double mean2 = (prefix[n] - prefix[s2]) / (n - s2);
+        if (fabs(mean1 - mean2) < prec) {
+            s = s1;
+            break;
+        }
+    }
+    if (s < 0) {
+        free(prefix);
+        return 0;
+    }
+    /* Extend the equilibration stage until it has crossed the mean. */
+    double mean = (prefix[n] - prefix[s]) / (n - s);
+    int below = 0, above = 0;
+    for (int i = 0; i < s; i++) {
+        below |= x[i] <= mean;
+        above |= x[i] >= mean;
+    }
+    while (!(below && above) && s < n - 1) {
+        below |= x[s] <= mean;
+        above |= x[s] >= mean;
+        s++;
+    }
+    free(prefix);
+    if (!(below && above))
+        return 0;
+    *start = s;
+    return 1;
+}
+
+void convergence_mean_stats(const double *x, int n, convergence_stats *out)
+{
+    out->mean = NAN;
+    out->var_mean = INFINITY;
+    out->tau = NAN;
+    out->found_rho = 0;
+    if (n < 2)
+        return;
+    double sum = 0.0;
+    for (int i = 0; i < n; i++)
+        sum += x[i];
+    const double mean = sum / n;
+    out->mean = mean;
+    double c0 = 0.0;
+    for (int i = 0; i < n; i++)
+        c0 += (x[i] - mean) * (x[i] - mean);
+    c0 /= n;
+    if (c0 <= 1e-300) {
+        out->var_mean = 0.0;
+        out->tau = 1.0;
+        out->found_rho = 1;
+        return;
+    }
+    for (int lag = 1; lag < n / 2; lag++) {
+        double c = 0.0;
+        for (int i = 0; i + lag < n; i++)
+            c += (x[i] - mean) * (x[i + lag] - mean);
+        c /= (n - lag);
+        if (c <= 0.5 * c0) {
+            double rho = pow(2.0, -1.0 / lag);
+            out->tau = (1.0 + rho) / (1.0 - rho);
+            out->var_mean = c0 / n * out->tau;
+            out->found_rho = 1;
+            return;
+        }
+    }
+}

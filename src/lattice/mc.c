@@ -1,0 +1,344 @@
+/* mc.c — the Metropolis chain and its convergence loop (see mc.h).
+ *
+ * Hot loop cost per attempt: one random site, ΔE from the site's local field
+ * (supercell.h), the bias change from per-sublattice coefficients
+ *   ΔΦ_bias = dN·lin[s] + dN²·quad[s],
+ *   lin[s]  = N Σ_j 2φ_j (η_j − κ_j) Q[j,s]/copies,
+ *   quad[s] = N Σ_j φ_j (Q[j,s]/copies)²,
+ * which is the exact change N Σ_j φ_j [2(η_j−κ_j)Δη_j + Δη_j²] for a change of
+ * dN ∈ {−1, 0, 1} counted sites on sublattice s.  Only accepted changes touch
+ * the local fields, η and lin[].
+ * Owns: chain buffers.  Must not do I/O. */
+#include "alfe/lattice/mc.h"
+
+#include "alfe/lattice/convergence.h"
+#include "alfe/base/error.h"
+#include "alfe/space/oracle.h"
+#include "alfe/base/rng.h"
+#include "alfe/base/util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct mc_chain {
+    const supercell *sc;
+    const orderparam *op;
+    int d, m;
+    int8_t *occ;
+    double *h;
+    int *counts;             /* counted sites per sublattice */
+    double eta[ALFE_MAX_DIM];
+    double *lin, *quad;      /* per sublattice */
+    double energy_total;     /* eV, extensive */
+    int binary;              /* every variable site has 2 occupants and 1 function */
+    double *phi;             /* binary: φ of each variable site's occupant */
+    double *samples;         /* n_samples × d */
+    int64_t sample_capacity;
+    int *scratch;            /* n_var */
+};
+
+int mc_chain_create(const supercell *sc, const orderparam *op, mc_chain **out)
+{
+    mc_chain *ch = ALFE_CALLOC(1, sizeof *ch);
+    ch->sc = sc;
+    ch->op = op;
+    ch->d = op->d;
+    ch->m = op->m;
+    ch->occ = ALFE_CALLOC((size_t)sc->n_var, 1);
+    ch->h = ALFE_CALLOC((size_t)sc->n_var * (size_t)sc->max_func, sizeof(double));
+    ch->counts = ALFE_CALLOC((size_t)op->m, sizeof(int));
+    ch->lin = ALFE_CALLOC((size_t)op->m, sizeof(double));
+    ch->quad = ALFE_CALLOC((size_t)op->m, sizeof(double));
+    ch->scratch = ALFE_MALLOC(sizeof(int) * (size_t)sc->n_var);
+    ch->binary = sc->binary;
+    ch->phi = ALFE_CALLOC((size_t)sc->n_var, sizeof(double));
+    *out = ch;
+    return ALFE_OK;
+}
+
+void mc_chain_destroy(mc_chain **chp)
+{
+    if (!chp || !*chp)
+        return;
+    mc_chain *ch = *chp;
+    free(ch->occ);
+    free(ch->h);
+    free(ch->counts);
+    free(ch->lin);
+    free(ch->quad);
+    free(ch->samples);
+    free(ch->scratch);
+    free(ch->phi);
+    free(ch);
+    *chp = NULL;
+}
+
+int8_t *mc_chain_configuration(mc_chain *ch) { return ch->occ; }
+
+static void update_bias(mc_chain *ch, const mc_params *p)
+{
+    const int d = ch->d;
+    const double n_cells = ch->sc->n_cells;
+    for (int s = 0; s < ch->m; s++) {
+        const double *dq = ch->op->dq + (size_t)s * d;
+        double lin = 0.0;
+        for (int j = 0; j < d; j++)
+            lin += 2.0 * p->phi[j] * (ch->eta[j] - p->kappa[j]) * dq[j];
+        ch->lin[s] = n_cells * lin;
+    }
+}
+
+static void eta_from_counts(mc_chain *ch)
+{
+    const int d = ch->d;
+    for (int j = 0; j < d; j++)
+        ch->eta[j] = 0.0;
+    for (int s = 0; s < ch->m; s++) {
+        const double *dq = ch->op->dq + (size_t)s * d;
+        for (int j = 0; j < d; j++)
+            ch->eta[j] += ch->counts[s] * dq[j];
+    }
+}
+
+void mc_chain_reset_state(mc_chain *ch, const mc_params *p)
+{
+    const supercell *sc = ch->sc;
+    const orderparam *op = ch->op;
+    supercell_local_fields(sc, ch->occ, ch->h);
+    if (ch->binary)
+        for (int v = 0; v < sc->n_var; v++)
+            ch->phi[v] = sc->phi_occ[v][ch->occ[v]];
+    ch->energy_total = supercell_energy(sc, ch->occ) * sc->n_cells;
+    memset(ch->counts, 0, sizeof(int) * (size_t)ch->m);
+    for (int v = 0; v < sc->n_var; v++)
+        ch->counts[op->sublattice[v]] += op->counted[(size_t)v * CLEX_MAX_OCC + ch->occ[v]];
+    eta_from_counts(ch);
+    for (int s = 0; s < ch->m; s++) {
+        const double *dq = op->dq + (size_t)s * ch->d;
+        double quad = 0.0;
+        for (int j = 0; j < ch->d; j++)
+            quad += p->phi[j] * dq[j] * dq[j];
+        ch->quad[s] = sc->n_cells * quad;
+    }
+    update_bias(ch, p);
+}
+
+double mc_chain_delta_potential(mc_chain *ch, const mc_params *p, int v, int new_occ)
+{
+    const orderparam *op = ch->op;
+    const int old = ch->occ[v];
+    const double de = supercell_delta_energy(ch->sc, ch->h, ch->occ, v, new_occ);
+    const int dn = op->counted[(size_t)v * CLEX_MAX_OCC + new_occ] -
+                   op->counted[(size_t)v * CLEX_MAX_OCC + old];
+    const int s = op->sublattice[v];
+    return de - p->exchange_potential * dn + dn * ch->lin[s] + (double)(dn * dn) * ch->quad[s];
+}
+
+void mc_chain_apply(mc_chain *ch, const mc_params *p, int v, int new_occ)
+{
+    const orderparam *op = ch->op;
+    const int old = ch->occ[v];
+    ch->energy_total += supercell_delta_energy(ch->sc, ch->h, ch->occ, v, new_occ);
+    ch->occ[v] = (int8_t)new_occ;
+    if (ch->binary) {
+        const double dphi = ch->sc->phi_occ[v][new_occ] - ch->phi[v];
+        ch->phi[v] = ch->sc->phi_occ[v][new_occ];
+        supercell_update_binary(ch->sc, ch->phi, v, dphi, ch->h);
+    } else {
+        supercell_update_fields(ch->sc, ch->occ, v, old, ch->h);
+    }
+    const int dn = op->counted[(size_t)v * CLEX_MAX_OCC + new_occ] -
+                   op->counted[(size_t)v * CLEX_MAX_OCC + old];
+    if (dn != 0) {
+        const int s = op->sublattice[v];
+        ch->counts[s] += dn;
+        const double *dq = op->dq + (size_t)s * ch->d;
+        for (int j = 0; j < ch->d; j++)
+            ch->eta[j] += dn * dq[j];
+        update_bias(ch, p);
+    }
+}
+
+/* Metropolis test u < e^{−x} for x = βΔΦ, with exp only where it decides:
+ * 1 − x ≤ e^{−x} ≤ 1/(1 + x + x²/2 + x³/6) for x ≥ 0, so most uniforms decide
+ * from the bounds alone (margins of 1e-12 keep the decisions those of the
+ * exact comparison).  x > 40: acceptance below 2⁻⁵⁷, under the uniform's
+ * 2⁻⁵³ resolution — reject without drawing. */
+static inline int metropolis_accept(double x, rng_stream *rng)
+{
+    if (x <= 0.0)
+        return 1;
+    if (x >= 40.0)
+        return 0;
+    const double u = rng_uniform(rng);
+    if (u * (1.0 + x * (1.0 + x * (0.5 + x * (1.0 / 6.0)))) > 1.0 + 1e-12)
+        return 0;
+    if (u < 1.0 - x - 1e-12)
+        return 1;
+    return u < exp(-x);
+}
+
+/* A random configuration with sublattice fractions x(κ) clipped to [0,1]. */
+static void start_configuration(mc_chain *ch, const mc_params *p, rng_stream *rng)
+{
+    const supercell *sc = ch->sc;
+    const orderparam *op = ch->op;
+    const clex_prim *prim = &sc->model->prim;
+    for (int s = 0; s < ch->m; s++) {
+        double x = 0.0;
+        for (int j = 0; j < ch->d; j++)
+            x += op->q_pinv[(size_t)s * ch->d + j] * p->kappa[j];
+        x = fmin(1.0, fmax(0.0, x));
+        /* the variable sites of sublattice s, shuffled (Fisher–Yates) */
+        int n = 0;
+        for (int v = 0; v < sc->n_var; v++)
+            if (op->sublattice[v] == s)
+                ch->scratch[n++] = v;
+        for (int i = n - 1; i > 0; i--) {
+            int k = (int)rng_below(rng, (uint64_t)i + 1);
+            int t = ch->scratch[i];
+            ch->scratch[i] = ch->scratch[k];
+            ch->scratch[k] = t;
+        }
+        int want = (int)lround(x * n);
+        for (int i = 0; i < n; i++) {
+            int v = ch->scratch[i];
+            int b = sc->var_basis[v];
+            int chosen = -1;
+            for (int o = 0; o < prim->sites[b].n_occ && chosen < 0; o++) {
+                int counted = op->counted[(size_t)v * CLEX_MAX_OCC + o];
+                if ((i < want) == (counted != 0))
+                    chosen = o;
+            }
+            ch->occ[v] = (int8_t)(chosen >= 0 ? chosen : 0);
+        }
+    }
+}
+
+static int store_sample(mc_chain *ch, int64_t n)
+{
+    if (n >= ch->sample_capacity) {
+        ch->sample_capacity = ch->sample_capacity ? 2 * ch->sample_capacity : 1024;
+        ch->samples = ALFE_REALLOC(ch->samples,
+                                   sizeof(double) * (size_t)ch->sample_capacity * ch->d);
+    }
+    memcpy(ch->samples + (size_t)n * ch->d, ch->eta, sizeof(double) * (size_t)ch->d);
+    return ALFE_OK;
+}
+
+/* Convergence analysis of the n samples so far (see mc.h).  Fills the
+ * averages of result and returns 1 when converged. */
+static int analyse(mc_chain *ch, const mc_params *p, int64_t n, mc_result *r)
+{
+    const int d = ch->d;
+    const double z = convergence_z(p->confidence);
+    double *series = ALFE_MALLOC(sizeof(double) * (size_t)(n ? n : 1));
+    int start = 0, equilibrated = 1;
+    for (int j = 0; j < d && equilibrated; j++) {
+        if (!(p->phi[j] > 0))
+            continue;
+        for (int64_t i = 0; i < n; i++)
+            series[i] = ch->samples[(size_t)i * d + j];
+        int sj;
+        double prec = p->mu_precision / (2.0 * p->phi[j]);
+        equilibrated = convergence_equilibration(series, (int)n, prec, &sj);
+        if (sj > start)
+            start = sj;
+    }
+    /* Not equilibrated: report the second half, flagged not converged. */
+    if (!equilibrated)
+        start = (int)(n / 2);
+    int converged = equilibrated;
+    for (int j = 0; j < d; j++) {
+        for (int64_t i = start; i < n; i++)
+            series[i - start] = ch->samples[(size_t)i * d + j];
+        convergence_stats st;
+        convergence_mean_stats(series, (int)(n - start), &st);
+        r->eta_mean[j] = st.mean;
+        r->mu[j] = -2.0 * p->phi[j] * (st.mean - p->kappa[j]);
+        /* φ_j = 0: μ_j = 0 exactly, whatever η_j does. */
+        r->mu_stderr[j] = p->phi[j] > 0 ? 2.0 * p->phi[j] * sqrt(st.var_mean) : 0.0;
+        r->tau[j] = st.tau;
+        if (p->phi[j] > 0) {
+            double prec = p->mu_precision / (2.0 * p->phi[j]);
+            if (!st.found_rho || !(z * sqrt(st.var_mean) <= prec))
+                converged = 0;
+        }
+    }
+    r->equilibration_samples = start;
+    r->samples = n - start;
+    free(series);
+    return converged;
+}
+
+int mc_chain_run(mc_chain *ch, const mc_params *p, mc_result *r)
+{
+    const double t0 = alfe_wall_time();
+    const supercell *sc = ch->sc;
+    const orderparam *op = ch->op;
+    memset(r, 0, sizeof *r);
+    if (!(p->temperature > 0))
+        return ALFE_FAIL(ALFE_ERR_INPUT, "temperature must be > 0 K (got %g)", p->temperature);
+    for (int j = 0; j < ch->d; j++)
+        if (!isfinite(p->kappa[j]) || !isfinite(p->phi[j]) || p->phi[j] < 0)
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "kappa and phi must be finite and phi >= 0 (component %d: "
+                             "kappa %g, phi %g)", j, p->kappa[j], p->phi[j]);
+    rng_stream rng;
+    rng_stream_init(&rng, p->seed, 0, RNG_PURPOSE_MONTE_CARLO);
+    start_configuration(ch, p, &rng);
+    mc_chain_reset_state(ch, p);
+
+    const double beta = 1.0 / (ALFE_KB_EV * p->temperature);
+    const int n_var = sc->n_var;
+    const clex_model *m = sc->model;
+    int64_t attempts = 0, accepted = 0, n_samples = 0;
+    int64_t pass;
+    int converged = 0;
+    for (pass = 0; pass < p->max_passes; pass++) {
+        for (int a = 0; a < n_var; a++) {
+            const int v = (int)rng_below(&rng, (uint64_t)n_var);
+            const int old = ch->occ[v];
+            int new_occ;
+            double dphi;
+            if (ch->binary) {
+                /* fast path: one function, two occupants */
+                new_occ = 1 - old;
+                const double de = (sc->phi_occ[v][new_occ] - ch->phi[v]) * ch->h[v];
+                const int dn = op->counted[(size_t)v * CLEX_MAX_OCC + new_occ] -
+                               op->counted[(size_t)v * CLEX_MAX_OCC + old];
+                const int s = op->sublattice[v];
+                dphi = de - p->exchange_potential * dn + dn * ch->lin[s] + (double)(dn * dn) * ch->quad[s];
+            } else {
+                const int n_occ = m->prim.sites[sc->var_basis[v]].n_occ;
+                int k = (int)rng_below(&rng, (uint64_t)(n_occ - 1));
+                new_occ = k >= old ? k + 1 : k;
+                dphi = mc_chain_delta_potential(ch, p, v, new_occ);
+            }
+            if (metropolis_accept(beta * dphi, &rng)) {
+                mc_chain_apply(ch, p, v, new_occ);
+                accepted++;
+            }
+        }
+        attempts += n_var;
+        /* Exact η from integer counts once per pass (no drift). */
+        eta_from_counts(ch);
+        update_bias(ch, p);
+        store_sample(ch, n_samples++);
+        if (pass + 1 >= p->min_passes && n_samples % p->check_every == 0 &&
+            analyse(ch, p, n_samples, r)) {
+            converged = 1;
+            pass++;
+            break;
+        }
+    }
+    if (!converged)
+        converged = analyse(ch, p, n_samples, r);
+    r->converged = converged;
+    r->passes = pass;
+    r->acceptance = attempts ? (double)accepted / (double)attempts : NAN;
+    r->energy = supercell_energy(sc, ch->occ);
+    r->seconds = alfe_wall_time() - t0;
+    return ALFE_OK;
+}

@@ -1,0 +1,469 @@
+/* coordinator.c — `alfe run`: the round loop, read like the algorithm.
+ *
+ *   for each round not done:
+ *       acquire its points (rank 0) and create its rows    [collective]
+ *       hand out its pending rows to the workers            [farm]
+ *       record the round as done                            [collective]
+ *   validate, write the run record, close
+ *
+ * Owns: round bookkeeping and the run record.  A round whose rows exist is
+ * never acquired again, so resuming redoes exactly the pending rows. */
+#include "alfe/run/coordinator.h"
+
+#include "alfe/acquire/acquire.h"
+#include "alfe/io/campaign_io.h"
+#include "alfe/base/comm.h"
+#include "alfe/io/config.h"
+#include "alfe/space/domain.h"
+#include "alfe/base/error.h"
+#include "alfe/run/evaluate.h"
+#include "alfe/run/farm.h"
+#include "alfe/run/learn.h"
+#include "alfe/base/log.h"
+#include "alfe/base/rng.h"
+#include "alfe/base/stopflag.h"
+#include "alfe/base/timers.h"
+#include "alfe/base/util.h"
+
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const alfe_config *cfg;
+    int round;
+} progress_context;
+
+static void print_progress(void *context, int64_t done, int64_t total, double seconds)
+{
+    const progress_context *pc = context;
+    double rate = seconds > 0 ? (double)done / seconds : 0.0;
+    double eta = rate > 0 ? (double)(total - done) / rate : 0.0;
+    log_line("round %d/%d evaluate: %lld/%lld points (%.0f%%), %.1f points/s, ETA %.0f s",
+             pc->round + 1, pc->cfg->rounds, (long long)done, (long long)total,
+             total ? 100.0 * (double)done / (double)total : 100.0, rate, eta);
+}
+
+static void build_info(char *buf, size_t size)
+{
+    char mpi[256];
+    comm_library_version(mpi, sizeof mpi);
+    unsigned maj, min, rel;
+    H5get_libversion(&maj, &min, &rel);
+    snprintf(buf, size, "alfe %s (git %s); gcc %s; flags %s; HDF5 %u.%u.%u; %s", ALFE_VERSION,
+             ALFE_GIT_COMMIT, __VERSION__, ALFE_BUILD_FLAGS, maj, min, rel, mpi);
+}
+
+/* Order-independent checksum of the done rows and the exact identity
+ * μ = −2φ(⟨η⟩ − κ) that every evaluator must satisfy.  Rank 0. */
+static int validate_rows(campaign *c, const alfe_config *cfg, int *valid)
+{
+    int64_t n = campaign_row_count(c);
+    const int d = cfg->dimension;
+    point_input *in = ALFE_MALLOC(sizeof *in * (size_t)(n ? n : 1));
+    point_result *res = ALFE_MALLOC(sizeof *res * (size_t)(n ? n : 1));
+    int32_t *status = ALFE_MALLOC(sizeof *status * (size_t)(n ? n : 1));
+    int rc = campaign_read_inputs(c, 0, n, in, status);
+    if (rc == ALFE_OK)
+        rc = campaign_read_results(c, 0, n, res);
+    if (rc != ALFE_OK) {
+        free(in);
+        free(res);
+        free(status);
+        return rc;
+    }
+    int64_t count[3] = {0, 0, 0};
+    uint64_t checksum = 0;
+    double worst = 0.0, worst_sigma = 0.0;
+    for (int64_t r = 0; r < n; r++) {
+        if (status[r] >= 0 && status[r] <= 2)
+            count[status[r]]++;
+        if (status[r] != POINT_DONE)
+            continue;
+        uint64_t h = (uint64_t)r;
+        for (int j = 0; j < d; j++) {
+            uint64_t bits[2];
+            memcpy(&bits[0], &res[r].eta_mean[j], 8);
+            memcpy(&bits[1], &res[r].mu[j], 8);
+            h ^= rng_splitmix64(&bits[0]);
+            h ^= rng_splitmix64(&bits[1]) * 3;
+            double identity = -2.0 * in[r].phi[j] * (res[r].eta_mean[j] - in[r].kappa[j]);
+            double diff = fabs(identity - res[r].mu[j]);
+            worst = fmax(worst, diff);
+            if (res[r].mu_stderr[j] > 0)
+                worst_sigma = fmax(worst_sigma, diff / res[r].mu_stderr[j]);
+        }
+        checksum += rng_splitmix64(&h);
+    }
+    /* Noise-free rows must satisfy the identity to rounding; noisy rows
+     * within 10 standard errors. */
+    int ok = cfg->oracle_noise > 0 ? worst_sigma < 10.0 : worst < 1e-9;
+    log_line("validation: %lld rows (done %lld, failed %lld, pending %lld); checksum "
+             "0x%016llx; mu = -2 phi (eta_mean - kappa): max |difference| %.3g eV%s -> %s",
+             (long long)n, (long long)count[1], (long long)count[2], (long long)count[0],
+             (unsigned long long)checksum, worst,
+             cfg->oracle_noise > 0 ? " (noisy oracle: checked in units of mu_stderr)" : "",
+             ok ? "Valid" : "INVALID");
+    *valid = ok;
+    free(in);
+    free(res);
+    free(status);
+    return ALFE_OK;
+}
+
+/* Rank 0: the round's pending rows (status pending) from the file. */
+static int read_pending(campaign *c, const round_record *rec, point_input **pending,
+                        int64_t *n_pending)
+{
+    *pending = NULL;
+    *n_pending = 0;
+    if (comm_rank() != 0 || rec->n_points == 0)
+        return ALFE_OK;
+    point_input *rows = ALFE_MALLOC(sizeof *rows * (size_t)rec->n_points);
+    int32_t *status = ALFE_MALLOC(sizeof *status * (size_t)rec->n_points);
+    int rc = campaign_read_inputs(c, rec->first_row, rec->n_points, rows, status);
+    int64_t k = 0;
+    for (int64_t i = 0; rc == ALFE_OK && i < rec->n_points; i++) {
+        if (status[i] == POINT_PENDING) {
+            rows[k] = rows[i];
+            rows[k].row = rec->first_row + i;
+            k++;
+        }
+    }
+    free(status);
+    if (rc != ALFE_OK) {
+        free(rows);
+        return rc;
+    }
+    *pending = rows;
+    *n_pending = k;
+    return ALFE_OK;
+}
+
+/* Rank 0: count statuses of a round from its rows. */
+static int count_round(campaign *c, round_record *rec)
+{
+    if (rec->n_points == 0)
+        return ALFE_OK;
+    point_input *rows = ALFE_MALLOC(sizeof *rows * (size_t)rec->n_points);
+    int32_t *status = ALFE_MALLOC(sizeof *status * (size_t)rec->n_points);
+    int rc = campaign_read_inputs(c, rec->first_row, rec->n_points, rows, status);
+    rec->done = rec->failed = rec->pending = 0;
+    for (int64_t i = 0; rc == ALFE_OK && i < rec->n_points; i++) {
+        rec->done += status[i] == POINT_DONE;
+        rec->failed += status[i] == POINT_FAILED;
+        rec->pending += status[i] == POINT_PENDING;
+    }
+    free(rows);
+    free(status);
+    return rc;
+}
+
+static int start_round(campaign *c, const alfe_config *cfg, const domain *dom,
+                       const void *mu_model, int round, round_record *rec)
+{
+    uint64_t sobol_index = 0;
+    if (round > 0) {
+        round_record previous;
+        ALFE_CHECK(campaign_read_round(c, round - 1, &previous));
+        sobol_index = previous.sobol_index_end;
+    }
+    memset(rec, 0, sizeof *rec);
+    rec->round = round;
+    rec->state = ROUND_RUNNING;
+    rec->mse_all = rec->mse_new = rec->mse_test = NAN;
+    rec->first_row = campaign_row_count(c);
+    point_input *inputs = NULL;
+    int status = ALFE_OK;
+    if (comm_rank() == 0) {
+        timer_start(TIMER_ACQUIRE);
+        double t0 = alfe_wall_time();
+        status = acquire_round(cfg, dom, round, rec->first_row, sobol_index, mu_model, &inputs,
+                               &rec->n_points, rec);
+        rec->seconds_acquire = alfe_wall_time() - t0;
+        timer_stop(TIMER_ACQUIRE);
+        rec->pending = rec->n_points;
+        alfe_timestamp(rec->started, sizeof rec->started);
+    }
+    status = comm_agree_status(status);
+    if (status != ALFE_OK)
+        return status;
+    comm_bcast_bytes(rec, sizeof *rec, 0);
+    log_line("round %d/%d acquire: %lld points (%s) in %.3f s", round + 1, cfg->rounds,
+             (long long)rec->n_points,
+             cfg->global_method == GLOBAL_SOBOL ? "global Sobol" : "global billiard walk",
+             rec->seconds_acquire);
+    timer_start(TIMER_BOUNDARY);
+    status = campaign_append_round(c, inputs, rec->n_points, rec);
+    timer_stop(TIMER_BOUNDARY);
+    free(inputs);
+    return status;
+}
+
+/* The targeting guess μ̂: an oracle network knows its own μ (exact
+ * targeting, so a benchmark measures learning, not targeting); otherwise the
+ * committee once trained; otherwise ideal mixing (NULL). */
+static const void *targeting_model(const evaluator *ev, const learner *l)
+{
+    const void *network = evaluator_network(ev);
+    return network ? network : (const void *)learner_models(l);
+}
+
+static int run_rounds(campaign *c, const alfe_config *cfg, const domain *dom, evaluator *ev,
+                      learner *l, int64_t *evaluated_here, int *stopped)
+{
+    *stopped = 0;
+    int resumed = 0;
+    for (int round = 0; round < cfg->rounds; round++) {
+        round_record rec;
+        ALFE_CHECK(campaign_read_round(c, round, &rec));
+        if (rec.state == ROUND_DONE)
+            continue;
+        if (!resumed) {
+            /* The committee of the last finished round, for warm start and
+             * targeting (none stored: fresh). */
+            ALFE_CHECK(comm_agree_status(learner_load(l, c, round - 1)));
+            resumed = 1;
+        }
+        /* A signal during setup or the previous boundary: stop before
+         * starting more work (decided together: signals reach ranks apart). */
+        if (comm_allreduce_max_int(stopflag_signal() != 0)) {
+            *stopped = 1;
+            return ALFE_OK;
+        }
+        if (rec.state == ROUND_ABSENT)
+            ALFE_CHECK(start_round(c, cfg, dom, targeting_model(ev, l), round, &rec));
+        point_input *pending = NULL;
+        int64_t n_pending = 0;
+        ALFE_CHECK(comm_agree_status(read_pending(c, &rec, &pending, &n_pending)));
+        if (rec.n_points > 0 && comm_rank() == 0)
+            log_line("round %d/%d evaluate: %lld of %lld points pending on %d rank%s",
+                     round + 1, cfg->rounds, (long long)n_pending, (long long)rec.n_points,
+                     comm_size(), comm_size() > 1 ? "s (1 coordinator)" : "");
+        progress_context pc = {cfg, round};
+        farm_outcome outcome;
+        double t0 = alfe_wall_time();
+        int status = farm_run(c, ev, pending, n_pending, cfg->progress_seconds, print_progress,
+                              &pc, &outcome);
+        free(pending);
+        ALFE_CHECK(status);
+        *evaluated_here += outcome.evaluated_here;
+        if (comm_rank() == 0) {
+            rec.seconds_evaluate += alfe_wall_time() - t0;
+            ALFE_CHECK(count_round(c, &rec));
+        }
+        if (outcome.stopped) {
+            *stopped = 1;
+            return ALFE_OK;
+        }
+        if (l) {
+            timer_start(TIMER_TRAIN);
+            status = learner_train_round(l, c, round, &rec);
+            timer_stop(TIMER_TRAIN);
+            ALFE_CHECK(status);
+        }
+        if (comm_rank() == 0) {
+            rec.state = ROUND_DONE;
+            rec.seconds_total = rec.seconds_acquire + rec.seconds_evaluate + rec.seconds_train;
+            rec.points_per_second =
+                rec.seconds_evaluate > 0 ? (double)rec.n_points / rec.seconds_evaluate : 0.0;
+            alfe_timestamp(rec.finished, sizeof rec.finished);
+        }
+        comm_bcast_bytes(&rec, sizeof rec, 0);
+        timer_start(TIMER_BOUNDARY);
+        status = campaign_update_round(c, &rec, learner_models(l));
+        timer_stop(TIMER_BOUNDARY);
+        ALFE_CHECK(status);
+        log_line("round %d/%d done: %lld points (%lld done, %lld failed) in %.2f s", round + 1,
+                 cfg->rounds, (long long)rec.n_points, (long long)rec.done,
+                 (long long)rec.failed, rec.seconds_total);
+    }
+    return ALFE_OK;
+}
+
+static void print_timer_table(const run_record *run)
+{
+    log_line("%-10s %10s %10s %10s   (seconds over %d ranks)", "timer", "min", "avg", "max",
+             run->ranks);
+    for (int t = 0; t < TIMER_COUNT; t++)
+        log_line("%-10s %10.3f %10.3f %10.3f", run_timer_names[t], run->timer_min[t],
+                 run->timer_avg[t], run->timer_max[t]);
+}
+
+/* What `alfe run` and `alfe train` share: the configuration, the domain, the
+ * locked and opened campaign, the evaluator and the learner. */
+typedef struct {
+    alfe_config *cfg;
+    domain *dom;
+    int exists;
+    evaluator *ev;
+    learner *l;
+    campaign *c;
+    run_record run;
+} session;
+
+enum session_mode { SESSION_RUN, SESSION_TRAIN };
+
+/* Collective.  SESSION_TRAIN needs an existing campaign and a network. */
+static int session_open(const char *config_path, enum session_mode mode, session *s)
+{
+    memset(s, 0, sizeof *s);
+    alfe_timestamp(s->run.started, sizeof s->run.started);
+    s->run.ranks = comm_size();
+    ALFE_CHECK(config_load_collective(config_path, &s->cfg));
+    const alfe_config *cfg = s->cfg;
+    int status = comm_agree_status(domain_create(cfg->q, cfg->dimension, cfg->q_m, &s->dom));
+    if (status == ALFE_OK && comm_rank() == 0) {
+        status = campaign_lock(cfg->output);
+        if (status == ALFE_OK)
+            status = campaign_check_existing(cfg->output, cfg, &s->exists);
+        if (status == ALFE_OK && mode == SESSION_TRAIN && !s->exists)
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: no campaign to retrain (run `alfe run %s` "
+                                               "first)", cfg->output, config_path);
+    }
+    status = comm_agree_status(status);
+    comm_bcast_int(&s->exists, 0);
+    if (status == ALFE_OK && mode == SESSION_RUN)
+        status = comm_agree_status(evaluator_create(cfg, s->dom, &s->ev));
+    if (status == ALFE_OK)
+        status = learner_create(cfg, &s->l);
+    if (status == ALFE_OK && mode == SESSION_TRAIN && !s->l)
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: [network] invariants is not set: there is no "
+                                           "network to train", config_path);
+    if (status == ALFE_OK)
+        status = s->exists ? campaign_open(cfg->output, cfg, &s->c)
+                           : campaign_create(cfg->output, cfg, s->dom, &s->c);
+    if (status == ALFE_OK) {
+        char log_path[4096];
+        snprintf(log_path, sizeof log_path, "%s.log", cfg->output);
+        status = comm_agree_status(log_open(log_path));
+    }
+    if (status == ALFE_OK) {
+        log_raw("--- configuration used ---\n");
+        log_raw(cfg->canonical);
+        log_raw("--- end of configuration ---\n");
+    }
+    return status;
+}
+
+/* Collective: the run record (timers over ranks, build, configuration). */
+static int session_write_run(session *s, const char *exit_reason, int64_t evaluated_here)
+{
+    timer_stop(TIMER_TOTAL);
+    double local[TIMER_COUNT];
+    for (int t = 0; t < TIMER_COUNT; t++)
+        local[t] = timer_seconds(t);
+    run_record *run = &s->run;
+    comm_allreduce_min_avg_max(local, TIMER_COUNT, run->timer_min, run->timer_avg,
+                               run->timer_max);
+    run->points_evaluated = comm_allreduce_sum_i64(evaluated_here);
+    snprintf(run->exit_reason, sizeof run->exit_reason, "%s", exit_reason);
+    alfe_timestamp(run->finished, sizeof run->finished);
+    comm_bcast_bytes(run, sizeof *run, 0);
+    char build[1024];
+    build_info(build, sizeof build);
+    comm_bcast_bytes(build, sizeof build, 0);
+    int status = campaign_write_run(s->c, run, s->cfg->canonical, build);
+    print_timer_table(run);
+    return status;
+}
+
+static int session_close(session *s, int status)
+{
+    int close_status = campaign_close(&s->c);
+    if (status == ALFE_OK)
+        status = close_status;
+    log_close();
+    if (comm_rank() == 0)
+        campaign_unlock();
+    learner_destroy(&s->l);
+    evaluator_destroy(&s->ev);
+    domain_destroy(&s->dom);
+    config_destroy(&s->cfg);
+    return status;
+}
+
+int coordinator_run(const char *config_path)
+{
+    timer_start(TIMER_TOTAL);
+    timer_start(TIMER_SETUP);
+    session s;
+    int status = session_open(config_path, SESSION_RUN, &s);
+    timer_stop(TIMER_SETUP);
+    const alfe_config *cfg = s.cfg;
+
+    int stopped = 0, valid = 1;
+    int64_t evaluated_here = 0;
+    if (status == ALFE_OK) {
+        log_line("%s campaign %s: %d rounds, model %s, d = %d, M = %d, T = %g K, %d rank%s",
+                 s.exists ? "resuming" : "new", cfg->output, cfg->rounds,
+                 cfg->model == MODEL_ORACLE ? "oracle" : "clex", cfg->dimension, cfg->q_m,
+                 cfg->temperature, comm_size(), comm_size() > 1 ? "s" : "");
+        status = run_rounds(s.c, cfg, s.dom, s.ev, s.l, &evaluated_here, &stopped);
+    }
+    if (status == ALFE_OK && comm_rank() == 0)
+        status = validate_rows(s.c, cfg, &valid);
+    if (status == ALFE_OK) {
+        status = comm_agree_status(status);
+        comm_bcast_int(&valid, 0);
+    }
+    if (status == ALFE_OK) {
+        status = session_write_run(&s, stopped ? "signal" : (valid ? "complete" : "invalid"),
+                                   evaluated_here);
+        const run_record *run = &s.run;
+        log_line("%lld points evaluated in %.2f s: %.1f points/s", (long long)run->points_evaluated,
+                 run->timer_max[TIMER_TOTAL],
+                 run->timer_max[TIMER_TOTAL] > 0
+                     ? (double)run->points_evaluated / run->timer_max[TIMER_TOTAL] : 0.0);
+        if (stopped)
+            log_line("stopped by %s: points in flight were finished and written. Resume with: "
+                     "alfe run %s", stopflag_signal_name(stopflag_signal()), config_path);
+        else
+            log_line("campaign %s: %d rounds done", cfg->output, cfg->rounds);
+    }
+    status = session_close(&s, status);
+    if (status == ALFE_OK && !valid)
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "validation failed (see the validation line)");
+    return status;
+}
+
+int coordinator_train(const char *config_path)
+{
+    timer_start(TIMER_TOTAL);
+    timer_start(TIMER_SETUP);
+    session s;
+    int status = session_open(config_path, SESSION_TRAIN, &s);
+    timer_stop(TIMER_SETUP);
+    /* The latest finished round: its committee is retrained from the rows of
+     * rounds 0..r, starting (warm start) from round r−1's stored models. */
+    int latest = -1;
+    round_record rec;
+    for (int r = 0; status == ALFE_OK && r < campaign_round_count(s.c); r++) {
+        status = campaign_read_round(s.c, r, &rec);
+        if (status == ALFE_OK && rec.state == ROUND_DONE)
+            latest = r;
+    }
+    if (status == ALFE_OK && latest < 0)
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: no finished round to train on", s.cfg->output);
+    status = comm_agree_status(status);
+    if (status == ALFE_OK)
+        status = campaign_read_round(s.c, latest, &rec);
+    if (status == ALFE_OK)
+        status = comm_agree_status(learner_load(s.l, s.c, latest - 1));
+    if (status == ALFE_OK) {
+        log_line("retraining round %d/%d of %s", latest + 1, s.cfg->rounds, s.cfg->output);
+        timer_start(TIMER_TRAIN);
+        status = learner_train_round(s.l, s.c, latest, &rec);
+        timer_stop(TIMER_TRAIN);
+    }
+    if (status == ALFE_OK) {
+        timer_start(TIMER_BOUNDARY);
+        status = campaign_update_round(s.c, &rec, learner_models(s.l));
+        timer_stop(TIMER_BOUNDARY);
+    }
+    if (status == ALFE_OK)
+        status = session_write_run(&s, "train", 0);
+    return session_close(&s, status);
+}

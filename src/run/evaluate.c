@@ -1,0 +1,156 @@
+/* evaluate.c — backend dispatch for point evaluation: the analytic oracle
+ * or a Monte Carlo chain on the cluster expansion.
+ * Owns: the evaluator (for clex: the model, supercell, order parameters and
+ * one chain whose buffers are reused point after point).  The optional
+ * [oracle] delay simulates evaluation cost (exponentially distributed per
+ * point, from the point's own stream) so that restart and load balance can be
+ * exercised with the fast oracle. */
+#include "alfe/run/evaluate.h"
+
+#include "alfe/lattice/clex.h"
+#include "alfe/base/comm.h"
+#include "alfe/base/error.h"
+#include "alfe/lattice/mc.h"
+#include "alfe/io/model_io.h"
+#include "alfe/space/oracle.h"
+#include "alfe/lattice/orderparam.h"
+#include "alfe/base/rng.h"
+#include "alfe/lattice/supercell.h"
+#include "alfe/base/util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct evaluator {
+    int model;
+    double delay;
+    oracle_model oracle;
+    model_set *network;
+    const alfe_config *cfg;
+    clex_model *clex;
+    supercell *sc;
+    orderparam *op;
+    mc_chain *chain;
+};
+
+int evaluator_create(const alfe_config *cfg, const domain *dom, evaluator **out)
+{
+    *out = NULL;
+    evaluator *ev = ALFE_CALLOC(1, sizeof *ev);
+    ev->model = cfg->model;
+    ev->delay = cfg->oracle_delay;
+    ev->cfg = cfg;
+    int status = ALFE_OK;
+    if (cfg->model == MODEL_ORACLE) {
+        oracle_init(&ev->oracle, dom, cfg);
+        if (cfg->oracle_network && cfg->oracle_network[0]) {
+            status = model_set_read(cfg->oracle_network_path, -1, &ev->network);
+            if (status == ALFE_OK)
+                oracle_use_network(&ev->oracle, ev->network);
+        }
+    } else if (comm_size() > 1 && comm_rank() == 0) {
+        /* The coordinator never evaluates (farm.c): no Monte Carlo tables
+         * (tens of MB for a large expansion) on rank 0. */
+    } else {
+        status = clex_load(cfg->prim_path, cfg->eci_path, &ev->clex);
+        if (status == ALFE_OK)
+            status = supercell_create(ev->clex, cfg->supercell, &ev->sc);
+        if (status == ALFE_OK)
+            status = orderparam_create(ev->sc, cfg->ordering_cell, cfg->q, cfg->dimension,
+                                       cfg->q_m, cfg->species, &ev->op);
+        if (status == ALFE_OK)
+            status = mc_chain_create(ev->sc, ev->op, &ev->chain);
+    }
+    if (status != ALFE_OK) {
+        evaluator_destroy(&ev);
+        return status;
+    }
+    *out = ev;
+    return ALFE_OK;
+}
+
+void evaluator_destroy(evaluator **evp)
+{
+    if (!evp || !*evp)
+        return;
+    evaluator *ev = *evp;
+    mc_chain_destroy(&ev->chain);
+    orderparam_destroy(&ev->op);
+    supercell_destroy(&ev->sc);
+    clex_destroy(&ev->clex);
+    model_set_destroy(&ev->network);
+    ALFE_FREE(*evp);
+}
+
+const void *evaluator_network(const evaluator *ev) { return ev ? ev->network : NULL; }
+
+static void simulated_cost(const point_input *in, double mean)
+{
+    rng_stream rng;
+    rng_stream_init(&rng, in->seed, 0, RNG_PURPOSE_DELAY);
+    double seconds = rng_exponential(&rng, mean);
+    struct timespec ts;
+    ts.tv_sec = (time_t)seconds;
+    ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+    while (nanosleep(&ts, &ts) != 0) {
+    }
+}
+
+void evaluator_mc_params(const alfe_config *cfg, const point_input *in, mc_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->temperature = in->temperature;
+    memcpy(p->kappa, in->kappa, sizeof p->kappa);
+    memcpy(p->phi, in->phi, sizeof p->phi);
+    p->exchange_potential = cfg->mc_exchange_potential;
+    p->min_passes = cfg->mc_min_passes;
+    p->max_passes = cfg->mc_max_passes;
+    p->check_every = cfg->mc_check_every;
+    p->mu_precision = cfg->mc_mu_precision;
+    p->confidence = cfg->mc_confidence;
+    p->seed = in->seed;
+}
+
+static int run_chain(evaluator *ev, const point_input *in, point_result *out)
+{
+    const int d = ev->cfg->dimension;
+    mc_params p;
+    mc_result r;
+    evaluator_mc_params(ev->cfg, in, &p);
+    ALFE_CHECK(mc_chain_run(ev->chain, &p, &r));
+    memset(out, 0, sizeof *out);
+    int finite = 1;
+    for (int j = 0; j < d; j++) {
+        out->eta_mean[j] = r.eta_mean[j];
+        out->mu[j] = r.mu[j];
+        out->mu_stderr[j] = r.mu_stderr[j];
+        out->tau[j] = r.tau[j];
+        finite &= isfinite(r.eta_mean[j]) && isfinite(r.mu[j]);
+    }
+    /* Not converged is data with a flag; no usable average is a failure. */
+    out->status = finite ? POINT_DONE : POINT_FAILED;
+    out->converged = r.converged;
+    out->passes = r.passes;
+    out->samples = r.samples;
+    out->equilibration_samples = r.equilibration_samples;
+    out->acceptance = r.acceptance;
+    return ALFE_OK;
+}
+
+int evaluator_run(evaluator *ev, const point_input *in, point_result *out)
+{
+    double t0 = alfe_wall_time();
+    if (ev->model == MODEL_ORACLE) {
+        ALFE_CHECK(oracle_evaluate(&ev->oracle, in, out));
+        if (ev->delay > 0)
+            simulated_cost(in, ev->delay);
+    } else if (!ev->chain) {
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "the coordinating rank does not run chains");
+    } else {
+        ALFE_CHECK(run_chain(ev, in, out));
+    }
+    out->wall_seconds = alfe_wall_time() - t0;
+    return ALFE_OK;
+}
