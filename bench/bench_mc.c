@@ -62,8 +62,8 @@ int main(int argc, char **argv)
         for (int j = 1; j < d; j++)
             p.phi[j] = 0.05;
     } else if (!strcmp(system, "zro")) {
-        prim = "../shared/casm-examples/ZrO/prim.json";
-        eci = "../shared/casm-examples/ZrO/formation_energy_eci.json";
+        prim = "inputs/zro/prim.json";
+        eci = "inputs/zro/formation_energy_eci.json";
         d = 2;
         m = 2;
         q = q_zro;

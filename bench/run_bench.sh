@@ -49,10 +49,6 @@ echo "Monte Carlo at 300 K, fixed passes (no convergence stop), median of 5 chai
 echo "(issue 3 reference, CASM v1 -O3 -march=native on these machines: ZrO 1.6e6, binary 1.2e7 attempts/s)"
 for passes in 200 2000; do
     for system in lco zro binary; do
-        if [ "$system" = zro ] && [ ! -d ../shared/casm-examples/ZrO ]; then
-            echo "zro: SKIPPED (../shared/casm-examples/ZrO not found)"
-            continue
-        fi
         printf "%5d passes  " "$passes"
         build/bench/bench_mc "$system" "$passes"
     done

@@ -34,8 +34,9 @@
 #   3. reads the campaign's state with `alfe info` (its last line, "status
 #      N of M rounds done: complete" or ": incomplete ...") and submits its
 #      own continuation, `sbatch --dependency=afterany:THIS_JOB`, only when
-#      alfe exited 0 (or was stopped by the warning signal) and the campaign
-#      is incomplete, and
+#      alfe exited 0 or stopped gracefully on a signal (a run record of this
+#      job with exit_reason "signal": mpirun itself may exit 1 when it got
+#      SIGTERM) and the campaign is incomplete, and
 #        - the job was not cancelled (scancel ends the chain),
 #        - this job evaluated at least one point (otherwise a continuation
 #          would not either: e.g. a single point longer than the job), and
@@ -163,6 +164,11 @@ mpirun)
     # Open MPI counts SLURM's tasks as its slots; --overcommit may give more
     # tasks than cores.
     export OMPI_MCA_rmaps_base_oversubscribe=${OMPI_MCA_rmaps_base_oversubscribe:-1}
+    # At the time limit SLURM sends SIGTERM to every process of the job: the
+    # ranks stop gracefully, but mpirun, on its own SIGTERM, kills them after
+    # odls_base_sigkill_timeout (1 s by default), losing longer points in
+    # flight.  Give them most of SLURM's KillWait (30 s by default) instead.
+    export OMPI_MCA_odls_base_sigkill_timeout=${OMPI_MCA_odls_base_sigkill_timeout:-25}
     cmd=(${ALFE_MPIRUN:-mpirun} ${ntasks:+-n "$ntasks"} "$alfe" run "$config") ;;
 *) die 2 "ALFE_LAUNCHER=$launcher: use auto, srun or mpirun" ;;
 esac
@@ -172,12 +178,23 @@ evaluated() {
     if [ -z "$campaign" ] || [ ! -f "$campaign" ]; then echo 0; return; fi
     "$alfe" info "$campaign" 2>/dev/null | awk '$1 == "all" { n = $3 + $4 } END { print n + 0 }'
 }
+# The campaign's run records: how many, and why the last one ended (alfe
+# info: "runs  N recorded; last: REASON on R ranks, ...").
+runs_recorded() {
+    if [ -z "$campaign" ] || [ ! -f "$campaign" ]; then echo 0; return; fi
+    "$alfe" info "$campaign" 2>/dev/null | awk '$1 == "runs" { n = $2 } END { print n + 0 }'
+}
+last_exit_reason() {
+    "$alfe" info "$campaign" 2>/dev/null |
+        awk '$1 == "runs" { for (i = 1; i < NF; i++) if ($i == "last:") r = $(i + 1) } END { print r }'
+}
 
 say "job $SLURM_JOB_ID (chain job $chain_index of at most $chain_max) on ${SLURM_JOB_NODELIST:-?}," \
     "${ntasks:-?} tasks, time limit $(job_field TimeLimit)"
 say "config $config, campaign ${campaign:-?}, working directory $PWD"
 say "${cmd[*]}"
 before=$(evaluated)
+runs_before=$(runs_recorded)
 
 # In the background, so that the traps run while it runs (bash runs a trap
 # only between commands, and `wait` returns when one arrives).
@@ -193,6 +210,21 @@ while :; do
 done
 trap - USR1 TERM
 say "$launcher exited $rc${signal:+ after SIG$signal}"
+# A launcher that itself got SIGTERM (SLURM signals every process of the job
+# at the time limit; a user may kill mpirun) can exit 1 although alfe stopped
+# gracefully (Open MPI's mpirun does).  The campaign knows: alfe writes a run
+# record only when it ends cleanly; one written by this job with exit_reason
+# "signal" (a graceful stop) or "complete" means alfe itself succeeded.
+if [ "$rc" -ne 0 ] && [ -n "$signal" ] && [ -n "$campaign" ] &&
+    [ "$(runs_recorded)" -gt "$runs_before" ]; then
+    reason=$(last_exit_reason)
+    case $reason in
+    signal | complete)
+        say "alfe recorded a clean end (run record exit_reason = $reason): treating exit $rc" \
+            "of $launcher as stopped"
+        rc=0 ;;
+    esac
+fi
 
 # Why did the job end, and is anything left to do?
 cancelled=""

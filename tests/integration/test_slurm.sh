@@ -40,7 +40,7 @@ slurm_start "$TEST_TMP/slurm" ||
 # The references, uninterrupted, under mpirun, in the background meanwhile.
 chain_cfg=("campaign.rounds = 3" "global.points = 100" "oracle.delay = 0.4" "run.progress_seconds = 5")
 limit_cfg=("campaign.rounds = 4" "global.points = 130" "oracle.delay = 0.4" "run.progress_seconds = 5")
-mkdir -p "$TEST_TMP"/{ref,bad,quick,cancel,guards,chain,limit}
+mkdir -p "$TEST_TMP"/{ref,bad,quick,cancel,term,guards,chain,limit}
 write_config "$TEST_TMP/ref/chain.ini" "$TEST_TMP/ref/chain.h5" "${chain_cfg[@]}"
 write_config "$TEST_TMP/ref/limit.ini" "$TEST_TMP/ref/limit.h5" "${limit_cfg[@]}"
 $MPIRUN -n 3 "$ALFE" run "$TEST_TMP/ref/chain.ini" >"$TEST_TMP/ref/chain.out" 2>&1 &
@@ -145,6 +145,40 @@ grep -q "stopped by SIGTERM: points in flight were finished and written" "$out" 
 grep -q "job cancelled (SIGTERM, reason None): not resubmitting" "$out" || fail "cancel: $(tail -3 "$out")"
 "$ALFE" info "$TEST_TMP/cancel/long.h5" | grep -q "incomplete" || fail "cancel: campaign not incomplete"
 echo "cancel: job $id CANCELLED, alfe stopped gracefully, nothing resubmitted ($((SECONDS - t0)) s)"
+
+# -- term: SIGTERM to mpirun itself (as SLURM does at the limit) --------------
+# The warning reaches the batch shell and mpirun gets SIGTERM directly; Open
+# MPI's mpirun then exits 1 although alfe stops gracefully.  The job script
+# must see the campaign's run record (exit_reason = signal) and go on.
+t0=$SECONDS
+write_config "$TEST_TMP/term/term.ini" "$TEST_TMP/term/term.h5" "campaign.rounds = 2" \
+    "global.points = 200" "oracle.delay = 0.1" "run.progress_seconds = 0.2"
+id=$(submit "$TEST_TMP/term" ALFE_LAUNCHER=mpirun -- -n 3 --overcommit "$JOB" term.ini) ||
+    fail "term: sbatch failed"
+deadline=$((SECONDS + 60))
+until grep -Eq "evaluate: [1-9][0-9]*/" "$TEST_TMP/term/term.h5.log" 2>/dev/null; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "term: no progress within 60 s"
+    sleep 0.2
+done
+# As at the time limit: the warning to the batch shell, SIGTERM to mpirun and
+# to every rank (the processes whose command line is "... alfe run term.ini").
+pids=$(pgrep -f "alfe run term.ini")
+[ "$(echo "$pids" | wc -w)" -ge 4 ] || fail "term: expected mpirun and 3 ranks, found: $pids"
+scancel --batch --signal=USR1 "$id" || fail "term: scancel --signal=USR1 failed"
+kill -TERM $pids || fail "term: kill failed"
+chain=$(follow "$TEST_TMP/term" "$id" 180) || exit 1
+EXPECTED_JOBS="$EXPECTED_JOBS $(echo "$chain" | cut -d' ' -f1 | tr '\n' ' ')"
+out=$(out_of "$TEST_TMP/term" "$id")
+[ "$(echo "$chain" | wc -l)" -ge 2 ] || fail "term: no continuation: $(tail -6 "$out")"
+echo "$chain" | awk '$2 != "COMPLETED" { exit 1 }' || fail "term: jobs $(echo "$chain" | tr '\n' ' ')"
+grep -q "mpirun exited [1-9][0-9]* after SIGUSR1" "$out" ||
+    fail "term: mpirun did not exit non-zero (the case this tests): $(grep 'exited' "$out")"
+grep -q "alfe recorded a clean end (run record exit_reason = signal)" "$out" ||
+    fail "term: $(tail -4 "$out")"
+"$ALFE" info "$TEST_TMP/term/term.h5" | grep -q "^status    2 of 2 rounds done: complete$" ||
+    fail "term: campaign not complete after the chain"
+echo "term: mpirun got SIGTERM and exited non-zero, alfe stopped gracefully, the chain completed" \
+    "($((SECONDS - t0)) s)"
 
 # -- guards: no progress, chain length (a stand-in alfe) ----------------------
 t0=$SECONDS

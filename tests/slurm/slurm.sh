@@ -128,7 +128,7 @@ slurm_start() { # DIR
     cat >"$SLURM_DIR/slurm.conf" <<EOF
 # Written by tests/slurm/slurm.sh: one node on loopback, for the tests.
 ClusterName=alfetest
-SlurmctldHost=localhost
+SlurmctldHost=localhost(127.0.0.1)
 SlurmctldPort=$ctld_port
 SlurmdPort=$d_port
 SlurmUser=root

@@ -1,7 +1,7 @@
 /* test_clex.c — reading CASM prim.json and v1 basis/ECI files (casm_io.c)
  * and expanding orbits with the prim's factor group (symmetry.c).
  *
- * The real-client test loads ../shared/casm-examples/ZrO unchanged (74
+ * The real-client test loads CASM's ZrO example (inputs/zro/) unchanged (74
  * orbits, 33 non-zero ECIs, 24 operations) and checks every multiplicity,
  * the orbit sums, symmetry invariance of the energy, and CASM's own
  * predicted energies of its ground states (the file's "fit" block).  The

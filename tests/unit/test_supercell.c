@@ -18,8 +18,7 @@
  * rounding error ~1e-16·A, so energy differences are compared to 1e-10·A
  * ("1e-10 relative"); a wrong field is wrong by at least one ECI/mult
  * (≥ 1e-4 eV here), far above that.  Run from the repository root
- * (reads inputs/lco/ and ../shared/casm-examples/ZrO, which is skipped with
- * a message when absent). */
+ * (reads inputs/lco/ and CASM's ZrO example, shipped in inputs/zro/). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
