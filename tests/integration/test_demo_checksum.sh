@@ -17,6 +17,7 @@ listed=$(grep -v '^[[:space:]]*#' "$expected" | awk 'NF {print $1}' | sort)
     fail "tools/demo.sh runs [$(echo $demo)] but $expected lists [$(echo $listed)]"
 
 n=0
+bad=0
 while read -r config want rest <&3; do
     case "$config" in ''|'#'*) continue ;; esac
     [ -z "${rest:-}" ] || fail "$expected: more than two fields for $config"
@@ -34,11 +35,15 @@ while read -r config want rest <&3; do
         got=$(echo "$line" | grep -o 'checksum 0x[0-9a-f]*' | awk '{print $2}')
         case "$line" in *"-> Valid") ;; *) fail "$config on $ranks ranks: $line" ;; esac
         if [ "$got" != "$want" ]; then
-            fail "$config on $ranks ranks: checksum $got, expected $want (tests/expected/demo_checksums.txt). The demo's results changed: if that is deliberate, update the file in the same commit and say why in the message."
+            echo "$config on $ranks ranks: checksum $got, expected $want" >&2
+            bad=$((bad + 1))
+        else
+            echo "$config on $ranks ranks: checksum $got as expected"
         fi
-        echo "$config on $ranks ranks: checksum $got as expected"
         n=$((n + 1))
     done
 done 3< "$expected"
 [ "$n" -ge 2 ] || fail "$expected lists fewer than 2 campaigns"
+[ "$bad" -eq 0 ] ||
+    fail "$bad of $n checksums differ from tests/expected/demo_checksums.txt: the demo's results changed. If that is deliberate, update the file in the same commit and say why in the message."
 echo "ok: $n runs"
