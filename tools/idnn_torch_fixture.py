@@ -7,8 +7,10 @@ writes, with autograd only (no formula shared with the C code):
   g, μ = ∂g/∂η, the Hessian ∂²g/∂η² (double backprop, create_graph=True),
   the loss L = w_g·mean_r (g(η_r) − g_r)² + w_μ·mean_{p,j} ω_p (s∂g/∂η_j − sμ_pj)²
   and ∂L/∂θ for every parameter, and 10 full-batch optimizer steps (the loss
-  before each step and the final parameters) for RMSprop and Adam.
-tests/unit/test_idnn.c reads the file and compares.  The fixture is committed;
+  before each step, the parameters after each step) for RMSprop and Adam.
+tests/unit/test_idnn.c reads the file and compares: the network values with
+idnn.c, the optimizer steps with train_run (train.c) driving the production
+loss callback idnn_trainer_loss.  The fixture is committed;
 regenerate it (only when the cases change) with
 
     tools/idnn_torch_fixture.py tests/fixtures/idnn_torch.txt
@@ -24,7 +26,9 @@ mu, weight (count 0: all ω = 1), n_ref, eta_ref, g_ref, w_g, w_mu and the
 expected expect_g, expect_mu, expect_hess (n×d×d), expect_g_ref, expect_loss,
 expect_grad.  Keys of an optimizer section: lr, rho (RMSprop) or beta1, beta2
 (Adam), eps, eps_inside (0: torch's ε placement; 1: Keras', see below),
-steps, losses (the loss at the parameters before each step), final_params.
+steps, losses (the loss at the parameters before each step), params_after
+(steps × n_params: the parameters after each step), final_params (the last
+row of params_after).
 
 Optimizers (full batch, the case's loss, from the case's params):
   rmsprop_torch  torch.optim.RMSprop(lr, alpha=ρ=0.9, eps=1e-7, momentum=0,
@@ -147,7 +151,7 @@ def hessian(case, theta, eta_np):
 
 def run_optimizer(case, kind, lr, steps, eps):
     theta = torch.tensor(case.params0).requires_grad_(True)
-    losses = []
+    losses, trajectory = [], []
     if kind == "rmsprop_torch":
         opt = torch.optim.RMSprop([theta], lr=lr, alpha=0.9, eps=eps, momentum=0.0,
                                   centered=False)
@@ -176,7 +180,8 @@ def run_optimizer(case, kind, lr, steps, eps):
                 v.mul_(0.999).add_(0.001 * grad * grad)
                 alpha = lr * np.sqrt(1.0 - 0.999 ** t) / (1.0 - 0.9 ** t)
                 theta.sub_(alpha * m / (torch.sqrt(v) + eps))
-    return losses, theta.detach().numpy()
+        trajectory.append(theta.detach().numpy().copy())
+    return losses, np.array(trajectory), theta.detach().numpy()
 
 
 def emit(out, key, values, per_line=4):
@@ -225,7 +230,7 @@ def write_case(out, case, optimizers):
 
     for kind, lr in optimizers:
         eps, steps = 1e-7, 10
-        losses, final = run_optimizer(case, kind, lr, steps, eps)
+        losses, trajectory, final = run_optimizer(case, kind, lr, steps, eps)
         out.write(f"optimizer {kind}\n")
         emit(out, "lr", [lr])
         if kind.startswith("rmsprop"):
@@ -237,6 +242,7 @@ def write_case(out, case, optimizers):
         emit(out, "eps_inside", [1 if kind.endswith("_keras") else 0])
         emit(out, "steps", [steps])
         emit(out, "losses", losses)
+        emit(out, "params_after", trajectory)
         emit(out, "final_params", final)
 
 

@@ -11,8 +11,12 @@
  *     sizes 1, 3, 17, chunked and not: max|x − y| < 1e-12·max|y| per array;
  *  3. PyTorch autograd (double backprop) through tests/fixtures/idnn_torch.txt
  *     (tools/idnn_torch_fixture.py): g, μ, Hessian, loss, every parameter
- *     gradient < 1e-10 relative, and 10 RMSprop/Adam steps (reference steps
- *     written here, as torch and Keras 3 define them) < 1e-9.
+ *     gradient < 1e-10 relative; and 10 full-batch RMSprop/Adam steps in
+ *     Keras 3's form taken by the production train_run (train.c) with the
+ *     production loss callback idnn_trainer_loss: the loss before and the
+ *     parameters after every step < 1e-12 relative (no optimizer arithmetic
+ *     in this file).  The fixture's torch-form runs (ε outside the root) must
+ *     differ from train_run, showing that the check sees ε's placement.
  * "Relative" (1 and 3) is |x − y| / max(|y|, 1e-4·max|y|) per component, the
  * floor keeping components that vanish up to rounding from dividing by ~0.
  * The invariants are small hand-built polynomials (struct fields filled
@@ -27,7 +31,9 @@
 
 #include "alfe/base/error.h"
 #include "alfe/network/idnn.h"
+#include "alfe/network/idnn_committee.h"
 #include "alfe/network/invariants.h"
+#include "alfe/network/train.h"
 #include "alfe/base/rng.h"
 #include "alfe/base/util.h"
 
@@ -44,7 +50,8 @@
 #define FD_TOL 1e-6
 #define TWIN_TOL 1e-12
 #define TORCH_TOL 1e-10
-#define TORCH_STEP_TOL 1e-9
+#define TRAIN_STEP_TOL 1e-12
+#define TORCH_GAP_MIN 1e-9
 #define REL_FLOOR 1e-4
 
 /* ------------------------------------------------------------------------- */
@@ -805,59 +812,93 @@ static double fx_num(const fixture *fx, const char *section, const char *key)
     return fx_get(fx, section, key, 0, 1)->v[0];
 }
 
-/* The reference optimizer steps the fixture describes (torch and Keras
- * definitions; docs/idnn.md): returns the worst relative differences of the
- * losses and of the final parameters. */
+/* The fixture's optimizer runs through production code: train_run (train.c)
+ * drives the production loss callback idnn_trainer_loss
+ * (idnn_committee.c) on the case's batch, with every schedule off so that an
+ * epoch is one full-batch step: batch = n, no validation split, no
+ * reduce-on-plateau, no early stopping, no decay.  (The epoch shuffle only
+ * reorders the samples inside the batch, i.e. the summation order.)  The
+ * test does no optimizer arithmetic of its own.
+ *
+ * For k = 1 … steps, train_run with epochs = k from the case's parameters
+ * (the optimizer state starts fresh in every train_run, so these are the
+ * first k steps of one run): its parameters against params_after[k−1] and
+ * its training loss (the loss before step k: one batch per epoch) against
+ * losses[k−1].  Each with grad_chunks 1 and the production default 4 (the
+ * batch in chunks, the reference term added in full by every call).
+ *
+ * Sections in Keras' form (eps_inside 1) are what train.c implements and
+ * must agree; the torch sections (ε outside √) must NOT: they show that the
+ * fixture tells the ε placements apart (by ~1e-1 relative, far above the
+ * tolerance).  Returns the worst relative differences. */
 static void check_optimizer(const fixture *fx, const char *section, idnn *net,
-                            const invariant_set *inv, idnn_work *work, const idnn_batch *b,
-                            const double *params0, double *worst_loss, double *worst_param)
+                            const invariant_set *inv, const idnn_batch *b, const double *params0,
+                            double *worst_loss, double *worst_param, double *torch_gap)
 {
     const size_t P = net->n_params;
     const int steps = fx_int(fx, section, "steps");
-    const double lr = fx_num(fx, section, "lr"), eps = fx_num(fx, section, "eps");
     const int inside = fx_int(fx, section, "eps_inside");
     const int adam = strstr(section, "adam") != NULL;
-    const double rho = adam ? 0.0 : fx_num(fx, section, "rho");
-    const double beta1 = adam ? fx_num(fx, section, "beta1") : 0.0;
-    const double beta2 = adam ? fx_num(fx, section, "beta2") : 0.0;
     const fx_record *losses = fx_get(fx, section, "losses", 0, steps);
+    const fx_record *after = fx_get(fx, section, "params_after", 0, steps * (int)P);
     const fx_record *final = fx_get(fx, section, "final_params", 0, (int)P);
-    double *m1 = calloc(P, sizeof(double)), *v = calloc(P, sizeof(double));
-    double *grad = malloc(sizeof(double) * P);
-    memcpy(net->params, params0, sizeof(double) * P);
-    double got_losses[64];
-    assert_true(steps <= 64);
-    for (int t = 1; t <= steps; t++) {
-        assert_int_equal(idnn_loss(net, inv, work, b, &got_losses[t - 1], grad), ALFE_OK);
-        for (size_t i = 0; i < P; i++) {
-            const double gi = grad[i];
-            if (adam) {
-                m1[i] = beta1 * m1[i] + (1.0 - beta1) * gi;
-                v[i] = beta2 * v[i] + (1.0 - beta2) * gi * gi;
-                if (inside) { /* Keras: α = lr·√(1−β2^t)/(1−β1^t), θ −= α·m/(√v + ε) */
-                    const double al = lr * sqrt(1.0 - pow(beta2, t)) / (1.0 - pow(beta1, t));
-                    net->params[i] -= al * m1[i] / (sqrt(v[i]) + eps);
-                } else { /* torch: θ −= lr·m̂/(√v̂ + ε) */
-                    const double mh = m1[i] / (1.0 - pow(beta1, t));
-                    const double vh = v[i] / (1.0 - pow(beta2, t));
-                    net->params[i] -= lr * mh / (sqrt(vh) + eps);
-                }
-            } else {
-                v[i] = rho * v[i] + (1.0 - rho) * gi * gi;
-                net->params[i] -= inside ? lr * gi / sqrt(v[i] + eps) : lr * gi / (sqrt(v[i]) + eps);
+    assert_memory_equal(final->v, after->v + (size_t)(steps - 1) * P, P * sizeof(double));
+
+    train_settings s;
+    train_default_settings(&s);
+    s.optimizer = adam ? TRAIN_ADAM : TRAIN_RMSPROP;
+    s.learning_rate = fx_num(fx, section, "lr");
+    s.epsilon = fx_num(fx, section, "eps");
+    if (adam) {
+        s.beta1 = fx_num(fx, section, "beta1");
+        s.beta2 = fx_num(fx, section, "beta2");
+    } else {
+        s.rho = fx_num(fx, section, "rho");
+    }
+    s.lr_decay = 0.0;
+    s.batch_size = b->n;        /* full batch: one step per epoch */
+    s.validation_fraction = 0.0;
+    s.plateau_patience = 0;     /* reduce-on-plateau off */
+    s.early_stopping = 0;
+    s.bootstrap = 0;
+    s.seed = 5;
+    s.split_seed = 6;
+
+    idnn_trainer *t = NULL;
+    assert_int_equal(idnn_trainer_create(inv, b, &t), ALFE_OK);
+    double *theta = malloc(sizeof(double) * P);
+    const int chunk_counts[2] = {1, 4};
+    for (int cc = 0; cc < 2; cc++) {
+        s.grad_chunks = chunk_counts[cc];
+        assert_int_equal(idnn_trainer_bind(t, net, train_max_call_samples(&s)), ALFE_OK);
+        for (int k = 1; k <= steps; k++) {
+            s.epochs = k;
+            memcpy(theta, params0, sizeof(double) * P);
+            train_report r;
+            assert_int_equal(train_run(&s, P, theta, b->n, idnn_trainer_loss, t, &r), ALFE_OK);
+            assert_int_equal(r.epochs_run, k);
+            assert_int_equal(r.n_train, b->n);
+            assert_int_equal(r.n_validation, 0);
+            assert_false(r.diverged || r.stopped_early || r.restored_best || r.lr_reductions);
+            assert_true(r.final_learning_rate == s.learning_rate);
+            const double *want = after->v + (size_t)(k - 1) * P;
+            char what[160];
+            if (!inside) {
+                /* torch's ε placement: train_run must differ */
+                *torch_gap = fmin(*torch_gap, max_rel_diff(theta, want, P, REL_FLOOR, NULL));
+                continue;
             }
+            snprintf(what, sizeof what, "%s: train_run loss before step %d (grad_chunks %d)",
+                     section, k, s.grad_chunks);
+            *worst_loss = fmax(*worst_loss, expect_close(what, &r.final_training_loss,
+                                                         &losses->v[k - 1], 1, TRAIN_STEP_TOL));
+            snprintf(what, sizeof what, "%s: train_run parameters after step %d (grad_chunks %d)",
+                     section, k, s.grad_chunks);
+            *worst_param = fmax(*worst_param, expect_close(what, theta, want, P, TRAIN_STEP_TOL));
         }
     }
-    char what[128];
-    snprintf(what, sizeof what, "%s: losses over %d steps", section, steps);
-    *worst_loss = fmax(*worst_loss, expect_close(what, got_losses, losses->v, (size_t)steps,
-                                                 TORCH_STEP_TOL));
-    snprintf(what, sizeof what, "%s: parameters after %d steps", section, steps);
-    *worst_param = fmax(*worst_param, expect_close(what, net->params, final->v, P, TORCH_STEP_TOL));
-    memcpy(net->params, params0, sizeof(double) * P);
-    free(m1);
-    free(v);
-    free(grad);
+    free(theta);
+    idnn_trainer_destroy(&t);
 }
 
 static void test_torch_fixture(void **state)
@@ -867,6 +908,8 @@ static void test_torch_fixture(void **state)
     fixture_read(FIXTURE, &fx);
     int cases = 0, optimizers = 0;
     double worst[8] = {0}; /* g, mu, hess, g_ref, loss, grad, opt losses, opt params */
+    double torch_gap = INFINITY; /* smallest difference train_run vs torch's ε placement */
+    int keras_sections = 0, torch_sections = 0;
     for (int c = 0; c < fx.n; c++) {
         if (strcmp(fx.rec[c].key, "d") != 0 || strchr(fx.rec[c].section, '/'))
             continue;
@@ -977,8 +1020,12 @@ static void test_torch_fixture(void **state)
         for (int o = 0; o < fx.n; o++)
             if (!strcmp(fx.rec[o].key, "steps") &&
                 !strncmp(fx.rec[o].section, prefix, strlen(prefix))) {
-                check_optimizer(&fx, fx.rec[o].section, net, inv, work, &b, pr->v, &worst[6],
-                                &worst[7]);
+                check_optimizer(&fx, fx.rec[o].section, net, inv, &b, pr->v, &worst[6],
+                                &worst[7], &torch_gap);
+                if (fx_int(&fx, fx.rec[o].section, "eps_inside"))
+                    keras_sections++;
+                else
+                    torch_sections++;
                 optimizers++;
             }
         free(g), free(mu), free(hs), free(grad);
@@ -988,11 +1035,17 @@ static void test_torch_fixture(void **state)
     }
     assert_true(cases >= 3);
     assert_true(optimizers >= 4);
+    assert_true(keras_sections >= 2 && torch_sections >= 2);
     print_message("PyTorch fixture, %d cases: worst relative difference g %.2e, mu %.2e, Hessian "
-                  "%.2e, g_ref %.2e, loss %.2e, gradient %.2e (tolerance %.0e); %d optimizers x "
-                  "10 steps: losses %.2e, parameters %.2e (tolerance %.0e)\n",
+                  "%.2e, g_ref %.2e, loss %.2e, gradient %.2e (tolerance %.0e); train_run on %d "
+                  "Keras-form optimizers x 10 steps: losses %.2e, parameters %.2e (tolerance "
+                  "%.0e); %d torch-form runs differ from train_run by >= %.2e (required > %.0e)\n",
                   cases, worst[0], worst[1], worst[2], worst[3], worst[4], worst[5], TORCH_TOL,
-                  optimizers, worst[6], worst[7], TORCH_STEP_TOL);
+                  keras_sections, worst[6], worst[7], TRAIN_STEP_TOL, torch_sections, torch_gap,
+                  TORCH_GAP_MIN);
+    if (!(torch_gap > TORCH_GAP_MIN))
+        fail_msg("train_run agrees with torch's eps placement to %.2e: the fixture no longer tells "
+                 "the forms apart", torch_gap);
     fixture_free(&fx);
 }
 
