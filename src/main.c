@@ -39,7 +39,8 @@ static const char *const USAGE =
     "  help config          every configuration key: type, default, range, meaning\n"
     "  version              print the version and build information\n"
     "\n"
-    "`alfe COMMAND --help` describes one command.  Exit codes: 0 success (also after a\n"
+    "`alfe COMMAND --help` describes one command; options take their value as\n"
+    "--option VALUE or --option=VALUE.  Exit codes: 0 success (also after a\n"
     "graceful stop on SIGTERM/SIGUSR1), 1 run-time failure, 2 bad input or usage.\n"
     "Run in parallel with: mpirun -n P alfe run CONFIG (rank 0 coordinates).\n";
 
@@ -74,8 +75,9 @@ static const char *const PREDICT_USAGE =
     "usage: alfe predict CAMPAIGN_OR_MODEL --points FILE [--round R] [--hessian]\n"
     "\n"
     "Evaluates the committee stored in a campaign (/models of round R, default the\n"
-    "latest) or in a model file at every point of FILE (one point per line: d numbers,\n"
-    "'#' comments) and prints whitespace columns with a header line: g, g_std,\n"
+    "latest) or in a model file at every point of FILE (one point per line: d numbers\n"
+    "separated by spaces, tabs or commas; '#' comments) and prints whitespace columns\n"
+    "with a header line: g, g_std,\n"
     "mu_0..mu_{d-1}, mu_std_0..mu_std_{d-1} (committee mean and standard deviation,\n"
     "eV per prim cell) and, with --hessian, the eigenvalues of the committee-mean\n"
     "Hessian of g in ascending order.\n";
