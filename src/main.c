@@ -15,7 +15,9 @@
 #include "alfe/base/util.h"
 #include "alfe/base/error.h"
 #include "alfe/base/stopflag.h"
+#include "alfe/base/table.h"
 
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +39,8 @@ static const char *const USAGE =
     "  help config          every configuration key: type, default, range, meaning\n"
     "  version              print the version and build information\n"
     "\n"
-    "`alfe COMMAND --help` describes one command.  Exit codes: 0 success (also after a\n"
+    "`alfe COMMAND --help` describes one command; options take their value as\n"
+    "--option VALUE or --option=VALUE.  Exit codes: 0 success (also after a\n"
     "graceful stop on SIGTERM/SIGUSR1), 1 run-time failure, 2 bad input or usage.\n"
     "Run in parallel with: mpirun -n P alfe run CONFIG (rank 0 coordinates).\n";
 
@@ -72,8 +75,9 @@ static const char *const PREDICT_USAGE =
     "usage: alfe predict CAMPAIGN_OR_MODEL --points FILE [--round R] [--hessian]\n"
     "\n"
     "Evaluates the committee stored in a campaign (/models of round R, default the\n"
-    "latest) or in a model file at every point of FILE (one point per line: d numbers,\n"
-    "'#' comments) and prints whitespace columns with a header line: g, g_std,\n"
+    "latest) or in a model file at every point of FILE (one point per line: d numbers\n"
+    "separated by spaces, tabs or commas; '#' comments) and prints whitespace columns\n"
+    "with a header line: g, g_std,\n"
     "mu_0..mu_{d-1}, mu_std_0..mu_std_{d-1} (committee mean and standard deviation,\n"
     "eV per prim cell) and, with --hessian, the eigenvalues of the committee-mean\n"
     "Hessian of g in ascending order.\n";
@@ -108,17 +112,168 @@ static int report(int status)
     return status;
 }
 
-static int wants_help(int argc, char **argv)
+/* ------------------------------------------------------------------------
+ * Command-line parsing: every command reads its arguments with getopt_long
+ * into its own options struct (so --opt=value and --opt value both work).
+ * A parse function only records a message with ALFE_FAIL; the command
+ * reports it (for `run` and `train` after MPI start-up, so that one rank
+ * prints it).  --help wins over any other mistake on the line. */
+
+enum { OPT_HELP = 'h', OPT_OUTPUT = 'o', OPT_LONG_ONLY = 256 };
+
+typedef struct {
+    const char *command;         /* "mc", for messages */
+    const struct option *longopts; /* terminated by a zero entry */
+    const char *shortopts;       /* must start with ':' */
+    char *operands[3];
+    int n_operands;
+    int help;
+} command_line;
+
+/* The long option named by `arg` ("--name" or "--name=value"); how many
+ * long options it abbreviates goes to *matches. */
+static const struct option *long_option_named(const command_line *cl, const char *arg,
+                                              int *matches)
 {
-    for (int i = 2; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-            return 1;
-    return 0;
+    const char *name = arg + 2;
+    size_t n = strcspn(name, "=");
+    const struct option *found = NULL;
+    *matches = 0;
+    for (const struct option *o = cl->longopts; o->name; o++) {
+        if (strncmp(o->name, name, n))
+            continue;
+        if (strlen(o->name) == n) {
+            *matches = 1;
+            return o;
+        }
+        found = o;
+        (*matches)++;
+    }
+    return found;
+}
+
+/* The message for what getopt_long refused (':' missing value, '?' other). */
+static int command_line_fail(const command_line *cl, int key, char **argv, int index)
+{
+    const char *arg = index > 0 ? argv[index - 1] : "";
+    int is_long = !strncmp(arg, "--", 2);
+    int matches = 0;
+    const struct option *o = is_long ? long_option_named(cl, arg, &matches) : NULL;
+    size_t name_len = is_long ? strcspn(arg, "=") : 0;
+    if (key == ':') {
+        if (is_long && o)
+            return ALFE_FAIL(ALFE_ERR_INPUT, "%s: option --%s needs a value (see `alfe %s "
+                             "--help`)", cl->command, o->name, cl->command);
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: option -%c needs a value (see `alfe %s --help`)",
+                         cl->command, optopt, cl->command);
+    }
+    if (is_long && matches > 1)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: option '%.*s' is ambiguous (see `alfe %s --help`)",
+                         cl->command, (int)name_len, arg, cl->command);
+    if (is_long && o && optopt != 0 && o->has_arg == no_argument && strchr(arg, '='))
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: option --%s takes no value (see `alfe %s --help`)",
+                         cl->command, o->name, cl->command);
+    if (is_long && optopt == 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: unknown option '%.*s' (see `alfe %s --help`)",
+                         cl->command, (int)name_len, arg, cl->command);
+    return ALFE_FAIL(ALFE_ERR_INPUT, "%s: unknown option '-%c' (see `alfe %s --help`)",
+                     cl->command, optopt, cl->command);
+}
+
+/* Options go to take(opts, key, value); operands (in their order, the first
+ * three kept) to cl->operands.  argv[1] is the command: getopt_long sees
+ * argv + 1 (and moves the operands after the options). */
+static int command_line_parse(command_line *cl, int argc, char **argv,
+                              int (*take)(void *opts, int key, const char *value), void *opts)
+{
+    int status = ALFE_OK;
+    cl->n_operands = 0;
+    cl->help = 0;
+    opterr = 0;
+    optind = 0; /* glibc: start afresh */
+    int key;
+    while ((key = getopt_long(argc - 1, argv + 1, cl->shortopts, cl->longopts, NULL)) != -1) {
+        if (key == OPT_HELP) {
+            cl->help = 1;
+        } else if (key == ':' || key == '?') {
+            if (status == ALFE_OK)
+                status = command_line_fail(cl, key, argv + 1, optind);
+        } else {
+            int rc = take(opts, key, optarg);
+            if (status == ALFE_OK)
+                status = rc;
+        }
+    }
+    for (int i = optind + 1; i < argc; i++, cl->n_operands++)
+        if (cl->n_operands < 3)
+            cl->operands[cl->n_operands] = argv[i];
+    return status;
+}
+
+/* More operands than the command takes. */
+static int command_line_extra(const command_line *cl, int max_operands)
+{
+    return ALFE_FAIL(ALFE_ERR_INPUT, "%s: unexpected argument '%s' (see `alfe %s --help`)",
+                     cl->command, cl->operands[max_operands], cl->command);
+}
+
+/* A campaign (or any HDF5 file) given where the INI configuration belongs:
+ * say so instead of failing on its first line of binary. */
+static int refuse_hdf5_config(const char *command, const char *path)
+{
+    static const unsigned char hdf5_signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ALFE_OK; /* the config reader names a missing file */
+    unsigned char head[8];
+    size_t got = fread(head, 1, sizeof head, f);
+    fclose(f);
+    if (got == sizeof head && !memcmp(head, hdf5_signature, sizeof head))
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s is an HDF5 file (a campaign or model?): alfe %s "
+                         "needs the configuration file (INI, see `alfe help config`), not the "
+                         "campaign; `alfe info %s` shows a campaign's status", path, command,
+                         path);
+    return ALFE_OK;
+}
+
+static int take_nothing(void *opts, int key, const char *value)
+{
+    (void)opts;
+    (void)key;
+    (void)value;
+    return ALFE_OK;
+}
+
+static const struct option HELP_ONLY_OPTIONS[] = {{"help", no_argument, NULL, OPT_HELP},
+                                                  {NULL, 0, NULL, 0}};
+
+/* run, train, info: one operand and --help. */
+typedef struct {
+    const char *path;
+    int help;
+} path_options;
+
+static int path_parse_options(const char *command, const char *what, int is_config, int argc,
+                              char **argv, path_options *o)
+{
+    command_line cl = {.command = command, .longopts = HELP_ONLY_OPTIONS, .shortopts = ":h"};
+    int status = command_line_parse(&cl, argc, argv, take_nothing, NULL);
+    o->help = cl.help;
+    o->path = cl.n_operands == 1 ? cl.operands[0] : NULL;
+    if (status == ALFE_OK && cl.n_operands != 1)
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "%s takes one argument, %s (see `alfe %s --help`)",
+                           command, what, command);
+    if (status == ALFE_OK && is_config)
+        status = refuse_hdf5_config(command, o->path);
+    return status;
 }
 
 static int command_run(int argc, char **argv)
 {
-    if (wants_help(argc, argv)) {
+    path_options o;
+    int status = path_parse_options("run", "the config file", 1, argc, argv, &o);
+    if (o.help) {
+        alfe_error_clear();
         fputs(RUN_USAGE, stdout);
         return ALFE_OK;
     }
@@ -127,13 +282,9 @@ static int command_run(int argc, char **argv)
     stopflag_install();
     if (comm_init(&argc, &argv) != ALFE_OK)
         return report(ALFE_ERR_RUNTIME);
-    int status;
-    if (argc != 3) {
-        status = ALFE_FAIL(ALFE_ERR_INPUT, "run takes one argument, the config file (see "
-                                           "`alfe run --help`)");
-    } else {
+    if (status == ALFE_OK) {
         campaign_library_init();
-        status = coordinator_run(argv[2]);
+        status = coordinator_run(o.path);
     }
     report(status);
     comm_finalize();
@@ -150,19 +301,18 @@ static const char *const TRAIN_USAGE =
 
 static int command_train(int argc, char **argv)
 {
-    if (wants_help(argc, argv)) {
+    path_options o;
+    int status = path_parse_options("train", "the config file", 1, argc, argv, &o);
+    if (o.help) {
+        alfe_error_clear();
         fputs(TRAIN_USAGE, stdout);
         return ALFE_OK;
     }
     if (comm_init(&argc, &argv) != ALFE_OK)
         return report(ALFE_ERR_RUNTIME);
-    int status;
-    if (argc != 3) {
-        status = ALFE_FAIL(ALFE_ERR_INPUT, "train takes one argument, the config file (see "
-                                           "`alfe train --help`)");
-    } else {
+    if (status == ALFE_OK) {
         campaign_library_init();
-        status = coordinator_train(argv[2]);
+        status = coordinator_train(o.path);
     }
     report(status);
     comm_finalize();
@@ -171,27 +321,28 @@ static int command_train(int argc, char **argv)
 
 static int command_info(int argc, char **argv)
 {
-    if (wants_help(argc, argv)) {
+    path_options o;
+    int status = path_parse_options("info", "the campaign file", 0, argc, argv, &o);
+    if (o.help) {
+        alfe_error_clear();
         fputs(INFO_USAGE, stdout);
         return ALFE_OK;
     }
-    if (argc != 3)
-        return report(ALFE_FAIL(ALFE_ERR_INPUT, "info takes one argument, the campaign file"));
+    if (status != ALFE_OK)
+        return report(status);
     campaign_library_init();
-    return report(campaign_print_info(argv[2], stdout));
+    return report(campaign_print_info(o.path, stdout));
 }
 
+/* A list of numbers on the command line (commas, spaces or tabs between). */
 static int parse_list(const char *text, double *values, int max, int *n)
 {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", text);
-    *n = 0;
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-        if (*n >= max || alfe_parse_double(tok, &values[*n]) != 0)
-            return -1;
-        (*n)++;
-    }
+    char *copy = ALFE_STRDUP(text);
+    int count = table_split_row(copy, values, max);
+    free(copy);
+    if (count < 0 || count > max)
+        return -1;
+    *n = count;
     return 0;
 }
 
@@ -207,33 +358,62 @@ static void print_json_array(const char *name, const double *v, int d)
     printf("], ");
 }
 
+/* alfe mc: the texts of the values; they are read against the config's d. */
+typedef struct {
+    const char *config_path, *kappa, *phi, *temperature, *seed;
+    int help;
+} mc_options;
+
+enum { MC_KAPPA = OPT_LONG_ONLY, MC_PHI, MC_TEMPERATURE, MC_SEED };
+
+static int mc_take(void *opts, int key, const char *value)
+{
+    mc_options *o = opts;
+    switch (key) {
+    case MC_KAPPA: o->kappa = value; break;
+    case MC_PHI: o->phi = value; break;
+    case MC_TEMPERATURE: o->temperature = value; break;
+    case MC_SEED: o->seed = value; break;
+    }
+    return ALFE_OK;
+}
+
+static int mc_parse_options(int argc, char **argv, mc_options *o)
+{
+    static const struct option longopts[] = {
+        {"kappa", required_argument, NULL, MC_KAPPA},
+        {"phi", required_argument, NULL, MC_PHI},
+        {"temperature", required_argument, NULL, MC_TEMPERATURE},
+        {"seed", required_argument, NULL, MC_SEED},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0}};
+    memset(o, 0, sizeof *o);
+    command_line cl = {.command = "mc", .longopts = longopts, .shortopts = ":h"};
+    int status = command_line_parse(&cl, argc, argv, mc_take, o);
+    o->help = cl.help;
+    o->config_path = cl.n_operands > 0 ? cl.operands[0] : NULL;
+    if (status == ALFE_OK && cl.n_operands > 1)
+        status = command_line_extra(&cl, 1);
+    if (status == ALFE_OK && (!o->config_path || !o->kappa))
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "mc needs CONFIG and --kappa (see `alfe mc --help`)");
+    if (status == ALFE_OK)
+        status = refuse_hdf5_config("mc", o->config_path);
+    return status;
+}
+
 static int command_mc(int argc, char **argv)
 {
-    if (wants_help(argc, argv)) {
+    mc_options o;
+    int parsed = mc_parse_options(argc, argv, &o);
+    if (o.help) {
+        alfe_error_clear();
         fputs(MC_USAGE, stdout);
         return ALFE_OK;
     }
-    const char *config_path = NULL, *kappa_text = NULL, *phi_text = NULL, *temp_text = NULL,
-               *seed_text = NULL;
-    for (int i = 2; i < argc; i++) {
-        const char **slot = NULL;
-        if (!strcmp(argv[i], "--kappa")) slot = &kappa_text;
-        else if (!strcmp(argv[i], "--phi")) slot = &phi_text;
-        else if (!strcmp(argv[i], "--temperature")) slot = &temp_text;
-        else if (!strcmp(argv[i], "--seed")) slot = &seed_text;
-        if (slot) {
-            if (i + 1 >= argc)
-                return report(ALFE_FAIL(ALFE_ERR_INPUT, "mc: %s needs a value", argv[i]));
-            *slot = argv[++i];
-        } else if (argv[i][0] == '-' || config_path) {
-            return report(ALFE_FAIL(ALFE_ERR_INPUT, "mc: unexpected argument '%s' (see `alfe mc "
-                                                    "--help`)", argv[i]));
-        } else {
-            config_path = argv[i];
-        }
-    }
-    if (!config_path || !kappa_text)
-        return report(ALFE_FAIL(ALFE_ERR_INPUT, "mc needs CONFIG and --kappa (see `alfe mc --help`)"));
+    if (parsed != ALFE_OK)
+        return report(parsed);
+    const char *config_path = o.config_path, *kappa_text = o.kappa, *phi_text = o.phi,
+               *temp_text = o.temperature, *seed_text = o.seed;
     campaign_library_init();
     alfe_config *cfg = NULL;
     int status = config_load_for(config_path, CONFIG_FOR_MC, &cfg);
@@ -311,74 +491,81 @@ static int command_mc(int argc, char **argv)
     return report(status);
 }
 
-/* Points file: one point per line, d numbers; '#' comments. */
+/* Points file: a table file (base/table.h) of d numbers per line. */
 static int read_points(const char *path, int d, double **points, int *n)
 {
-    char *text;
-    ALFE_CHECK(alfe_read_text_file(path, &text, NULL));
-    int cap = 1024, count = 0, line_no = 0, status = ALFE_OK;
-    double *p = ALFE_MALLOC(sizeof(double) * (size_t)cap * d);
-    char *next = text;
-    for (char *line; status == ALFE_OK && (line = alfe_next_line(&next));) {
-        line_no++;
-        double values[ALFE_MAX_DIM + 1];
-        int k = 0;
-        if (parse_list(line, values, ALFE_MAX_DIM + 1, &k) != 0) {
-            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: not a list of finite numbers: %s",
-                               path, line_no, line);
-            break;
-        }
-        if (k == 0)
-            continue;
-        if (k != d) {
-            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: a point has %d numbers, the model has d = %d",
-                               path, line_no, k, d);
-            break;
-        }
-        if (count == cap) {
-            cap *= 2;
-            p = ALFE_REALLOC(p, sizeof(double) * (size_t)cap * d);
-        }
-        memcpy(p + (size_t)count * d, values, sizeof(double) * (size_t)d);
-        count++;
-    }
-    free(text);
-    if (status != ALFE_OK) {
-        free(p);
-        return status;
-    }
-    *points = p;
-    *n = count;
+    char why[64];
+    snprintf(why, sizeof why, "the model has d = %d", d);
+    table_shape shape = {.columns = d, .row_name = "point", .why = why};
+    number_table *t = NULL;
+    ALFE_CHECK(table_read(path, &shape, &t));
+    *points = t->values ? t->values : ALFE_MALLOC(sizeof(double) * (size_t)d);
+    *n = t->rows;
+    t->values = NULL;
+    table_destroy(&t);
     return ALFE_OK;
+}
+
+/* alfe predict */
+typedef struct {
+    const char *path, *points;
+    long long round; /* -1: the latest */
+    int hessian, help;
+} predict_options;
+
+enum { PREDICT_POINTS = OPT_LONG_ONLY, PREDICT_ROUND, PREDICT_HESSIAN };
+
+static int predict_take(void *opts, int key, const char *value)
+{
+    predict_options *o = opts;
+    switch (key) {
+    case PREDICT_POINTS: o->points = value; break;
+    case PREDICT_HESSIAN: o->hessian = 1; break;
+    case PREDICT_ROUND:
+        if (alfe_parse_long(value, &o->round) != 0 || o->round < 0)
+            return ALFE_FAIL(ALFE_ERR_INPUT, "predict: --round must be an integer >= 0, got '%s'",
+                             value);
+        break;
+    }
+    return ALFE_OK;
+}
+
+static int predict_parse_options(int argc, char **argv, predict_options *o)
+{
+    static const struct option longopts[] = {
+        {"points", required_argument, NULL, PREDICT_POINTS},
+        {"round", required_argument, NULL, PREDICT_ROUND},
+        {"hessian", no_argument, NULL, PREDICT_HESSIAN},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0}};
+    memset(o, 0, sizeof *o);
+    o->round = -1;
+    command_line cl = {.command = "predict", .longopts = longopts, .shortopts = ":h"};
+    int status = command_line_parse(&cl, argc, argv, predict_take, o);
+    o->help = cl.help;
+    o->path = cl.n_operands > 0 ? cl.operands[0] : NULL;
+    if (status == ALFE_OK && cl.n_operands > 1)
+        status = command_line_extra(&cl, 1);
+    if (status == ALFE_OK && (!o->path || !o->points))
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "predict needs a campaign or model file and "
+                                           "--points FILE (see `alfe predict --help`)");
+    return status;
 }
 
 static int command_predict(int argc, char **argv)
 {
-    if (wants_help(argc, argv)) {
+    predict_options o;
+    int parsed = predict_parse_options(argc, argv, &o);
+    if (o.help) {
+        alfe_error_clear();
         fputs(PREDICT_USAGE, stdout);
         return ALFE_OK;
     }
-    const char *path = NULL, *points_path = NULL, *round_text = NULL;
-    int hessian = 0;
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--points") && i + 1 < argc)
-            points_path = argv[++i];
-        else if (!strcmp(argv[i], "--round") && i + 1 < argc)
-            round_text = argv[++i];
-        else if (!strcmp(argv[i], "--hessian"))
-            hessian = 1;
-        else if (argv[i][0] != '-' && !path)
-            path = argv[i];
-        else
-            return report(ALFE_FAIL(ALFE_ERR_INPUT, "predict: unexpected argument '%s' (see "
-                                                    "`alfe predict --help`)", argv[i]));
-    }
-    if (!path || !points_path)
-        return report(ALFE_FAIL(ALFE_ERR_INPUT, "predict needs a campaign or model file and "
-                                                "--points FILE"));
-    long long round = -1;
-    if (round_text && (alfe_parse_long(round_text, &round) != 0 || round < 0))
-        return report(ALFE_FAIL(ALFE_ERR_INPUT, "predict: --round must be an integer >= 0"));
+    if (parsed != ALFE_OK)
+        return report(parsed);
+    const char *path = o.path, *points_path = o.points;
+    const long long round = o.round;
+    const int hessian = o.hessian;
     campaign_library_init();
     model_set *ms = NULL;
     int status = model_set_read(path, (int)round, &ms);
@@ -429,41 +616,78 @@ static int command_predict(int argc, char **argv)
     return report(status);
 }
 
+/* alfe import-keras */
+typedef struct {
+    const char *weights, *invariants, *output, *activation_name;
+    double scale;
+    int activation, help;
+} import_options;
+
+enum { IMPORT_INVARIANTS = OPT_LONG_ONLY, IMPORT_SCALE, IMPORT_ACTIVATION };
+
+static int import_take(void *opts, int key, const char *value)
+{
+    import_options *o = opts;
+    switch (key) {
+    case IMPORT_INVARIANTS: o->invariants = value; break;
+    case OPT_OUTPUT: o->output = value; break;
+    case IMPORT_SCALE:
+        if (alfe_parse_double(value, &o->scale) != 0 || !(o->scale > 0))
+            return ALFE_FAIL(ALFE_ERR_INPUT, "import-keras: --scale must be a number > 0, got "
+                             "'%s'", value);
+        break;
+    case IMPORT_ACTIVATION:
+        o->activation_name = value;
+        o->activation = -1;
+        for (int a = 0; a < IDNN_ACTIVATION_COUNT; a++)
+            if (!strcmp(value, idnn_activation_names[a]))
+                o->activation = a;
+        if (o->activation < 0)
+            return ALFE_FAIL(ALFE_ERR_INPUT, "import-keras: unknown activation '%s'", value);
+        break;
+    }
+    return ALFE_OK;
+}
+
+static int import_parse_options(int argc, char **argv, import_options *o)
+{
+    static const struct option longopts[] = {
+        {"invariants", required_argument, NULL, IMPORT_INVARIANTS},
+        {"scale", required_argument, NULL, IMPORT_SCALE},
+        {"output", required_argument, NULL, OPT_OUTPUT},
+        {"activation", required_argument, NULL, IMPORT_ACTIVATION},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0}};
+    memset(o, 0, sizeof *o);
+    o->activation_name = "tanh";
+    o->activation = IDNN_TANH;
+    command_line cl = {.command = "import-keras", .longopts = longopts, .shortopts = ":ho:"};
+    int status = command_line_parse(&cl, argc, argv, import_take, o);
+    o->help = cl.help;
+    o->weights = cl.n_operands > 0 ? cl.operands[0] : NULL;
+    if (status == ALFE_OK && cl.n_operands > 1)
+        status = command_line_extra(&cl, 1);
+    if (status == ALFE_OK && (!o->weights || !o->invariants || !(o->scale > 0) || !o->output))
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "import-keras needs WEIGHTS.h5, --invariants, "
+                                           "--scale and -o (see `alfe import-keras --help`)");
+    return status;
+}
+
 static int command_import_keras(int argc, char **argv)
 {
-    if (wants_help(argc, argv)) {
+    import_options o;
+    int parsed = import_parse_options(argc, argv, &o);
+    if (o.help) {
+        alfe_error_clear();
         fputs(IMPORT_USAGE, stdout);
         return ALFE_OK;
     }
-    const char *weights = NULL, *inv_path = NULL, *scale_text = NULL, *output = NULL,
-               *act_text = "tanh";
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--invariants") && i + 1 < argc)
-            inv_path = argv[++i];
-        else if (!strcmp(argv[i], "--scale") && i + 1 < argc)
-            scale_text = argv[++i];
-        else if (!strcmp(argv[i], "-o") && i + 1 < argc)
-            output = argv[++i];
-        else if (!strcmp(argv[i], "--activation") && i + 1 < argc)
-            act_text = argv[++i];
-        else if (argv[i][0] != '-' && !weights)
-            weights = argv[i];
-        else
-            return report(ALFE_FAIL(ALFE_ERR_INPUT, "import-keras: unexpected argument '%s' (see "
-                                                    "`alfe import-keras --help`)", argv[i]));
-    }
-    if (!weights || !inv_path || !scale_text || !output)
-        return report(ALFE_FAIL(ALFE_ERR_INPUT, "import-keras needs WEIGHTS.h5, --invariants, "
-                                                "--scale and -o"));
-    double scale;
-    if (alfe_parse_double(scale_text, &scale) != 0 || !(scale > 0))
-        return report(ALFE_FAIL(ALFE_ERR_INPUT, "import-keras: --scale must be a number > 0"));
-    int activation = -1;
-    for (int a = 0; a < IDNN_ACTIVATION_COUNT; a++)
-        if (!strcmp(act_text, idnn_activation_names[a]))
-            activation = a;
-    if (activation < 0)
-        return report(ALFE_FAIL(ALFE_ERR_INPUT, "import-keras: unknown activation '%s'", act_text));
+    if (parsed != ALFE_OK)
+        return report(parsed);
+    const char *weights = o.weights, *inv_path = o.invariants, *output = o.output,
+               *act_text = o.activation_name;
+    const double scale = o.scale;
+    const int activation = o.activation;
     campaign_library_init();
     /* d is the largest variable index used, + 1: read with the maximum and
      * shrink to what the formulas use. */
@@ -498,28 +722,63 @@ static int command_import_keras(int argc, char **argv)
     return report(status);
 }
 
+/* alfe invariants */
+typedef struct {
+    const char *config_path, *output;
+    long long degree;
+    int help;
+} invariants_options;
+
+enum { INVARIANTS_DEGREE = OPT_LONG_ONLY };
+
+static int invariants_take(void *opts, int key, const char *value)
+{
+    invariants_options *o = opts;
+    switch (key) {
+    case OPT_OUTPUT: o->output = value; break;
+    case INVARIANTS_DEGREE:
+        if (alfe_parse_long(value, &o->degree) != 0 || o->degree < 1 || o->degree > 32)
+            return ALFE_FAIL(ALFE_ERR_INPUT, "invariants: --degree must be an integer in 1..32, "
+                             "got '%s'", value);
+        break;
+    }
+    return ALFE_OK;
+}
+
+static int invariants_parse_options(int argc, char **argv, invariants_options *o)
+{
+    static const struct option longopts[] = {
+        {"degree", required_argument, NULL, INVARIANTS_DEGREE},
+        {"output", required_argument, NULL, OPT_OUTPUT},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0}};
+    memset(o, 0, sizeof *o);
+    command_line cl = {.command = "invariants", .longopts = longopts, .shortopts = ":ho:"};
+    int status = command_line_parse(&cl, argc, argv, invariants_take, o);
+    o->help = cl.help;
+    o->config_path = cl.n_operands > 0 ? cl.operands[0] : NULL;
+    if (status == ALFE_OK && cl.n_operands > 1)
+        status = command_line_extra(&cl, 1);
+    if (status == ALFE_OK && (!o->config_path || o->degree == 0))
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "invariants needs CONFIG and --degree D (1..32)");
+    if (status == ALFE_OK)
+        status = refuse_hdf5_config("invariants", o->config_path);
+    return status;
+}
+
 static int command_invariants(int argc, char **argv)
 {
-    if (wants_help(argc, argv)) {
+    invariants_options o;
+    int parsed = invariants_parse_options(argc, argv, &o);
+    if (o.help) {
+        alfe_error_clear();
         fputs(INVARIANTS_USAGE, stdout);
         return ALFE_OK;
     }
-    const char *config_path = NULL, *degree_text = NULL, *output = NULL;
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--degree") && i + 1 < argc)
-            degree_text = argv[++i];
-        else if (!strcmp(argv[i], "-o") && i + 1 < argc)
-            output = argv[++i];
-        else if (argv[i][0] != '-' && !config_path)
-            config_path = argv[i];
-        else
-            return report(ALFE_FAIL(ALFE_ERR_INPUT, "invariants: unexpected argument '%s' (see "
-                                                    "`alfe invariants --help`)", argv[i]));
-    }
-    long long degree = 0;
-    if (!config_path || !degree_text || alfe_parse_long(degree_text, &degree) != 0 ||
-        degree < 1 || degree > 32)
-        return report(ALFE_FAIL(ALFE_ERR_INPUT, "invariants needs CONFIG and --degree D (1..32)"));
+    if (parsed != ALFE_OK)
+        return report(parsed);
+    const char *config_path = o.config_path, *output = o.output;
+    const long long degree = o.degree;
     campaign_library_init();
     alfe_config *cfg = NULL;
     int status = config_load_for(config_path, CONFIG_FOR_MC, &cfg);
@@ -549,16 +808,63 @@ static int command_invariants(int argc, char **argv)
     return report(status);
 }
 
+static const char *const VERSION_USAGE =
+    "usage: alfe version\n"
+    "\n"
+    "Prints the version, the git commit it was built from, the campaign file format\n"
+    "and the compiler and flags of the build.\n";
+
+/* alfe help [TOPIC], alfe version: --help and operands only. */
+typedef struct {
+    const char *topic;
+    int help;
+} topic_options;
+
+static int topic_parse_options(const char *command, int max_operands, int argc, char **argv,
+                               topic_options *o)
+{
+    command_line cl = {.command = command, .longopts = HELP_ONLY_OPTIONS, .shortopts = ":h"};
+    int status = command_line_parse(&cl, argc, argv, take_nothing, NULL);
+    o->help = cl.help;
+    o->topic = cl.n_operands > 0 ? cl.operands[0] : NULL;
+    if (status == ALFE_OK && cl.n_operands > max_operands)
+        status = command_line_extra(&cl, max_operands);
+    return status;
+}
+
 static int command_help(int argc, char **argv)
 {
-    if (argc >= 3 && !strcmp(argv[2], "config")) {
+    topic_options o;
+    int parsed = topic_parse_options("help", 1, argc, argv, &o);
+    if (o.help || (parsed == ALFE_OK && !o.topic)) {
+        alfe_error_clear();
+        fputs(USAGE, stdout);
+        return ALFE_OK;
+    }
+    if (parsed != ALFE_OK)
+        return report(parsed);
+    if (!strcmp(o.topic, "config")) {
         config_print_help(stdout);
         return ALFE_OK;
     }
-    if (argc >= 3 && strcmp(argv[2], "--help") && strcmp(argv[2], "-h"))
-        return report(ALFE_FAIL(ALFE_ERR_INPUT, "unknown help topic '%s' (try: alfe help config)",
-                                argv[2]));
-    fputs(USAGE, stdout);
+    return report(ALFE_FAIL(ALFE_ERR_INPUT, "unknown help topic '%s' (try: alfe help config)",
+                            o.topic));
+}
+
+static int command_version(int argc, char **argv)
+{
+    topic_options o;
+    int parsed = topic_parse_options("version", 0, argc, argv, &o);
+    if (o.help) {
+        alfe_error_clear();
+        fputs(VERSION_USAGE, stdout);
+        return ALFE_OK;
+    }
+    if (parsed != ALFE_OK)
+        return report(parsed);
+    printf("alfe %s (git %s), campaign format %d.%d, built with gcc %s, flags %s\n",
+           ALFE_VERSION, ALFE_GIT_COMMIT, CAMPAIGN_FORMAT_MAJOR, CAMPAIGN_FORMAT_MINOR,
+           __VERSION__, ALFE_BUILD_FLAGS);
     return ALFE_OK;
 }
 
@@ -585,11 +891,7 @@ int main(int argc, char **argv)
         return command_import_keras(argc, argv);
     if (!strcmp(command, "help") || !strcmp(command, "--help") || !strcmp(command, "-h"))
         return command_help(argc, argv);
-    if (!strcmp(command, "version") || !strcmp(command, "--version")) {
-        printf("alfe %s (git %s), campaign format %d.%d, built with gcc %s, flags %s\n",
-               ALFE_VERSION, ALFE_GIT_COMMIT, CAMPAIGN_FORMAT_MAJOR, CAMPAIGN_FORMAT_MINOR,
-               __VERSION__, ALFE_BUILD_FLAGS);
-        return ALFE_OK;
-    }
+    if (!strcmp(command, "version") || !strcmp(command, "--version"))
+        return command_version(argc, argv);
     return report(ALFE_FAIL(ALFE_ERR_INPUT, "unknown command '%s' (see `alfe help`)", command));
 }

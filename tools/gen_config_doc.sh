@@ -12,14 +12,15 @@ cd "$(dirname "$0")/.."
 alfe reads an INI file (`alfe run CONFIG`). This page is generated from the
 key table by `tools/gen_config_doc.sh`; `bin/alfe help config` prints the same.
 Relative `output` paths are relative to the working directory; relative input
-files (`q_file`) are relative to the config file's directory. Every value used
+files (`q_file`, `prim`, `eci`, `[oracle] network`, `[network] invariants`,
+`test_set`) are relative to the config file's directory. Every value used
 (defaults included) is stored in the campaign file: the root attribute
 `config` (INI text) and one attribute per `section.key` in `/config`.
 
 Errors name the file, line, section and key, exit with status 2 and leave the
 campaign file untouched, e.g.
 
-    alfe: error: run.ini:9: [system] temperature = -3: must be a finite number in [1e-06, 1000000]
+    alfe: error: run.ini:9: [system] temperature = -3: must be a finite number in [1e-06, 1e+06]
 
 ```text
 HEAD

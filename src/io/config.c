@@ -52,12 +52,15 @@ static const key_spec KEYS[] = {
     {"campaign", "seed", KEY_U64, "1", 0, 0, NULL, RESUME_FIXED, OFF(seed),
      "campaign seed; every random stream is keyed by (seed, point or round, purpose)"},
     {"campaign", "rounds", KEY_INT, "3", 1, 100000, NULL, RESUME_FREE, OFF(rounds),
-     "number of active-learning rounds; raise it to extend a finished campaign"},
+     "total number of rounds, those already in the campaign file included; each round "
+     "acquires [global] points space-filling points, evaluates them and, with [network] "
+     "invariants, trains the committee; raise it to extend a finished campaign"},
     {"campaign", "description", KEY_STRING, "", 0, 0, NULL, RESUME_FREE, OFF(description),
      "free text stored in the campaign file"},
     {"system", "model", KEY_ENUM, NULL, 0, 0, "oracle|clex", RESUME_FIXED, OFF(model),
-     "what evaluates a point: oracle = built-in analytic free energy (docs/oracle.md); "
-     "clex = Monte Carlo on a cluster expansion (not in this version)"},
+     "what evaluates a point: oracle = built-in analytic free energy, or [oracle] network "
+     "(docs/oracle.md); clex = umbrella-biased Monte Carlo on a CASM cluster expansion "
+     "(prim, eci, supercell, ordering_cell and [mc]; docs/monte-carlo.md)"},
     {"system", "dimension", KEY_INT, NULL, 1, ALFE_MAX_DIM, NULL, RESUME_FIXED, OFF(dimension),
      "number d of order parameters (rows of Q used)"},
     {"system", "q_file", KEY_STRING, NULL, 0, 0, NULL, RESUME_FREE, OFF(q_file),
@@ -125,7 +128,7 @@ static const key_spec KEYS[] = {
      "mean billiard path length tau in eta units; 0 = the diagonal of the domain's bounding box"},
     {"network", "invariants", KEY_STRING, "", 0, 0, NULL, RESUME_FIXED, OFF(net_invariants),
      "formula file of the invariants h(eta) fed to the network (docs/invariants.md), relative "
-     "to the config file; empty = no network (every round is space filling)"},
+     "to the config file; empty = no network (no committee is trained)"},
     {"network", "layers", KEY_INT, "3", 1, 8, NULL, RESUME_FIXED, OFF(net_layers),
      "hidden layers of each committee member"},
     {"network", "width", KEY_INT, "150", 1, 4096, NULL, RESUME_FIXED, OFF(net_width),
@@ -174,7 +177,8 @@ static const key_spec KEYS[] = {
      "candidates of a random hyper-parameter search each round (0: off); the best replace the "
      "committee only when better (docs/training.md has the bounds)"},
     {"training", "test_set", KEY_STRING, "", 0, 0, NULL, RESUME_FREE, OFF(tr_test_set),
-     "file of test rows (whitespace columns) scored every round; relative to the config file"},
+     "file of test rows scored every round (numbers separated by spaces, tabs or commas, "
+     "'#' comments); relative to the config file"},
     {"training", "test_eta_columns", KEY_STRING, "0-6", 0, 0, NULL, RESUME_FREE,
      OFF(tr_test_eta_columns), "0-based columns of eta in test_set, as first-last"},
     {"training", "test_mu_columns", KEY_STRING, "7-13", 0, 0, NULL, RESUME_FREE,
@@ -1022,8 +1026,8 @@ void config_print_help(FILE *out)
     fprintf(out,
             "alfe configuration reference (INI).  Sections and keys are case-insensitive;\n"
             "';' and '#' start comments.  Keys marked 'fixed' may not change once the\n"
-            "campaign file exists (alfe run refuses, naming the key); the others apply to\n"
-            "rounds not yet started.  Ranges are inclusive.\n");
+            "campaign file exists (alfe run and alfe train refuse, naming the key); the\n"
+            "others apply to rounds not yet started.  Ranges are inclusive.\n");
     const char *section = "";
     for (int i = 0; i < N_KEYS; i++) {
         const key_spec *k = &KEYS[i];

@@ -447,14 +447,18 @@ static int parse_primary(parser *ps, polynomial *out)
     }
     int len = scan_number(s);
     if (len > 0) {
-        char buf[64];
-        if (len >= (int)sizeof buf)
-            return parse_fail(ps, start, "number too long");
+        /* A copy of exactly the scanned text (of any length): strtod on
+         * the formula itself could read further ("0x1p3" as hex). */
+        char small[64];
+        char *buf = len < (int)sizeof small ? small : ALFE_MALLOC((size_t)len + 1);
         memcpy(buf, s, (size_t)len);
         buf[len] = '\0';
         double v = strtod(buf, NULL);
+        if (buf != small)
+            free(buf);
         if (!isfinite(v))
-            return parse_fail(ps, start, "number %s is out of range", buf);
+            return parse_fail(ps, start, "number %.*s%s is out of range", len < 40 ? len : 40, s,
+                              len > 40 ? "..." : "");
         ps->pos += len;
         poly_constant(ps->d, v, out);
         return 0;

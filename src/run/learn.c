@@ -10,6 +10,7 @@
 #include "alfe/network/hypersearch.h"
 #include "alfe/network/idnn_committee.h"
 #include "alfe/base/log.h"
+#include "alfe/base/table.h"
 #include "alfe/base/util.h"
 
 #include <math.h>
@@ -44,54 +45,34 @@ const model_set *learner_models(const learner *l)
     return l && l->committee ? &l->view : NULL;
 }
 
-/* Test rows: whitespace columns; η and μ from the configured column ranges. */
+/* Test rows: a table file (base/table.h); η and μ from the configured
+ * column ranges (0-based). */
 static int read_test_set(learner *l)
 {
     const alfe_config *cfg = l->cfg;
     int e0, e1, m0, m1;
     config_column_range(cfg->tr_test_eta_columns, &e0, &e1);
     config_column_range(cfg->tr_test_mu_columns, &m0, &m1);
-    char *text;
-    ALFE_CHECK(alfe_read_text_file(cfg->tr_test_set_path, &text, NULL));
-    int cap = 1024, n = 0, line_no = 0, status = ALFE_OK;
-    l->test_eta = ALFE_MALLOC(sizeof(double) * (size_t)cap * l->d);
-    l->test_mu = ALFE_MALLOC(sizeof(double) * (size_t)cap * l->d);
-    char *next = text;
-    for (char *line; status == ALFE_OK && (line = alfe_next_line(&next));) {
-        line_no++;
-        double v[512];
-        int k = 0;
-        char *tok_save = NULL;
-        for (char *tok = strtok_r(line, " \t,", &tok_save); tok && k < 512;
-             tok = strtok_r(NULL, " \t,", &tok_save)) {
-            if (alfe_parse_double(tok, &v[k]) != 0) {
-                status = ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: '%s' is not a finite number",
-                                   cfg->tr_test_set_path, line_no, tok);
-                break;
-            }
-            k++;
+    const int last = e1 > m1 ? e1 : m1;
+    char why[128];
+    snprintf(why, sizeof why, "[training] test_eta_columns/test_mu_columns need column %d "
+             "(0-based)", last);
+    table_shape shape = {.min_columns = last + 1, .why = why};
+    number_table *t = NULL;
+    ALFE_CHECK(table_read(cfg->tr_test_set_path, &shape, &t));
+    const int n = t->rows, d = l->d;
+    l->test_eta = ALFE_MALLOC(sizeof(double) * (size_t)(n ? n : 1) * d);
+    l->test_mu = ALFE_MALLOC(sizeof(double) * (size_t)(n ? n : 1) * d);
+    for (int i = 0; i < n; i++) {
+        const double *row = t->values + (size_t)i * t->columns;
+        for (int j = 0; j < d; j++) {
+            l->test_eta[(size_t)i * d + j] = row[e0 + j];
+            l->test_mu[(size_t)i * d + j] = row[m0 + j];
         }
-        if (status != ALFE_OK || k == 0)
-            continue;
-        if (k <= e1 || k <= m1) {
-            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: a row has %d columns, [training] needs "
-                               "column %d", cfg->tr_test_set_path, line_no, k, e1 > m1 ? e1 : m1);
-            break;
-        }
-        if (n == cap) {
-            cap *= 2;
-            l->test_eta = ALFE_REALLOC(l->test_eta, sizeof(double) * (size_t)cap * l->d);
-            l->test_mu = ALFE_REALLOC(l->test_mu, sizeof(double) * (size_t)cap * l->d);
-        }
-        for (int j = 0; j < l->d; j++) {
-            l->test_eta[(size_t)n * l->d + j] = v[e0 + j];
-            l->test_mu[(size_t)n * l->d + j] = v[m0 + j];
-        }
-        n++;
     }
-    free(text);
+    table_destroy(&t);
     l->n_test = n;
-    return status;
+    return ALFE_OK;
 }
 
 int learner_create(const alfe_config *cfg, learner **out)

@@ -4,107 +4,40 @@
 
 #include "alfe/base/error.h"
 #include "alfe/base/linalg.h"
+#include "alfe/base/table.h"
 #include "alfe/base/util.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Split one line into numbers; returns the count, or -(column+1) of the
- * first token that is not a finite number. */
-static int parse_row(char *line, double *values, int capacity, int *count)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        while (*p && (isspace((unsigned char)*p) || *p == ','))
-            p++;
-        if (*p == '\0')
-            break;
-        char *start = p;
-        while (*p && !isspace((unsigned char)*p) && *p != ',')
-            p++;
-        char saved = *p;
-        *p = '\0';
-        double v;
-        if (alfe_parse_double(start, &v) != 0) {
-            *p = saved;
-            return -n - 1;
-        }
-        *p = saved;
-        if (n < capacity)
-            values[n] = v;
-        n++;
-    }
-    *count = n;
-    return 0;
-}
-
 int domain_read_q(const char *path, int d, double **q_out, int *m_out)
 {
     *q_out = NULL;
-    char *text;
-    ALFE_CHECK(alfe_read_text_file(path, &text, NULL));
-    int m = -1, rows = 0, line_no = 0, row0_line = 0, status = ALFE_OK;
-    double *q = NULL;
-    double *row = NULL;
-    int row_cap = 0;
-    char *next = text;
-    for (char *line; (line = alfe_next_line(&next));) {
-        line_no++;
-        char *trimmed = alfe_trim(line);
-        if (*trimmed == '\0')
-            continue;
-        if (rows >= d)
-            break; /* rows beyond the first d are not used */
-        int count = 0;
-        if (row_cap == 0) {
-            row_cap = 4096;
-            row = ALFE_MALLOC(sizeof(double) * (size_t)row_cap);
-        }
-        int rc = parse_row(trimmed, row, row_cap, &count);
-        if (rc < 0) {
-            status = ALFE_FAIL(ALFE_ERR_INPUT,
-                               "%s:%d: column %d: not a finite number", path, line_no, -rc);
-            break;
-        }
-        if (count > row_cap) {
-            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: more than %d columns", path, line_no,
-                               row_cap);
-            break;
-        }
-        if (m < 0) {
-            m = count;
-            row0_line = line_no;
-            q = ALFE_MALLOC(sizeof(double) * (size_t)d * (size_t)m);
-        } else if (count != m) {
-            status = ALFE_FAIL(ALFE_ERR_INPUT,
-                               "%s:%d: ragged rows: this row has %d numbers, row 0 has %d",
-                               path, line_no, count, m);
-            break;
-        }
-        memcpy(q + (size_t)rows * m, row, sizeof(double) * (size_t)m);
-        rows++;
-    }
-    free(row);
-    free(text);
-    if (status == ALFE_OK && rows == 0)
+    /* Rows beyond the first d are not read (a file may hold a full square Q). */
+    table_shape shape = {.max_rows = d};
+    number_table *t = NULL;
+    ALFE_CHECK(table_read(path, &shape, &t));
+    const int rows = t->rows, m = t->columns, row0_line = rows > 0 ? t->row_line[0] : 0;
+    int status = ALFE_OK;
+    if (rows == 0)
         status = ALFE_FAIL(ALFE_ERR_INPUT,
                            "%s: has no rows of numbers but [system] dimension = %d needs %d",
                            path, d, d);
-    else if (status == ALFE_OK && rows < d)
+    else if (rows < d)
         status = ALFE_FAIL(ALFE_ERR_INPUT,
                            "%s:%d: the file ends after %d rows of numbers but [system] "
                            "dimension = %d needs %d",
-                           path, line_no, rows, d, d);
+                           path, t->lines, rows, d, d);
     if (status == ALFE_OK && m < d)
         status = ALFE_FAIL(ALFE_ERR_INPUT,
                            "%s:%d: has %d columns (sublattices) but [system] dimension = %d: "
                            "need at least as many sublattices as order parameters",
                            path, row0_line, m, d);
+    double *q = t->values;
+    t->values = NULL;
+    table_destroy(&t);
     if (status == ALFE_OK) {
         for (int s = 0; s < m; s++) {
             if (fabs(q[s] - 1.0 / m) > 1e-9 * (1.0 / m) + 1e-15) {

@@ -99,9 +99,11 @@ assert np.array_equal(np.array(res["eta_mean"]), p["eta_mean"][r]), (res["eta_me
 assert np.array_equal(np.array(res["mu"]), p["mu"][r])
 assert res["passes"] == p["passes"][r] and res["samples"] == p["samples"][r]
 assert res["converged"] == bool(p["converged"][r])
-again = json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
+# The same chain again, written --option=value (getopt_long reads both forms).
+args_eq = args[:3] + [o + "=" + v for o, v in zip(args[3::2], args[4::2])]
+again = json.loads(subprocess.run(args_eq, capture_output=True, text=True, check=True).stdout)
 again.pop("seconds"); res.pop("seconds")
-assert again == res, "same seed, different result"
+assert again == res, "same seed (--option=value form), different result"
 print("alfe mc reproduces row", r)
 PY
 # kappa far outside the domain: a warning, not an error (it is a bias centre).

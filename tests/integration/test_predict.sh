@@ -87,6 +87,16 @@ expect2 "has no trained models yet" "$ALFE" predict "$TEST_TMP/c.h5" --points "$
 if [ -d "$A" ]; then
     # a Keras file whose first layer does not match the invariants
     expect2 "takes 12 inputs, expected 2" "$ALFE" import-keras "$A/model_14.weights.h5" --invariants "$TEST_TMP/inv2.txt" --scale 100 -o "$TEST_TMP/m.h5"
+    # Points files are table files: tabs, commas and comments read as spaces,
+    # --points=FILE as --points FILE.
+    awk 'NR > 1 && NR <= 21 {print $8 "\t" $9 "\t" $10 "\t" $11 "," $12 ", " $13 "\t" $14 "  # row " NR}' \
+        "$A/testing_set.txt" > "$TEST_TMP/eta_tabs.txt"
+    "$ALFE" predict "$TEST_TMP/model14.h5" --points="$TEST_TMP/eta_tabs.txt" > "$TEST_TMP/pred_tabs.txt" ||
+        fail "predict on a tab-separated points file failed"
+    head -21 "$TEST_TMP/pred.txt" | cmp -s - "$TEST_TMP/pred_tabs.txt" ||
+        fail "tab/comma-separated points predict differently from space-separated ones"
+    printf "0 0 0 0 0 0 0\n0 0 nan 0 0 0 0\n" > "$TEST_TMP/nan.txt"
+    expect2 "nan.txt:2: column 3: not a finite number" "$ALFE" predict "$TEST_TMP/model14.h5" --points "$TEST_TMP/nan.txt"
     printf "0.5 0 0\n" > "$TEST_TMP/short.txt"
     expect2 "a point has 3 numbers, the model has d = 7" "$ALFE" predict "$TEST_TMP/model14.h5" --points "$TEST_TMP/short.txt"
     # a model file of another major version

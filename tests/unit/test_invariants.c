@@ -203,6 +203,22 @@ static void test_parse_precedence_and_numbers(void **state)
     p = parse_ok("e0^255", 1);
     assert_int_equal(p.pow[0], 255);
     polynomial_free(&p);
+
+    /* Numbers of any length (no fixed buffer): 0.25 written with 200 zeros
+     * after it, and 1 written with 300 digits of 0 before the point. */
+    char long_number[600];
+    snprintf(long_number, sizeof long_number, "0.25%0200d*e0", 0);
+    p = parse_ok(long_number, 1);
+    const double c9[] = {0.25};
+    const uint8_t e9[] = {1};
+    expect_terms(&p, 1, c9, e9, "200 trailing zeros");
+    polynomial_free(&p);
+    snprintf(long_number, sizeof long_number, "%0300d1.0 + e0", 0);
+    p = parse_ok(long_number, 1);
+    const double c10[] = {1, 1};
+    const uint8_t e10[] = {0, 1};
+    expect_terms(&p, 2, c10, e10, "300 leading zeros");
+    polynomial_free(&p);
 }
 
 static void test_parse_canonical(void **state)

@@ -95,8 +95,9 @@ void config_print_help(FILE *out);
 const char *config_value_string(const alfe_config *cfg, const char *section, const char *key,
                                 char *buf, size_t size);
 
-/* Keys whose value must not change once a campaign exists, for the resume
- * check: iterate i = 0.. until config_fixed_key returns 0. */
+/* The keys of the table, for /config and the resume check: for i = 0 ..
+ * config_key_count() - 1, config_key_info gives section, key and whether the
+ * value is fixed once a campaign exists (it returns 0 past the end). */
 int config_key_count(void);
 /* Equal values of one key given as text (numbers compared as numbers, so
  * "0.05" equals "0.050000000000000003"; strings exactly). */

@@ -1,5 +1,6 @@
 /* evaluate.h — the backend that turns a point's bias into (⟨η⟩, μ): the
- * analytic oracle now, Monte Carlo on a cluster expansion later.  Workers
+ * oracle (analytic, or a trained network with [oracle] network) or Monte
+ * Carlo on a cluster expansion ([system] model = clex).  Workers
  * call it; it must be deterministic given the point (its own random streams).
  * Owns: backend state. */
 #ifndef ALFE_EVALUATE_H
