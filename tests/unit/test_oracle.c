@@ -18,6 +18,7 @@
 #include "alfe/space/point.h"
 #include "alfe/base/rng.h"
 #include "alfe/space/sampling.h"
+#include "alfe/run/system.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -41,6 +42,15 @@
 
 /* ------------------------------------------------------------------------- */
 /* Fixtures */
+
+/* The oracle of a configuration: its parameters as run/system.c takes them
+ * from the keys, then oracle_init. */
+static void oracle_init_cfg(oracle_model *o, const domain *dom, const alfe_config *cfg)
+{
+    oracle_params p;
+    system_oracle_params(cfg, &p);
+    oracle_init(o, dom, &p);
+}
 
 /* The documented defaults, through config_load on a temporary INI file
  * (7-D LCO space, 300 K). */
@@ -149,7 +159,7 @@ static void test_free_energy_derivatives(void **state)
     interior_points(dom, npts, 0.01, 1, pts);
     for (int c = 0; c < 3; c++) {
         oracle_model o;
-        oracle_init(&o, dom, &sets[c]);
+        oracle_init_cfg(&o, dom, &sets[c]);
         /* oracle_init takes every parameter from its own key. */
         ASSERT_NEAR(o.kt, ALFE_KB_EV * sets[c].temperature, 0, "kT");
         assert_true(o.dom == dom);
@@ -231,7 +241,7 @@ static void test_ideal_solution_limit(void **state)
     memset(&cfg, 0, sizeof cfg);
     cfg.temperature = 300;
     oracle_model o;
-    oracle_init(&o, dom, &cfg);
+    oracle_init_cfg(&o, dom, &cfg);
     const double kt = ALFE_KB_EV * 300;
     const double xs[8] = {1e-6, 0.01, 0.1, 0.3, 0.5, 0.77, 0.99, 1 - 1e-6};
     for (int i = 0; i < 8; i++) {
@@ -244,7 +254,7 @@ static void test_ideal_solution_limit(void **state)
     }
     /* The regular solution adds omega (1 - 2x) to mu0. */
     cfg.oracle_omega = 0.07;
-    oracle_init(&o, dom, &cfg);
+    oracle_init_cfg(&o, dom, &cfg);
     for (int i = 0; i < 8; i++) {
         const double x = xs[i];
         double g, grad[1];
@@ -298,7 +308,7 @@ static void test_evaluate_identity(void **state)
     assert_true(cfg->oracle_noise == 0.0);
     assert_true(cfg->phi[0] == 50 && cfg->phi[1] == 0.05 && cfg->phi[6] == 0.05);
     oracle_model o;
-    oracle_init(&o, dom, cfg);
+    oracle_init_cfg(&o, dom, cfg);
     const int npts = 60;
     double pts[60 * 7];
     interior_points(dom, npts, 0.02, 2, pts);
@@ -359,8 +369,8 @@ static void test_evaluate_noise(void **state)
     alfe_config noisy_cfg = *cfg;
     noisy_cfg.oracle_noise = sigma;
     oracle_model clean, noisy;
-    oracle_init(&clean, dom, cfg);
-    oracle_init(&noisy, dom, &noisy_cfg);
+    oracle_init_cfg(&clean, dom, cfg);
+    oracle_init_cfg(&noisy, dom, &noisy_cfg);
     const int npts = 300;
     double *pts = malloc(sizeof(double) * npts * d);
     interior_points(dom, npts, 0.02, 4, pts);
@@ -424,7 +434,7 @@ static void test_targeting(void **state)
     domain *dom = domain_from_config(cfg);
     const int d = 7;
     oracle_model o;
-    oracle_init(&o, dom, cfg);
+    oracle_init_cfg(&o, dom, cfg);
     const int npts = 30;
     double pts[30 * 7];
     interior_points(dom, npts, 0.02, 5, pts);
@@ -478,7 +488,7 @@ static void test_evaluate_outside(void **state)
     alfe_config *cfg = load_default_config();
     domain *dom = domain_from_config(cfg);
     oracle_model o;
-    oracle_init(&o, dom, cfg);
+    oracle_init_cfg(&o, dom, cfg);
     point_input in;
     point_result res;
     memset(&in, 0, sizeof in);

@@ -13,6 +13,7 @@
 #define ALFE_CAMPAIGN_IO_H
 
 #include "alfe/io/config.h"
+#include "alfe/network/idnn_committee.h"
 #include "alfe/space/domain.h"
 #include "alfe/space/point.h"
 #include "alfe/base/timers.h"
@@ -103,12 +104,13 @@ int campaign_read_results(campaign *c, int64_t first, int64_t n, point_result *r
 int campaign_write_result(campaign *c, int64_t row, const point_result *res);
 /* Any rank: the models of /models/NNNN through the open file (*out = NULL
  * and ALFE_OK when the round has none). */
-int campaign_read_models(campaign *c, int round, void **out);
+int campaign_read_models(campaign *c, int round, idnn_committee **out);
 
 /* Collective round end (or any update of its record).  When models is not
  * NULL it is written as /models/NNNN in the same protected boundary (every
  * rank passes the same models). */
-int campaign_update_round(campaign *c, const round_record *rec, const void *models);
+int campaign_update_round(campaign *c, const round_record *rec,
+                          const idnn_committee *models);
 /* Collective: append /runs/NNNN. */
 int campaign_write_run(campaign *c, const run_record *run, const char *config_text,
                        const char *build_info);
