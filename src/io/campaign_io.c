@@ -6,6 +6,7 @@
 
 #include "alfe/base/comm.h"
 #include "alfe/base/error.h"
+#include "alfe/io/config.h"
 #include "alfe/io/h5util.h"
 #include "alfe/io/model_io.h"
 #include "alfe/base/util.h"

@@ -12,7 +12,6 @@
 #ifndef ALFE_CAMPAIGN_IO_H
 #define ALFE_CAMPAIGN_IO_H
 
-#include "alfe/io/config.h"
 #include "alfe/network/idnn_committee.h"
 #include "alfe/space/domain.h"
 #include "alfe/space/point.h"
@@ -20,6 +19,10 @@
 
 #include <stdint.h>
 #include <stdio.h>
+
+/* The configuration (io/config.h), by pointer only: criteria that include
+ * this header for round_record do not see the configuration. */
+struct alfe_config;
 
 #define CAMPAIGN_FORMAT "alfe-campaign"
 #define CAMPAIGN_FORMAT_MAJOR 1
@@ -69,7 +72,7 @@ void campaign_library_init(void);
  * inside a boundary; check an existing file is an alfe campaign of a known
  * major version, written with compatible fixed keys and the same Q.
  * *exists is set to 1 when the file exists. */
-int campaign_check_existing(const char *path, const alfe_config *cfg, int *exists);
+int campaign_check_existing(const char *path, const struct alfe_config *cfg, int *exists);
 
 /* Rank 0: take an exclusive lock (FILE.lock) held until campaign_unlock or exit. */
 int campaign_lock(const char *path);
@@ -78,10 +81,10 @@ int campaign_lock(const char *path);
 void campaign_unlock(void);
 
 /* Collective: create a new file (atomically: built as FILE.partial, renamed). */
-int campaign_create(const char *path, const alfe_config *cfg, const domain *dom,
+int campaign_create(const char *path, const struct alfe_config *cfg, const domain *dom,
                     campaign **out);
 /* Collective: open an existing file for reading and writing. */
-int campaign_open(const char *path, const alfe_config *cfg, campaign **out);
+int campaign_open(const char *path, const struct alfe_config *cfg, campaign **out);
 /* Collective. */
 int campaign_close(campaign **c);
 

@@ -16,7 +16,7 @@ enum config_global_method { GLOBAL_BILLIARD = 0, GLOBAL_SOBOL = 1 };
 /* Room for the key table (checked when config.c is compiled). */
 #define CONFIG_MAX_KEYS 160
 
-typedef struct {
+typedef struct alfe_config {
     char *config_path; /* as given on the command line */
     char *config_dir;  /* its directory: input files are relative to it */
     /* [campaign] */
