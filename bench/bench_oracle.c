@@ -6,6 +6,7 @@
 #include "alfe/space/domain.h"
 #include "alfe/base/error.h"
 #include "alfe/space/oracle.h"
+#include "alfe/run/system.h"
 #include "alfe/base/util.h"
 
 #include <stdio.h>
@@ -27,13 +28,17 @@ int main(int argc, char **argv)
         return 1;
     }
     oracle_model o;
-    oracle_init(&o, dom, cfg);
+    oracle_params op;
+    system_oracle_params(cfg, &op);
+    oracle_init(&o, dom, &op);
     const int n = 20000;
-    cfg->global_points = n;
+    acquire_settings as;
+    system_acquire_settings(cfg, &as);
+    as.global_points = n;
     point_input *in;
     int64_t got;
     round_record rec;
-    if (acquire_round(cfg, dom, 0, 0, 0, NULL, &in, &got, &rec) != ALFE_OK) {
+    if (acquire_round(&as, dom, 0, 0, 0, NULL, &in, &got, &rec) != ALFE_OK) {
         fprintf(stderr, "bench_oracle: %s\n", alfe_error_message());
         return 1;
     }

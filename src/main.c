@@ -8,6 +8,7 @@
 #include "alfe/run/coordinator.h"
 #include "alfe/space/domain.h"
 #include "alfe/run/evaluate.h"
+#include "alfe/run/system.h"
 #include "alfe/base/linalg.h"
 #include "alfe/network/invariants.h"
 #include "alfe/io/model_io.h"
@@ -470,8 +471,11 @@ static int command_mc(int argc, char **argv)
         domain_destroy(&dom);
     }
     evaluator *ev = NULL;
+    alfe_system *sys = NULL;
     if (status == ALFE_OK)
-        status = evaluator_create(cfg, NULL, &ev);
+        status = system_create(cfg, SYSTEM_CLEX, &sys);
+    if (status == ALFE_OK)
+        status = evaluator_create(sys, &ev);
     point_result res;
     if (status == ALFE_OK)
         status = evaluator_run(ev, &in, &res);
@@ -487,6 +491,7 @@ static int command_mc(int argc, char **argv)
                (long long)res.equilibration_samples, res.acceptance, res.wall_seconds);
     }
     evaluator_destroy(&ev);
+    system_destroy(&sys);
     config_destroy(&cfg);
     return report(status);
 }
@@ -567,8 +572,8 @@ static int command_predict(int argc, char **argv)
     const long long round = o.round;
     const int hessian = o.hessian;
     campaign_library_init();
-    model_set *ms = NULL;
-    int status = model_set_read(path, (int)round, &ms);
+    idnn_committee *ms = NULL;
+    int status = model_read(path, (int)round, &ms);
     double *eta = NULL;
     int n = 0;
     if (status == ALFE_OK)
@@ -579,8 +584,9 @@ static int command_predict(int argc, char **argv)
         double *gs = ALFE_MALLOC(sizeof(double) * (size_t)(n ? n : 1));
         double *mu = ALFE_MALLOC(sizeof(double) * (size_t)(n ? n : 1) * d);
         double *mus = ALFE_MALLOC(sizeof(double) * (size_t)(n ? n : 1) * d);
-        double *hess = hessian ? ALFE_MALLOC(sizeof(double) * (size_t)(n ? n : 1) * d * d) : NULL;
-        status = model_set_predict(ms, n, eta, g, gs, mu, mus, hess);
+        double *eig = hessian ? ALFE_MALLOC(sizeof(double) * (size_t)(n ? n : 1) * d) : NULL;
+        idnn_committee_output out = {g, gs, mu, mus, NULL, eig};
+        status = idnn_committee_predict(ms, n, eta, &out);
         if (status == ALFE_OK) {
             printf("# g g_std");
             for (int j = 0; j < d; j++)
@@ -596,12 +602,8 @@ static int command_predict(int argc, char **argv)
                     printf(" %.12g", mu[(size_t)i * d + j]);
                 for (int j = 0; j < d; j++)
                     printf(" %.6g", mus[(size_t)i * d + j]);
-                if (hessian) {
-                    double eig[ALFE_MAX_DIM];
-                    status = linalg_sym_eigen(hess + (size_t)i * d * d, d, eig, NULL);
-                    for (int j = 0; j < d && status == ALFE_OK; j++)
-                        printf(" %.10g", eig[j]);
-                }
+                for (int j = 0; hessian && j < d; j++)
+                    printf(" %.10g", eig[(size_t)i * d + j]);
                 printf("\n");
             }
         }
@@ -609,10 +611,10 @@ static int command_predict(int argc, char **argv)
         free(gs);
         free(mu);
         free(mus);
-        free(hess);
+        free(eig);
     }
     free(eta);
-    model_set_destroy(&ms);
+    idnn_committee_destroy(&ms);
     return report(status);
 }
 
@@ -703,7 +705,7 @@ static int command_import_keras(int argc, char **argv)
         invariant_set_destroy(&inv);
         status = invariant_set_read(inv_path, d_used, &inv);
     }
-    model_set *ms = NULL;
+    idnn_committee *ms = NULL;
     if (status == ALFE_OK)
         status = model_import_keras(weights, inv, scale, activation, &ms);
     if (status == ALFE_OK) {
@@ -711,13 +713,13 @@ static int command_import_keras(int argc, char **argv)
         snprintf(provenance, sizeof provenance,
                  "alfe import-keras %s --invariants %s --scale %g --activation %s", weights,
                  inv_path, scale, act_text);
-        status = model_set_write(output, ms, provenance);
+        status = model_write(output, ms, provenance);
     }
     if (status == ALFE_OK)
         printf("wrote %s: %d invariants of d = %d, %d hidden layers, %zu parameters, scale %g\n",
                output, inv->m, inv->d, ms->members[0]->arch.n_layers, ms->members[0]->n_params,
                scale);
-    model_set_destroy(&ms);
+    idnn_committee_destroy(&ms);
     invariant_set_destroy(&inv);
     return report(status);
 }

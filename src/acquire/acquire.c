@@ -5,8 +5,6 @@
 #include "alfe/acquire/acquire.h"
 
 #include "alfe/base/error.h"
-#include "alfe/io/model_io.h"
-#include "alfe/space/oracle.h"
 #include "alfe/base/rng.h"
 #include "alfe/space/sampling.h"
 #include "alfe/base/util.h"
@@ -23,15 +21,15 @@ void acquire_target_kappa(int d, const double *eta_target, const double *mu_gues
         kappa[j] = phi[j] > 0 ? eta_target[j] + mu_guess[j] / (2.0 * phi[j]) : eta_target[j];
 }
 
-static int propose_global(const alfe_config *cfg, const domain *dom, int round, int n,
+static int propose_global(const acquire_settings *set, const domain *dom, int round, int n,
                           uint64_t *sobol_index, double *eta)
 {
-    if (cfg->global_method == GLOBAL_SOBOL)
+    if (set->global_method == ACQUIRE_SOBOL)
         return sampling_sobol(dom, n, sobol_index, eta);
     rng_stream rng;
-    rng_stream_init(&rng, cfg->seed, (uint64_t)round, RNG_PURPOSE_BILLIARD);
+    rng_stream_init(&rng, set->seed, (uint64_t)round, RNG_PURPOSE_BILLIARD);
     billiard_walk walk;
-    billiard_init(&walk, dom, &rng, cfg->global_path_length, NULL);
+    billiard_init(&walk, dom, &rng, set->global_path_length, NULL);
     double scratch[ALFE_MAX_DIM];
     for (int i = 0; i < BILLIARD_BURN_IN; i++)
         ALFE_CHECK(billiard_next(&walk, scratch));
@@ -40,26 +38,26 @@ static int propose_global(const alfe_config *cfg, const domain *dom, int round, 
     return ALFE_OK;
 }
 
-int acquire_round(const alfe_config *cfg, const domain *dom, int round, int64_t first_row,
-                  uint64_t sobol_index, const void *mu_model, point_input **inputs_out,
+int acquire_round(const acquire_settings *set, const domain *dom, int round, int64_t first_row,
+                  uint64_t sobol_index, idnn_committee *mu_model, point_input **inputs_out,
                   int64_t *n_out, round_record *rec)
 {
     const int d = dom->d;
-    const int n = cfg->global_points;
-    const int criterion = cfg->global_method == GLOBAL_SOBOL ? CRITERION_GLOBAL_SOBOL
+    const int n = set->global_points;
+    const int criterion = set->global_method == ACQUIRE_SOBOL ? CRITERION_GLOBAL_SOBOL
                                                              : CRITERION_GLOBAL_BILLIARD;
     double *eta = ALFE_MALLOC(sizeof(double) * (size_t)n * d);
-    int status = propose_global(cfg, dom, round, n, &sobol_index, eta);
+    int status = propose_global(set, dom, round, n, &sobol_index, eta);
     if (status != ALFE_OK) {
         free(eta);
         return status;
     }
     point_input *inputs = ALFE_CALLOC((size_t)n, sizeof *inputs);
-    const double kt = ALFE_KB_EV * cfg->temperature;
+    const double kt = ALFE_KB_EV * set->temperature;
     double *mu_guess = ALFE_CALLOC((size_t)n * d, sizeof(double));
     if (mu_model) {
-        status = model_set_predict((const model_set *)mu_model, n, eta, NULL, NULL, mu_guess,
-                                   NULL, NULL);
+        idnn_committee_output out = {.mu_mean = mu_guess};
+        status = idnn_committee_predict(mu_model, n, eta, &out);
         if (status != ALFE_OK) {
             free(eta);
             free(inputs);
@@ -72,10 +70,10 @@ int acquire_round(const alfe_config *cfg, const domain *dom, int round, int64_t 
         p->row = first_row + i;
         p->round = round;
         p->criterion = criterion;
-        p->seed = rng_stream_seed(cfg->seed, (uint64_t)p->row, RNG_PURPOSE_POINT);
-        p->temperature = cfg->temperature;
+        p->seed = rng_stream_seed(set->seed, (uint64_t)p->row, RNG_PURPOSE_POINT);
+        p->temperature = set->temperature;
         memcpy(p->eta_target, eta + (size_t)i * d, sizeof(double) * (size_t)d);
-        memcpy(p->phi, cfg->phi, sizeof(double) * (size_t)d);
+        memcpy(p->phi, set->phi, sizeof(double) * (size_t)d);
         double *guess = mu_guess + (size_t)i * d;
         if (!mu_model) {
             /* μ̂ = ideal mixing until a committee exists. */

@@ -61,6 +61,16 @@ int linalg_sym_eigen(const double *a, int n, double *values, double *vectors)
     return ALFE_OK;
 }
 
+int linalg_sym_eigenvalues(const double *a, int n, double *values, double *scratch)
+{
+    memcpy(scratch, a, sizeof(double) * (size_t)n * n);
+    int info = (int)LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'N', 'U', n, scratch, n, values);
+    if (info != 0)
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "symmetric eigen-solve failed (LAPACK info %d)",
+                         info);
+    return ALFE_OK;
+}
+
 int linalg_solve_shifted(const double *a, int n, const double *b, double floor, double *x)
 {
     double values[64], vectors[64 * 64], rhs[64];

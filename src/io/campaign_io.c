@@ -6,6 +6,7 @@
 
 #include "alfe/base/comm.h"
 #include "alfe/base/error.h"
+#include "alfe/io/config.h"
 #include "alfe/io/h5util.h"
 #include "alfe/io/model_io.h"
 #include "alfe/base/util.h"
@@ -728,7 +729,7 @@ int campaign_append_round(campaign *c, const point_input *inputs, int64_t n,
     return boundary_end(c);
 }
 
-int campaign_read_models(campaign *c, int round, void **out)
+int campaign_read_models(campaign *c, int round, idnn_committee **out)
 {
     *out = NULL;
     char name[64], where[4200];
@@ -739,8 +740,8 @@ int campaign_read_models(campaign *c, int round, void **out)
     hid_t g = H5Gopen2(c->file, name, H5P_DEFAULT);
     H5_CHECK(g, "%s: cannot open /%s", c->path, name);
     snprintf(where, sizeof where, "%s:/%s", c->path, name);
-    model_set *ms = NULL;
-    int status = model_set_read_group((int64_t)g, where, &ms);
+    idnn_committee *ms = NULL;
+    int status = model_read_group((int64_t)g, where, &ms);
     H5Gclose(g);
     if (status == ALFE_OK) {
         ms->round = round;
@@ -751,7 +752,7 @@ int campaign_read_models(campaign *c, int round, void **out)
 
 /* /models/NNNN (collective; replaces an earlier copy of the same round, left
  * by a run that stopped between writing models and finishing the round). */
-static int write_models(campaign *c, int round, const void *models)
+static int write_models(campaign *c, int round, const idnn_committee *models)
 {
     if (H5Lexists(c->file, "models", H5P_DEFAULT) <= 0) {
         hid_t g = H5Gcreate2(c->file, "models", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -766,12 +767,13 @@ static int write_models(campaign *c, int round, const void *models)
     H5_CHECK(g, "%s: cannot create /%s", c->path, name);
     int status = h5u_attr_write_i64(g, "round", round);
     if (status == ALFE_OK)
-        status = model_set_write_group((int64_t)g, (const model_set *)models);
+        status = model_write_group((int64_t)g, models);
     H5Gclose(g);
     return status;
 }
 
-int campaign_update_round(campaign *c, const round_record *rec, const void *models)
+int campaign_update_round(campaign *c, const round_record *rec,
+                          const idnn_committee *models)
 {
     ALFE_CHECK(boundary_begin(c));
     char name[64];

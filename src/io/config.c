@@ -7,11 +7,6 @@
 #include "alfe/base/comm.h"
 #include "alfe/base/error.h"
 #include "alfe/base/util.h"
-#include "alfe/lattice/clex.h"
-#include "alfe/network/invariants.h"
-#include "alfe/io/model_io.h"
-#include "alfe/lattice/orderparam.h"
-#include "alfe/lattice/supercell.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -187,6 +182,15 @@ static const key_spec KEYS[] = {
      OFF(progress_seconds), "seconds between progress lines"},
 };
 #define N_KEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
+_Static_assert(sizeof KEYS / sizeof KEYS[0] <= CONFIG_MAX_KEYS, "raise CONFIG_MAX_KEYS");
+
+int config_key_line(const alfe_config *cfg, const char *section, const char *key)
+{
+    for (int i = 0; i < N_KEYS; i++)
+        if (!strcmp(KEYS[i].section, section) && !strcmp(KEYS[i].key, key))
+            return cfg->key_line[i];
+    return 0;
+}
 
 int config_key_count(void) { return N_KEYS; }
 
@@ -660,10 +664,16 @@ static int check_output(const alfe_config *cfg, const char *path, int line)
     return status;
 }
 
-/* model = clex: the files exist, the model loads (orbits expand to their
- * multiplicities), the supercell tiles the ordering cell and Q has one
- * column per sublattice.  The model is loaded again by every rank's
- * evaluator; this load is the rank-0 check that gives clean messages. */
+static long long det3(const int a[3][3])
+{
+    return (long long)a[0][0] * ((long long)a[1][1] * a[2][2] - (long long)a[1][2] * a[2][1]) -
+           (long long)a[0][1] * ((long long)a[1][0] * a[2][2] - (long long)a[1][2] * a[2][0]) +
+           (long long)a[0][2] * ((long long)a[1][0] * a[2][1] - (long long)a[1][1] * a[2][0]);
+}
+
+/* model = clex: the files exist and the cell matrices are non-singular.
+ * The model itself (orbits, supercell, Q against the ordering cell) is
+ * built and checked by run/system.c. */
 static int check_clex(alfe_config *cfg, const char *path, const location_index *index)
 {
     const char *names[2] = {"prim", "eci"};
@@ -684,28 +694,10 @@ static int check_clex(alfe_config *cfg, const char *path, const location_index *
     const char *mats[2] = {"supercell", "ordering_cell"};
     const int (*m[2])[3] = {cfg->supercell, cfg->ordering_cell};
     for (int i = 0; i < 2; i++)
-        if (imat3_det(m[i]) == 0)
+        if (det3(m[i]) == 0)
             return ALFE_FAIL(ALFE_ERR_INPUT,
                              "%s:%d: [system] %s: model = clex needs a non-singular 3x3 matrix",
                              path, location_line(index, "system", mats[i]), mats[i]);
-    clex_model *model = NULL;
-    int status = clex_load(cfg->prim_path, cfg->eci_path, &model);
-    supercell *sc = NULL;
-    orderparam *op = NULL;
-    if (status == ALFE_OK)
-        status = supercell_create(model, cfg->supercell, &sc);
-    if (status == ALFE_OK)
-        status = orderparam_create(sc, cfg->ordering_cell, cfg->q, cfg->dimension, cfg->q_m,
-                                   cfg->species, &op);
-    orderparam_destroy(&op);
-    supercell_destroy(&sc);
-    clex_destroy(&model);
-    if (status != ALFE_OK) {
-        char inner[2048];
-        snprintf(inner, sizeof inner, "%s", alfe_error_message());
-        alfe_error_clear();
-        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: [system] model = clex: %s", path, inner);
-    }
     return ALFE_OK;
 }
 
@@ -727,23 +719,13 @@ static int parse_column_range(const char *text, int *first, int *last)
     return 0;
 }
 
-/* [network] and [training]: the invariants read for this dimension; the
- * test set exists and its column ranges have d columns each. */
+/* [network] and [training]: the invariants path resolved (run/system.c
+ * reads them); the test set exists and its column ranges have d columns
+ * each. */
 static int check_learning(alfe_config *cfg, const char *path, const location_index *index)
 {
-    int line = location_line(index, "network", "invariants");
     free(cfg->net_invariants_path);
     cfg->net_invariants_path = alfe_path_join(cfg->config_dir, cfg->net_invariants);
-    invariant_set *inv = NULL;
-    int status = invariant_set_read(cfg->net_invariants_path, cfg->dimension, &inv);
-    invariant_set_destroy(&inv);
-    if (status != ALFE_OK) {
-        char inner[2048];
-        snprintf(inner, sizeof inner, "%s", alfe_error_message());
-        alfe_error_clear();
-        return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [network] invariants = %s: %s", path, line,
-                         cfg->net_invariants, inner);
-    }
     if (cfg->tr_test_set[0]) {
         const char *keys[2] = {"test_eta_columns", "test_mu_columns"};
         const char *values[2] = {cfg->tr_test_eta_columns, cfg->tr_test_mu_columns};
@@ -772,24 +754,11 @@ int config_column_range(const char *text, int *first, int *last)
     return parse_column_range(text, first, last);
 }
 
-/* [oracle] network: the file reads as an alfe model of this dimension. */
-static int check_network(alfe_config *cfg, const char *path, const location_index *index)
+/* [oracle] network: the path resolved (run/system.c reads the model). */
+static int check_network(alfe_config *cfg)
 {
-    int line = location_line(index, "oracle", "network");
     free(cfg->oracle_network_path);
     cfg->oracle_network_path = alfe_path_join(cfg->config_dir, cfg->oracle_network);
-    model_set *ms = NULL;
-    int status = model_set_read(cfg->oracle_network_path, -1, &ms);
-    if (status == ALFE_OK && ms->d != cfg->dimension)
-        status = ALFE_FAIL(ALFE_ERR_INPUT, "the model has d = %d order parameters", ms->d);
-    model_set_destroy(&ms);
-    if (status != ALFE_OK) {
-        char inner[2048];
-        snprintf(inner, sizeof inner, "%s", alfe_error_message());
-        alfe_error_clear();
-        return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [oracle] network = %s: %s", path, line,
-                         cfg->oracle_network, inner);
-    }
     return ALFE_OK;
 }
 
@@ -821,7 +790,7 @@ static int check_combinations(alfe_config *cfg, const char *path, const location
     if (cfg->model == MODEL_CLEX)
         ALFE_CHECK(check_clex(cfg, path, index));
     if (cfg->model == MODEL_ORACLE && cfg->oracle_network[0])
-        ALFE_CHECK(check_network(cfg, path, index));
+        ALFE_CHECK(check_network(cfg));
     if (cfg->net_invariants[0])
         ALFE_CHECK(check_learning(cfg, path, index));
     return ALFE_OK;
@@ -910,6 +879,7 @@ int config_load_for(const char *path, enum config_purpose purpose, alfe_config *
         snprintf(full, sizeof full, "%s:%s", k->section, k->key);
         const char *value = iniparser_getstring(ini, full, NULL);
         int line = location_line(&index, k->section, k->key);
+        cfg->key_line[i] = line;
         int is_default = value == NULL;
         if (is_default && k->default_value == NULL) {
             status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: required key [%s] %s is missing", path,

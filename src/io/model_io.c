@@ -5,8 +5,9 @@
  * string per invariant); and one subgroup member_KK per member with the
  * dataset params (the flat parameter block, idnn.h layout) and attributes
  * n_inputs, n_layers, widths, activations (names), scale.
- * Owns: model_set.  Serial HDF5 only; campaign_io.c calls
- * model_set_write_group collectively for the campaign's copy. */
+ * Owns: nothing beyond the call (committees are idnn_committee, network/).
+ * Serial HDF5 only; campaign_io.c calls model_write_group collectively for
+ * the campaign's copy. */
 #include "alfe/io/model_io.h"
 
 #include "alfe/base/error.h"
@@ -28,20 +29,7 @@ static int activation_from_name(const char *name)
     return -1;
 }
 
-void model_set_destroy(model_set **msp)
-{
-    if (!msp || !*msp)
-        return;
-    model_set *ms = *msp;
-    for (int k = 0; k < ms->n_members; k++)
-        idnn_destroy(&ms->members[k]);
-    free(ms->members);
-    invariant_set_destroy(&ms->inv);
-    free(ms);
-    *msp = NULL;
-}
-
-int model_set_write_group(int64_t loc_id, const model_set *ms)
+int model_write_group(int64_t loc_id, const idnn_committee *ms)
 {
     hid_t loc = (hid_t)loc_id;
     ALFE_CHECK(h5u_attr_write_i64(loc, "d", ms->d));
@@ -138,7 +126,7 @@ static int read_member(hid_t loc, const char *name, const char *where, idnn **ou
     return ALFE_OK;
 }
 
-int model_set_read_group(int64_t loc_id, const char *where, model_set **out)
+int model_read_group(int64_t loc_id, const char *where, idnn_committee **out)
 {
     hid_t loc = (hid_t)loc_id;
     *out = NULL;
@@ -153,39 +141,36 @@ int model_set_read_group(int64_t loc_id, const char *where, model_set **out)
     int m = 0;
     if (h5u_attr_read_strings(loc, "invariants", &formulas, &m) != 0 || m < 1)
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s: no invariants attribute", where);
-    model_set *ms = ALFE_CALLOC(1, sizeof *ms);
-    ms->d = (int)d;
-    ms->round = -1;
-    snprintf(ms->source, sizeof ms->source, "%s", where);
-    int status = invariant_set_from_formulas((const char *const *)formulas, m, (int)d, &ms->inv);
+    invariant_set *inv = NULL;
+    int status = invariant_set_from_formulas((const char *const *)formulas, m, (int)d, &inv);
     for (int i = 0; i < m; i++)
         free(formulas[i]);
     free(formulas);
-    if (status == ALFE_OK) {
-        ms->members = ALFE_CALLOC((size_t)n_members, sizeof(idnn *));
-        for (int k = 0; k < n_members && status == ALFE_OK; k++) {
-            char name[32];
-            snprintf(name, sizeof name, "member_%02d", k);
-            status = read_member(loc, name, where, &ms->members[k]);
-            if (status == ALFE_OK) {
-                ms->n_members = k + 1;
-                if (ms->members[k]->arch.n_inputs != m)
-                    status = ALFE_FAIL(ALFE_ERR_INPUT,
-                                       "%s/%s: the network takes %d inputs but there are %d "
-                                       "invariants (architecture mismatch)",
-                                       where, name, ms->members[k]->arch.n_inputs, m);
-            }
-        }
+    idnn **members = ALFE_CALLOC((size_t)n_members, sizeof(idnn *));
+    for (int k = 0; k < n_members && status == ALFE_OK; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "member_%02d", k);
+        status = read_member(loc, name, where, &members[k]);
+        if (status == ALFE_OK && members[k]->arch.n_inputs != m)
+            status = ALFE_FAIL(ALFE_ERR_INPUT,
+                               "%s/%s: the network takes %d inputs but there are %d "
+                               "invariants (architecture mismatch)",
+                               where, name, members[k]->arch.n_inputs, m);
     }
-    if (status != ALFE_OK) {
-        model_set_destroy(&ms);
-        return status;
+    if (status == ALFE_OK)
+        status = idnn_committee_adopt(inv, 1, (int)n_members, members, where, out);
+    else {
+        for (int k = 0; k < n_members; k++)
+            idnn_destroy(&members[k]);
+        invariant_set_destroy(&inv);
     }
-    *out = ms;
+    free(members);
+    ALFE_CHECK(status);
+    snprintf((*out)->source, sizeof (*out)->source, "%s", where);
     return ALFE_OK;
 }
 
-int model_set_read(const char *path, int round, model_set **out)
+int model_read(const char *path, int round, idnn_committee **out)
 {
     *out = NULL;
     struct stat st;
@@ -208,7 +193,7 @@ int model_set_read(const char *path, int round, model_set **out)
                                                "%d.x only", path, (long long)major,
                                MODEL_FORMAT_MAJOR);
         else
-            status = model_set_read_group((int64_t)file, path, out);
+            status = model_read_group((int64_t)file, path, out);
     } else if (!strcmp(format, "alfe-campaign")) {
         if (major != 1) {
             status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: campaign format version %lld; this alfe "
@@ -235,7 +220,7 @@ int model_set_read(const char *path, int round, model_set **out)
                 snprintf(name, sizeof name, "%04d", chosen);
                 snprintf(where, sizeof where, "%s:/models/%s", path, name);
                 hid_t g = H5Gopen2(models, name, H5P_DEFAULT);
-                status = model_set_read_group((int64_t)g, where, out);
+                status = model_read_group((int64_t)g, where, out);
                 if (status == ALFE_OK)
                     (*out)->round = chosen;
                 H5Gclose(g);
@@ -250,7 +235,7 @@ int model_set_read(const char *path, int round, model_set **out)
     return status;
 }
 
-int model_set_write(const char *path, const model_set *ms, const char *provenance)
+int model_write(const char *path, const idnn_committee *ms, const char *provenance)
 {
     hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (file < 0)
@@ -268,79 +253,9 @@ int model_set_write(const char *path, const model_set *ms, const char *provenanc
         status = h5u_attr_write_string(file, "units", "g and mu in eV per prim cell; the network "
                                                       "output is scale * g");
     if (status == ALFE_OK)
-        status = model_set_write_group((int64_t)file, ms);
+        status = model_write_group((int64_t)file, ms);
     if (H5Fclose(file) < 0 && status == ALFE_OK)
         status = ALFE_FAIL(ALFE_ERR_RUNTIME, "%s: cannot close", path);
-    return status;
-}
-
-int model_set_predict(const model_set *ms, int n, const double *eta, double *g_mean,
-                      double *g_std, double *mu_mean, double *mu_std, double *hess_mean)
-{
-    const int d = ms->d, k_count = ms->n_members;
-    const int chunk = 512;
-    idnn_work *work = idnn_work_create(ms->members[0], d, chunk);
-    double *g = ALFE_MALLOC(sizeof(double) * chunk);
-    double *mu = ALFE_MALLOC(sizeof(double) * (size_t)chunk * d);
-    double *hess = hess_mean ? ALFE_MALLOC(sizeof(double) * (size_t)chunk * d * d) : NULL;
-    double *sg = ALFE_CALLOC((size_t)chunk, sizeof(double));
-    double *sg2 = ALFE_CALLOC((size_t)chunk, sizeof(double));
-    double *smu = ALFE_CALLOC((size_t)chunk * d, sizeof(double));
-    double *smu2 = ALFE_CALLOC((size_t)chunk * d, sizeof(double));
-    int status = ALFE_OK;
-    for (int start = 0; start < n && status == ALFE_OK; start += chunk) {
-        const int len = n - start < chunk ? n - start : chunk;
-        memset(sg, 0, sizeof(double) * (size_t)len);
-        memset(sg2, 0, sizeof(double) * (size_t)len);
-        memset(smu, 0, sizeof(double) * (size_t)len * d);
-        memset(smu2, 0, sizeof(double) * (size_t)len * d);
-        if (hess_mean)
-            memset(hess_mean + (size_t)start * d * d, 0, sizeof(double) * (size_t)len * d * d);
-        for (int k = 0; k < k_count && status == ALFE_OK; k++) {
-            /* Members of one committee share the architecture only if they
-             * were trained so; a work area per member keeps it general. */
-            idnn_work *wk = work;
-            idnn_work *own = NULL;
-            if (ms->members[k]->n_params != ms->members[0]->n_params ||
-                memcmp(&ms->members[k]->arch, &ms->members[0]->arch, sizeof(idnn_arch)) != 0)
-                wk = own = idnn_work_create(ms->members[k], d, chunk);
-            status = idnn_predict(ms->members[k], ms->inv, wk, len, eta + (size_t)start * d, g,
-                                  mu, hess);
-            idnn_work_destroy(&own);
-            for (int i = 0; i < len && status == ALFE_OK; i++) {
-                sg[i] += g[i];
-                sg2[i] += g[i] * g[i];
-                for (int j = 0; j < d; j++) {
-                    smu[i * d + j] += mu[i * d + j];
-                    smu2[i * d + j] += mu[i * d + j] * mu[i * d + j];
-                }
-                if (hess_mean)
-                    for (int a = 0; a < d * d; a++)
-                        hess_mean[((size_t)start + i) * d * d + a] += hess[(size_t)i * d * d + a] / k_count;
-            }
-        }
-        /* Committee mean and (population) standard deviation over members. */
-        for (int i = 0; i < len; i++) {
-            double mg = sg[i] / k_count;
-            if (g_mean) g_mean[start + i] = mg;
-            if (g_std) g_std[start + i] = sqrt(fmax(0.0, sg2[i] / k_count - mg * mg));
-            for (int j = 0; j < d; j++) {
-                double mm = smu[i * d + j] / k_count;
-                if (mu_mean) mu_mean[((size_t)start + i) * d + j] = mm;
-                if (mu_std)
-                    mu_std[((size_t)start + i) * d + j] =
-                        sqrt(fmax(0.0, smu2[i * d + j] / k_count - mm * mm));
-            }
-        }
-    }
-    idnn_work_destroy(&work);
-    free(g);
-    free(mu);
-    free(hess);
-    free(sg);
-    free(sg2);
-    free(smu);
-    free(smu2);
     return status;
 }
 
@@ -363,7 +278,7 @@ static int compare_dense(const void *a, const void *b)
 }
 
 int model_import_keras(const char *weights_path, const invariant_set *inv, double scale,
-                       int activation, model_set **out)
+                       int activation, idnn_committee **out)
 {
     *out = NULL;
     if (H5Fis_hdf5(weights_path) <= 0)
@@ -434,7 +349,7 @@ int model_import_keras(const char *weights_path, const invariant_set *inv, doubl
     if (status == ALFE_OK && kdims[n_dense - 1][1] != 1)
         status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: the last dense layer has %llu outputs, expected 1",
                            weights_path, (unsigned long long)kdims[n_dense - 1][1]);
-    model_set *ms = NULL;
+    idnn *net = NULL;
     if (status == ALFE_OK) {
         idnn_arch arch;
         memset(&arch, 0, sizeof arch);
@@ -445,15 +360,8 @@ int model_import_keras(const char *weights_path, const invariant_set *inv, doubl
             arch.width[l] = (int)kdims[l][1];
             arch.activation[l] = activation;
         }
-        ms = ALFE_CALLOC(1, sizeof *ms);
-        ms->d = inv->d;
-        ms->round = -1;
-        snprintf(ms->source, sizeof ms->source, "%s", weights_path);
-        ms->members = ALFE_CALLOC(1, sizeof(idnn *));
-        status = idnn_create(&arch, &ms->members[0]);
+        status = idnn_create(&arch, &net);
         if (status == ALFE_OK) {
-            ms->n_members = 1;
-            idnn *net = ms->members[0];
             /* Keras kernels are [in, out]; alfe's W_l is [out, in]. */
             for (int l = 0; l <= arch.n_layers; l++) {
                 const hsize_t n_in = kdims[l][0], n_out = kdims[l][1];
@@ -463,21 +371,24 @@ int model_import_keras(const char *weights_path, const invariant_set *inv, doubl
                         w[o * n_in + i] = kernel[l][i * n_out + o];
                 memcpy(net->params + net->offset_b[l], bias[l], sizeof(double) * n_out);
             }
-            /* a copy of the invariants, owned by the model set */
-            status = invariant_set_from_formulas((const char *const *)inv->formula, inv->m,
-                                                 inv->d, &ms->inv);
         }
     }
+    /* A copy of the invariants, owned by the committee. */
+    invariant_set *own = NULL;
+    if (status == ALFE_OK)
+        status = invariant_set_from_formulas((const char *const *)inv->formula, inv->m, inv->d,
+                                             &own);
+    if (status == ALFE_OK) {
+        status = idnn_committee_adopt(own, 1, 1, &net, weights_path, out);
+        if (status == ALFE_OK)
+            snprintf((*out)->source, sizeof (*out)->source, "%s", weights_path);
+    }
+    idnn_destroy(&net);
     for (int l = 0; l < n_dense; l++) {
         free(kernel[l]);
         free(bias[l]);
     }
     H5Gclose(layers);
     H5Fclose(file);
-    if (status != ALFE_OK) {
-        model_set_destroy(&ms);
-        return status;
-    }
-    *out = ms;
-    return ALFE_OK;
+    return status;
 }

@@ -13,7 +13,7 @@
 
 #include "alfe/lattice/convergence.h"
 #include "alfe/base/error.h"
-#include "alfe/space/oracle.h"
+#include "alfe/base/constants.h"
 #include "alfe/base/rng.h"
 #include "alfe/base/util.h"
 

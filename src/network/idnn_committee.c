@@ -8,6 +8,7 @@
 
 #include "alfe/network/committee.h"
 #include "alfe/base/error.h"
+#include "alfe/base/linalg.h"
 #include "alfe/base/rng.h"
 #include "alfe/base/util.h"
 
@@ -18,8 +19,7 @@
 /* Glorot initialisation stream key under a member's training seed (train.c
  * uses keys 0, 1 and 2 + epoch). */
 #define IDNN_COMMITTEE_KEY_INIT UINT64_MAX
-/* Points per block in idnn_committee_predict. */
-#define PREDICT_BLOCK 256
+#define PREDICT_BLOCK IDNN_COMMITTEE_BLOCK
 
 /* ---- The adapter ---------------------------------------------------------- */
 
@@ -150,12 +150,40 @@ int idnn_trainer_loss(void *context, const int *idx, int n_idx, const double *pa
 
 /* ---- The committee --------------------------------------------------------- */
 
+/* idnn_committee_predict's work area for `rows` points per block: the
+ * invariants (h, J, and ∇²h when the Hessian is wanted) once per block, every
+ * member's g and μ (member-major, for the two-pass spread), one member's
+ * Hessian and the running mean Hessian. */
+struct idnn_committee_scratch {
+    int rows, hess_rows;
+    double *h, *jac, *g, *mu;        /* rows×m, rows×m×d, K×rows, K×rows×d */
+    double *khess, *hess, *hmean;    /* hess_rows×m×d×d, hess_rows×d×d (twice) */
+    double *eig_work;                /* d×d */
+};
+
+static void scratch_destroy(idnn_committee_scratch **sp)
+{
+    idnn_committee_scratch *s = *sp;
+    if (!s)
+        return;
+    free(s->h);
+    free(s->jac);
+    free(s->g);
+    free(s->mu);
+    free(s->khess);
+    free(s->hess);
+    free(s->hmean);
+    free(s->eig_work);
+    ALFE_FREE(*sp);
+}
+
 static idnn_committee *committee_alloc(const invariant_set *inv, int n_members)
 {
     idnn_committee *c = ALFE_CALLOC(1, sizeof *c);
     c->n_members = n_members;
     c->d = inv->d;
     c->inv = inv;
+    c->round = -1;
     c->members = ALFE_CALLOC((size_t)n_members, sizeof *c->members);
     c->work = ALFE_CALLOC((size_t)n_members, sizeof *c->work);
     return c;
@@ -183,6 +211,37 @@ int idnn_committee_create(const invariant_set *inv, int n_members, const idnn_ar
     return ALFE_OK;
 }
 
+int idnn_committee_adopt(invariant_set *inv, int own_inv, int n_members, idnn **members,
+                         const char *where, idnn_committee **out)
+{
+    *out = NULL;
+    int status = n_members < 1 ? ALFE_FAIL(ALFE_ERR_INPUT, "%s: %d committee members", where,
+                                           n_members)
+                               : ALFE_OK;
+    for (int k = 0; k < n_members && status == ALFE_OK; k++)
+        if (members[k]->arch.n_inputs != inv->m)
+            status = ALFE_FAIL(ALFE_ERR_INPUT,
+                               "%s/member_%02d: the network takes %d inputs but there are %d "
+                               "invariants (architecture mismatch)",
+                               where, k, members[k]->arch.n_inputs, inv->m);
+    if (status != ALFE_OK) {
+        for (int k = 0; k < n_members; k++)
+            idnn_destroy(&members[k]);
+        if (own_inv)
+            invariant_set_destroy(&inv);
+        return status;
+    }
+    idnn_committee *c = committee_alloc(inv, n_members);
+    for (int k = 0; k < n_members; k++) {
+        c->members[k] = members[k];
+        members[k] = NULL;
+    }
+    if (own_inv)
+        c->own_inv = inv;
+    *out = c;
+    return ALFE_OK;
+}
+
 void idnn_committee_destroy(idnn_committee **committee)
 {
     idnn_committee *c = *committee;
@@ -194,6 +253,8 @@ void idnn_committee_destroy(idnn_committee **committee)
     }
     free(c->members);
     free(c->work);
+    scratch_destroy(&c->scratch);
+    invariant_set_destroy(&c->own_inv);
     ALFE_FREE(*committee);
 }
 
@@ -309,40 +370,82 @@ int idnn_committee_member_predict(idnn_committee *c, int member, int n, const do
     return ALFE_OK;
 }
 
-int idnn_committee_predict(idnn_committee *c, int n, const double *eta, double *g_mean,
-                           double *g_std, double *mu_mean, double *mu_std)
+/* Scratch for blocks of `rows` points (and the Hessian when want_hess):
+ * allocated on first use, grown only when a call needs more. */
+static int ensure_scratch(idnn_committee *c, int rows, int want_hess)
 {
-    const int K = c->n_members;
-    const size_t d = (size_t)c->d, m = (size_t)c->inv->m;
-    const int want_mu = mu_mean || mu_std;
-    double *g = ALFE_MALLOC((size_t)K * PREDICT_BLOCK * sizeof *g);
-    double *mu = want_mu ? ALFE_MALLOC((size_t)K * PREDICT_BLOCK * d * sizeof *mu) : NULL;
-    /* The invariants do not depend on the member: once per block. */
-    double *h = ALFE_MALLOC((size_t)PREDICT_BLOCK * m * sizeof *h);
-    double *jac = want_mu ? ALFE_MALLOC((size_t)PREDICT_BLOCK * m * d * sizeof *jac) : NULL;
-    int status = ALFE_OK;
-    for (int k = 0; k < K && status == ALFE_OK; k++)
-        status = member_work(c, k);
-    for (int start = 0; start < n && status == ALFE_OK; start += PREDICT_BLOCK) {
-        const int nb = n - start < PREDICT_BLOCK ? n - start : PREDICT_BLOCK;
-        idnn_features(c->inv, nb, eta + (size_t)start * d, h, jac);
-        for (int k = 0; k < K && status == ALFE_OK; k++)
-            status = idnn_predict_features(c->members[k], c->work[k], nb, h, jac, NULL,
-                                           g + (size_t)k * nb,
-                                           want_mu ? mu + (size_t)k * nb * d : NULL, NULL);
-        if (status != ALFE_OK)
-            break;
-        committee_mean_std(K, (size_t)nb, g, g_mean ? g_mean + start : NULL,
-                           g_std ? g_std + start : NULL);
-        if (want_mu)
-            committee_mean_std(K, (size_t)nb * d, mu, mu_mean ? mu_mean + (size_t)start * d : NULL,
-                               mu_std ? mu_std + (size_t)start * d : NULL);
+    const size_t K = (size_t)c->n_members, d = (size_t)c->d, m = (size_t)c->inv->m;
+    if (!c->scratch) {
+        c->scratch = ALFE_CALLOC(1, sizeof *c->scratch);
+        c->scratch->eig_work = ALFE_MALLOC(d * d * sizeof(double));
     }
-    free(g);
-    free(mu);
-    free(h);
-    free(jac);
-    ALFE_CHECK(status);
+    idnn_committee_scratch *s = c->scratch;
+    if (rows > s->rows) {
+        s->h = ALFE_REALLOC(s->h, (size_t)rows * m * sizeof(double));
+        s->jac = ALFE_REALLOC(s->jac, (size_t)rows * m * d * sizeof(double));
+        s->g = ALFE_REALLOC(s->g, K * (size_t)rows * sizeof(double));
+        s->mu = ALFE_REALLOC(s->mu, K * (size_t)rows * d * sizeof(double));
+        s->rows = rows;
+    }
+    if (want_hess && rows > s->hess_rows) {
+        s->khess = ALFE_REALLOC(s->khess, (size_t)rows * m * d * d * sizeof(double));
+        s->hess = ALFE_REALLOC(s->hess, (size_t)rows * d * d * sizeof(double));
+        s->hmean = ALFE_REALLOC(s->hmean, (size_t)rows * d * d * sizeof(double));
+        s->hess_rows = rows;
+    }
+    return ALFE_OK;
+}
+
+/* One block of nb points at eta: every output of `out` at offset start. */
+static int predict_block(idnn_committee *c, int start, int nb, const double *eta,
+                         const idnn_committee_output *out)
+{
+    const int K = c->n_members, d = c->d, m = c->inv->m;
+    const size_t dd = (size_t)d * d;
+    const int want_hess = out->hess_mean || out->hess_eig;
+    idnn_committee_scratch *s = c->scratch;
+    /* The invariants do not depend on the member: once per point. */
+    for (int p = 0; p < nb; p++)
+        invariant_set_eval(c->inv, eta + (size_t)p * d, s->h + (size_t)p * m,
+                           s->jac + (size_t)p * m * d,
+                           want_hess ? s->khess + (size_t)p * m * dd : NULL);
+    if (want_hess)
+        memset(s->hmean, 0, sizeof(double) * (size_t)nb * dd);
+    for (int k = 0; k < K; k++) {
+        ALFE_CHECK(idnn_predict_features(c->members[k], c->work[k], nb, s->h, s->jac,
+                                         want_hess ? s->khess : NULL, s->g + (size_t)k * nb,
+                                         s->mu + (size_t)k * nb * d,
+                                         want_hess ? s->hess : NULL));
+        /* Each member's Hessian divided by K, summed in member order. */
+        for (size_t a = 0; want_hess && a < (size_t)nb * dd; a++)
+            s->hmean[a] += s->hess[a] / K;
+    }
+    committee_mean_std(K, (size_t)nb, s->g, out->g_mean ? out->g_mean + start : NULL,
+                       out->g_std ? out->g_std + start : NULL);
+    committee_mean_std(K, (size_t)nb * d, s->mu,
+                       out->mu_mean ? out->mu_mean + (size_t)start * d : NULL,
+                       out->mu_std ? out->mu_std + (size_t)start * d : NULL);
+    if (out->hess_mean)
+        memcpy(out->hess_mean + (size_t)start * dd, s->hmean, sizeof(double) * (size_t)nb * dd);
+    for (int p = 0; out->hess_eig && p < nb; p++)
+        ALFE_CHECK(linalg_sym_eigenvalues(s->hmean + (size_t)p * dd, d,
+                                          out->hess_eig + ((size_t)start + p) * d, s->eig_work));
+    return ALFE_OK;
+}
+
+int idnn_committee_predict(idnn_committee *c, int n, const double *eta,
+                           const idnn_committee_output *out)
+{
+    if (n <= 0)
+        return ALFE_OK;
+    const int want_hess = out->hess_mean || out->hess_eig;
+    for (int k = 0; k < c->n_members; k++)
+        ALFE_CHECK(member_work(c, k));
+    ALFE_CHECK(ensure_scratch(c, n < PREDICT_BLOCK ? n : PREDICT_BLOCK, want_hess));
+    for (int start = 0; start < n; start += PREDICT_BLOCK) {
+        const int nb = n - start < PREDICT_BLOCK ? n - start : PREDICT_BLOCK;
+        ALFE_CHECK(predict_block(c, start, nb, eta + (size_t)start * c->d, out));
+    }
     return ALFE_OK;
 }
 
@@ -446,6 +549,11 @@ int idnn_hypersearch_adopt(idnn_hypersearch_result *r, int n_members, const doub
         c->members[k] = r->nets[r->order[k]];
         r->nets[r->order[k]] = NULL;
     }
+    /* The invariant set (when owned), round and source carry over. */
+    c->own_inv = (*current)->own_inv;
+    (*current)->own_inv = NULL;
+    c->round = (*current)->round;
+    memcpy(c->source, (*current)->source, sizeof c->source);
     idnn_committee_destroy(current);
     *current = c;
     *replaced = 1;

@@ -19,6 +19,7 @@
 #include "alfe/run/evaluate.h"
 #include "alfe/run/farm.h"
 #include "alfe/run/learn.h"
+#include "alfe/run/system.h"
 #include "alfe/base/log.h"
 #include "alfe/base/rng.h"
 #include "alfe/base/stopflag.h"
@@ -162,7 +163,7 @@ static int count_round(campaign *c, round_record *rec)
 }
 
 static int start_round(campaign *c, const alfe_config *cfg, const domain *dom,
-                       const void *mu_model, int round, round_record *rec)
+                       idnn_committee *mu_model, int round, round_record *rec)
 {
     uint64_t sobol_index = 0;
     if (round > 0) {
@@ -180,8 +181,10 @@ static int start_round(campaign *c, const alfe_config *cfg, const domain *dom,
     if (comm_rank() == 0) {
         timer_start(TIMER_ACQUIRE);
         double t0 = alfe_wall_time();
-        status = acquire_round(cfg, dom, round, rec->first_row, sobol_index, mu_model, &inputs,
-                               &rec->n_points, rec);
+        acquire_settings settings;
+        system_acquire_settings(cfg, &settings);
+        status = acquire_round(&settings, dom, round, rec->first_row, sobol_index, mu_model,
+                               &inputs, &rec->n_points, rec);
         rec->seconds_acquire = alfe_wall_time() - t0;
         timer_stop(TIMER_ACQUIRE);
         rec->pending = rec->n_points;
@@ -205,10 +208,10 @@ static int start_round(campaign *c, const alfe_config *cfg, const domain *dom,
 /* The targeting guess μ̂: an oracle network knows its own μ (exact
  * targeting, so a benchmark measures learning, not targeting); otherwise the
  * committee once trained; otherwise ideal mixing (NULL). */
-static const void *targeting_model(const evaluator *ev, const learner *l)
+static idnn_committee *targeting_model(const evaluator *ev, const learner *l)
 {
-    const void *network = evaluator_network(ev);
-    return network ? network : (const void *)learner_models(l);
+    idnn_committee *network = evaluator_network(ev);
+    return network ? network : learner_models(l);
 }
 
 static int run_rounds(campaign *c, const alfe_config *cfg, const domain *dom, evaluator *ev,
@@ -292,11 +295,13 @@ static void print_timer_table(const run_record *run)
                  run->timer_avg[t], run->timer_max[t]);
 }
 
-/* What `alfe run` and `alfe train` share: the configuration, the domain, the
- * locked and opened campaign, the evaluator and the learner. */
+/* What `alfe run` and `alfe train` share: the configuration, the system
+ * built from it, the locked and opened campaign, the evaluator and the
+ * learner. */
 typedef struct {
     alfe_config *cfg;
-    domain *dom;
+    alfe_system *sys;
+    const domain *dom;          /* the system's */
     int exists;
     evaluator *ev;
     learner *l;
@@ -314,7 +319,9 @@ static int session_open(const char *config_path, enum session_mode mode, session
     s->run.ranks = comm_size();
     ALFE_CHECK(config_load_collective(config_path, &s->cfg));
     const alfe_config *cfg = s->cfg;
-    int status = comm_agree_status(domain_create(cfg->q, cfg->dimension, cfg->q_m, &s->dom));
+    int status = system_create_collective(cfg, &s->sys);
+    if (status == ALFE_OK)
+        s->dom = s->sys->dom;
     if (status == ALFE_OK && comm_rank() == 0) {
         status = campaign_lock(cfg->output);
         if (status == ALFE_OK)
@@ -326,9 +333,9 @@ static int session_open(const char *config_path, enum session_mode mode, session
     status = comm_agree_status(status);
     comm_bcast_int(&s->exists, 0);
     if (status == ALFE_OK && mode == SESSION_RUN)
-        status = comm_agree_status(evaluator_create(cfg, s->dom, &s->ev));
+        status = comm_agree_status(evaluator_create(s->sys, &s->ev));
     if (status == ALFE_OK)
-        status = learner_create(cfg, &s->l);
+        status = learner_create(cfg, s->sys->inv, &s->l);
     if (status == ALFE_OK && mode == SESSION_TRAIN && !s->l)
         status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: [network] invariants is not set: there is no "
                                            "network to train", config_path);
@@ -380,7 +387,7 @@ static int session_close(session *s, int status)
         campaign_unlock();
     learner_destroy(&s->l);
     evaluator_destroy(&s->ev);
-    domain_destroy(&s->dom);
+    system_destroy(&s->sys);
     config_destroy(&s->cfg);
     return status;
 }

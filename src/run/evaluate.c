@@ -1,22 +1,18 @@
 /* evaluate.c — backend dispatch for point evaluation: the analytic oracle
  * or a Monte Carlo chain on the cluster expansion.
- * Owns: the evaluator (for clex: the model, supercell, order parameters and
- * one chain whose buffers are reused point after point).  The optional
+ * Owns: the evaluator (for clex: one chain whose buffers are reused point
+ * after point; the model, supercell and order parameters are the system's,
+ * as is the oracle's network).  The optional
  * [oracle] delay simulates evaluation cost (exponentially distributed per
  * point, from the point's own stream) so that restart and load balance can be
  * exercised with the fast oracle. */
 #include "alfe/run/evaluate.h"
 
-#include "alfe/lattice/clex.h"
-#include "alfe/base/comm.h"
 #include "alfe/base/error.h"
-#include "alfe/lattice/mc.h"
-#include "alfe/io/model_io.h"
-#include "alfe/space/oracle.h"
-#include "alfe/lattice/orderparam.h"
 #include "alfe/base/rng.h"
-#include "alfe/lattice/supercell.h"
 #include "alfe/base/util.h"
+#include "alfe/lattice/mc.h"
+#include "alfe/space/oracle.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -27,42 +23,48 @@ struct evaluator {
     int model;
     double delay;
     oracle_model oracle;
-    model_set *network;
+    idnn_committee *network;     /* the system's [oracle] network, or NULL */
     const alfe_config *cfg;
-    clex_model *clex;
-    supercell *sc;
-    orderparam *op;
-    mc_chain *chain;
+    mc_chain *chain;             /* on the system's supercell and order parameters */
 };
 
-int evaluator_create(const alfe_config *cfg, const domain *dom, evaluator **out)
+/* The oracle's free energy from the network: g, ∇g and the Hessian are the
+ * committee means.  The network is defined everywhere; keep the oracle's
+ * states where a real chain can be: inside the domain. */
+static int network_free_energy(const oracle_model *o, void *context, const double *eta,
+                               double *g, double *grad, double *hess)
+{
+    if (domain_min_slack(o->dom, eta) < 0.0)
+        return -1;
+    idnn_committee_output out = {.g_mean = g, .mu_mean = grad, .hess_mean = hess};
+    if (idnn_committee_predict(context, 1, eta, &out) != ALFE_OK) {
+        alfe_error_clear();
+        return -1;
+    }
+    return 0;
+}
+
+int evaluator_create(const alfe_system *sys, evaluator **out)
 {
     *out = NULL;
+    const alfe_config *cfg = sys->cfg;
     evaluator *ev = ALFE_CALLOC(1, sizeof *ev);
     ev->model = cfg->model;
     ev->delay = cfg->oracle_delay;
     ev->cfg = cfg;
     int status = ALFE_OK;
     if (cfg->model == MODEL_ORACLE) {
-        oracle_init(&ev->oracle, dom, cfg);
-        if (cfg->oracle_network && cfg->oracle_network[0]) {
-            status = model_set_read(cfg->oracle_network_path, -1, &ev->network);
-            if (status == ALFE_OK)
-                oracle_use_network(&ev->oracle, ev->network);
-        }
-    } else if (comm_size() > 1 && comm_rank() == 0) {
-        /* The coordinator never evaluates (farm.c): no Monte Carlo tables
-         * (tens of MB for a large expansion) on rank 0. */
-    } else {
-        status = clex_load(cfg->prim_path, cfg->eci_path, &ev->clex);
-        if (status == ALFE_OK)
-            status = supercell_create(ev->clex, cfg->supercell, &ev->sc);
-        if (status == ALFE_OK)
-            status = orderparam_create(ev->sc, cfg->ordering_cell, cfg->q, cfg->dimension,
-                                       cfg->q_m, cfg->species, &ev->op);
-        if (status == ALFE_OK)
-            status = mc_chain_create(ev->sc, ev->op, &ev->chain);
+        oracle_params p;
+        system_oracle_params(cfg, &p);
+        oracle_init(&ev->oracle, sys->dom, &p);
+        ev->network = sys->oracle_network;
+        if (ev->network)
+            oracle_use_free_energy(&ev->oracle, network_free_energy, ev->network);
+    } else if (sys->sc && sys->op) {
+        status = mc_chain_create(sys->sc, sys->op, &ev->chain);
     }
+    /* else: the coordinating rank of a multi-rank run, which never
+     * evaluates (farm.c) and has no cluster expansion (system.c). */
     if (status != ALFE_OK) {
         evaluator_destroy(&ev);
         return status;
@@ -77,14 +79,10 @@ void evaluator_destroy(evaluator **evp)
         return;
     evaluator *ev = *evp;
     mc_chain_destroy(&ev->chain);
-    orderparam_destroy(&ev->op);
-    supercell_destroy(&ev->sc);
-    clex_destroy(&ev->clex);
-    model_set_destroy(&ev->network);
     ALFE_FREE(*evp);
 }
 
-const void *evaluator_network(const evaluator *ev) { return ev ? ev->network : NULL; }
+idnn_committee *evaluator_network(const evaluator *ev) { return ev ? ev->network : NULL; }
 
 static void simulated_cost(const point_input *in, double mean)
 {

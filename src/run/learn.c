@@ -21,28 +21,15 @@
 struct learner {
     const alfe_config *cfg;
     int d;
-    invariant_set *inv;
+    const invariant_set *inv;    /* the system's */
     idnn_committee *committee;   /* NULL until trained or loaded */
-    model_set view;              /* non-owning view of the committee */
     int n_test;
     double *test_eta, *test_mu;  /* rank 0 */
 };
 
-static void refresh_view(learner *l)
+idnn_committee *learner_models(const learner *l)
 {
-    memset(&l->view, 0, sizeof l->view);
-    if (!l->committee)
-        return;
-    l->view.d = l->d;
-    l->view.n_members = l->committee->n_members;
-    l->view.members = l->committee->members;
-    l->view.inv = l->inv;
-    l->view.round = -1;
-}
-
-const model_set *learner_models(const learner *l)
-{
-    return l && l->committee ? &l->view : NULL;
+    return l ? l->committee : NULL;
 }
 
 /* Test rows: a table file (base/table.h); η and μ from the configured
@@ -75,16 +62,17 @@ static int read_test_set(learner *l)
     return ALFE_OK;
 }
 
-int learner_create(const alfe_config *cfg, learner **out)
+int learner_create(const alfe_config *cfg, const invariant_set *inv, learner **out)
 {
     *out = NULL;
-    if (!cfg->net_invariants || !cfg->net_invariants[0])
+    if (!inv)
         return ALFE_OK;
     learner *l = ALFE_CALLOC(1, sizeof *l);
     l->cfg = cfg;
     l->d = cfg->dimension;
-    int status = invariant_set_read(cfg->net_invariants_path, cfg->dimension, &l->inv);
-    if (status == ALFE_OK && comm_rank() == 0 && cfg->tr_test_set && cfg->tr_test_set[0])
+    l->inv = inv;
+    int status = ALFE_OK;
+    if (comm_rank() == 0 && cfg->tr_test_set && cfg->tr_test_set[0])
         status = read_test_set(l);
     status = comm_agree_status(status);
     if (status != ALFE_OK) {
@@ -101,7 +89,6 @@ void learner_destroy(learner **lp)
         return;
     learner *l = *lp;
     idnn_committee_destroy(&l->committee);
-    invariant_set_destroy(&l->inv);
     free(l->test_eta);
     free(l->test_mu);
     free(l);
@@ -124,9 +111,8 @@ int learner_load(learner *l, campaign *c, int round)
 {
     if (!l || round < 0)
         return ALFE_OK;
-    void *loaded = NULL;
-    ALFE_CHECK(campaign_read_models(c, round, &loaded));
-    model_set *ms = loaded;
+    idnn_committee *ms = NULL;
+    ALFE_CHECK(campaign_read_models(c, round, &ms));
     if (!ms)
         return ALFE_OK;
     idnn_arch *archs = ALFE_MALLOC(sizeof(idnn_arch) * (size_t)ms->n_members);
@@ -142,12 +128,11 @@ int learner_load(learner *l, campaign *c, int round)
         memcpy(committee->members[k]->params, ms->members[k]->params,
                sizeof(double) * ms->members[k]->n_params);
     free(archs);
-    model_set_destroy(&ms);
+    idnn_committee_destroy(&ms);
     if (status != ALFE_OK)
         return status;
     idnn_committee_destroy(&l->committee);
     l->committee = committee;
-    refresh_view(l);
     return ALFE_OK;
 }
 
@@ -176,7 +161,8 @@ static int committee_mse(idnn_committee *committee, int d, int n, const double *
     if (!committee || n == 0)
         return ALFE_OK;
     double *pred = ALFE_MALLOC(sizeof(double) * (size_t)n * d);
-    int status = idnn_committee_predict(committee, n, eta, NULL, NULL, pred, NULL);
+    idnn_committee_output out = {.mu_mean = pred};
+    int status = idnn_committee_predict(committee, n, eta, &out);
     if (status == ALFE_OK) {
         double sum = 0.0;
         for (size_t i = 0; i < (size_t)n * d; i++)
@@ -236,137 +222,202 @@ static int gather_rows(learner *l, campaign *c, int round, int *n_out, double **
     return status;
 }
 
-int learner_train_round(learner *l, campaign *c, int round, round_record *rec)
-{
-    const alfe_config *cfg = l->cfg;
-    const int d = l->d;
-    double t0 = alfe_wall_time();
-    double *eta = NULL, *mu = NULL, *weight = NULL, *eta_new = NULL, *mu_new = NULL;
-    int n = 0, n_new = 0, status = ALFE_OK;
-    int64_t n_excluded = 0;
-    double mse_new = NAN;
-    if (comm_rank() == 0) {
-        status = gather_rows(l, c, round, &n, &eta, &mu, &weight, &n_new, &eta_new, &mu_new,
-                             &n_excluded);
-        /* The previous committee on the new rows: before retraining. */
-        if (status == ALFE_OK)
-            status = committee_mse(l->committee, d, n_new, eta_new, mu_new, &mse_new);
-    }
-    ALFE_CHECK(comm_agree_status(status));
-    comm_bcast_int(&n, 0);
-    comm_bcast_i64(&n_excluded, 0);
-    comm_bcast_doubles(&mse_new, 1, 0);
-    if (comm_rank() != 0) {
-        eta = ALFE_MALLOC(sizeof(double) * (size_t)(n ? n : 1) * d);
-        mu = ALFE_MALLOC(sizeof(double) * (size_t)(n ? n : 1) * d);
-        weight = ALFE_MALLOC(sizeof(double) * (size_t)(n ? n : 1));
-    }
-    comm_bcast_doubles(eta, (size_t)n * d, 0);
-    comm_bcast_doubles(mu, (size_t)n * d, 0);
-    comm_bcast_doubles(weight, (size_t)n, 0);
+/* A round's training rows: every rank holds eta, mu and weight (n rows);
+ * the round's new rows and the previous committee's error on them are
+ * rank 0's (mse_new is shared). */
+typedef struct {
+    int n, n_new;
+    int64_t n_excluded;
+    double *eta, *mu, *weight;
+    double *eta_new, *mu_new;
+    double mse_new;
+} round_rows;
 
-    if (n < 2) {
-        log_line("round %d/%d train: only %d usable rows (%lld done rows excluded: not "
-                 "converged or non-finite), no training this round", round + 1, cfg->rounds, n,
-                 (long long)n_excluded);
-    } else {
-        double zero_eta[ALFE_MAX_DIM] = {0}, zero_g = 0.0;
-        idnn_batch data;
-        memset(&data, 0, sizeof data);
-        data.n = n;
-        data.eta = eta;
-        data.mu = mu;
-        data.weight = weight;
-        data.n_ref = 1;
-        data.eta_ref = zero_eta;
-        data.g_ref = &zero_g;
-        data.w_g = cfg->tr_weight_g;
-        data.w_mu = cfg->tr_weight_mu;
-        train_settings base;
-        training_settings(cfg, round, &base);
-        if (!l->committee) {
-            idnn_arch *archs = ALFE_MALLOC(sizeof(idnn_arch) * (size_t)cfg->net_committee);
-            for (int k = 0; k < cfg->net_committee; k++)
-                configured_arch(cfg, l->inv->m, &archs[k]);
-            status = idnn_committee_create(l->inv, cfg->net_committee, archs, &l->committee);
-            free(archs);
-            if (status == ALFE_OK)
-                idnn_committee_init_fresh(l->committee, cfg->seed, round);
-        } else if (!cfg->net_warm_start) {
-            idnn_committee_init_fresh(l->committee, cfg->seed, round);
-        }
-        train_report *reports = NULL;
-        if (status == ALFE_OK) {
-            reports = ALFE_CALLOC((size_t)l->committee->n_members, sizeof *reports);
-            log_line("round %d/%d train: %d members on %d rows (%d new; %lld done rows excluded: "
-                     "not converged or non-finite), %d ranks", round + 1, cfg->rounds,
-                     l->committee->n_members, n, n_new, (long long)n_excluded, comm_size());
-            status = idnn_committee_train(l->committee, &data, &base, cfg->seed, round,
-                                          cfg->net_bootstrap, reports);
-        }
-        if (status == ALFE_OK && cfg->tr_hypersearch > 0) {
-            double *current = ALFE_MALLOC(sizeof(double) * (size_t)l->committee->n_members);
-            status = idnn_committee_validation_losses(l->committee, &data, &base, cfg->seed,
-                                                      round, current);
-            hypersearch_bounds bounds;
-            hypersearch_default_bounds(&bounds);
-            bounds.n_candidates = cfg->tr_hypersearch;
-            idnn_hypersearch_result *search = NULL;
-            if (status == ALFE_OK)
-                status = idnn_hypersearch_run(l->inv, &data, &bounds, &base, cfg->net_scale,
-                                              cfg->seed, round, &search);
-            int replaced = 0;
-            if (status == ALFE_OK)
-                status = idnn_hypersearch_adopt(search, l->committee->n_members, current,
-                                                l->committee->n_members, &l->committee,
-                                                &replaced);
-            if (status == ALFE_OK)
-                log_line("round %d/%d hyper-parameter search: %d candidates, %s", round + 1,
-                         cfg->rounds, cfg->tr_hypersearch,
-                         replaced ? "the best replace the committee" : "the committee stays");
-            idnn_hypersearch_result_destroy(&search);
-            free(current);
-        }
-        if (status == ALFE_OK && comm_rank() == 0) {
-            double best = INFINITY, worst = -INFINITY;
-            int epochs = 0;
-            for (int k = 0; k < l->committee->n_members; k++) {
-                best = fmin(best, reports[k].validation_loss);
-                worst = fmax(worst, reports[k].validation_loss);
-                epochs += reports[k].epochs_run;
-            }
-            log_line("round %d/%d train: validation loss %.4g .. %.4g over members, %d epochs "
-                     "in all", round + 1, cfg->rounds, best, worst, epochs);
-        }
-        free(reports);
-        refresh_view(l);
+static void round_rows_free(round_rows *r)
+{
+    free(r->eta);
+    free(r->mu);
+    free(r->weight);
+    free(r->eta_new);
+    free(r->mu_new);
+    memset(r, 0, sizeof *r);
+}
+
+/* Collective: rank 0 gathers the rows and scores the previous committee on
+ * the new ones (before retraining); the rows then reach every rank. */
+static int gather_round(learner *l, campaign *c, int round, round_rows *r)
+{
+    const int d = l->d;
+    memset(r, 0, sizeof *r);
+    r->mse_new = NAN;
+    int status = ALFE_OK;
+    if (comm_rank() == 0) {
+        status = gather_rows(l, c, round, &r->n, &r->eta, &r->mu, &r->weight, &r->n_new,
+                             &r->eta_new, &r->mu_new, &r->n_excluded);
+        if (status == ALFE_OK)
+            status = committee_mse(l->committee, d, r->n_new, r->eta_new, r->mu_new,
+                                   &r->mse_new);
     }
     status = comm_agree_status(status);
-    /* Metrics on rank 0, shared. */
+    if (status != ALFE_OK) {
+        round_rows_free(r);
+        return status;
+    }
+    comm_bcast_int(&r->n, 0);
+    comm_bcast_i64(&r->n_excluded, 0);
+    comm_bcast_doubles(&r->mse_new, 1, 0);
+    if (comm_rank() != 0) {
+        r->eta = ALFE_MALLOC(sizeof(double) * (size_t)(r->n ? r->n : 1) * d);
+        r->mu = ALFE_MALLOC(sizeof(double) * (size_t)(r->n ? r->n : 1) * d);
+        r->weight = ALFE_MALLOC(sizeof(double) * (size_t)(r->n ? r->n : 1));
+    }
+    comm_bcast_doubles(r->eta, (size_t)r->n * d, 0);
+    comm_bcast_doubles(r->mu, (size_t)r->n * d, 0);
+    comm_bcast_doubles(r->weight, (size_t)r->n, 0);
+    return ALFE_OK;
+}
+
+/* Collective: the committee (created or re-initialised unless warm start)
+ * trained on data; reports (K) allocated and filled. */
+static int fit_committee(learner *l, const round_rows *r, const idnn_batch *data,
+                         const train_settings *base, int round, train_report **reports)
+{
+    const alfe_config *cfg = l->cfg;
+    int status = ALFE_OK;
+    *reports = NULL;
+    if (!l->committee) {
+        idnn_arch *archs = ALFE_MALLOC(sizeof(idnn_arch) * (size_t)cfg->net_committee);
+        for (int k = 0; k < cfg->net_committee; k++)
+            configured_arch(cfg, l->inv->m, &archs[k]);
+        status = idnn_committee_create(l->inv, cfg->net_committee, archs, &l->committee);
+        free(archs);
+        if (status == ALFE_OK)
+            idnn_committee_init_fresh(l->committee, cfg->seed, round);
+    } else if (!cfg->net_warm_start) {
+        idnn_committee_init_fresh(l->committee, cfg->seed, round);
+    }
+    if (status != ALFE_OK)
+        return status;
+    *reports = ALFE_CALLOC((size_t)l->committee->n_members, sizeof **reports);
+    log_line("round %d/%d train: %d members on %d rows (%d new; %lld done rows excluded: "
+             "not converged or non-finite), %d ranks", round + 1, cfg->rounds,
+             l->committee->n_members, r->n, r->n_new, (long long)r->n_excluded, comm_size());
+    return idnn_committee_train(l->committee, data, base, cfg->seed, round, cfg->net_bootstrap,
+                                *reports);
+}
+
+/* Collective ([training] hypersearch > 0): candidates trained and the best
+ * replace the committee when better (idnn_hypersearch_adopt). */
+static int search_hyperparameters(learner *l, const idnn_batch *data,
+                                  const train_settings *base, int round)
+{
+    const alfe_config *cfg = l->cfg;
+    double *current = ALFE_MALLOC(sizeof(double) * (size_t)l->committee->n_members);
+    int status = idnn_committee_validation_losses(l->committee, data, base, cfg->seed, round,
+                                                  current);
+    hypersearch_bounds bounds;
+    hypersearch_default_bounds(&bounds);
+    bounds.n_candidates = cfg->tr_hypersearch;
+    idnn_hypersearch_result *search = NULL;
+    if (status == ALFE_OK)
+        status = idnn_hypersearch_run(l->inv, data, &bounds, base, cfg->net_scale, cfg->seed,
+                                      round, &search);
+    int replaced = 0;
+    if (status == ALFE_OK)
+        status = idnn_hypersearch_adopt(search, l->committee->n_members, current,
+                                        l->committee->n_members, &l->committee, &replaced);
+    if (status == ALFE_OK)
+        log_line("round %d/%d hyper-parameter search: %d candidates, %s", round + 1,
+                 cfg->rounds, cfg->tr_hypersearch,
+                 replaced ? "the best replace the committee" : "the committee stays");
+    idnn_hypersearch_result_destroy(&search);
+    free(current);
+    return status;
+}
+
+/* Rank 0: the members' validation losses and epochs. */
+static void log_training(const learner *l, const train_report *reports, int round)
+{
+    double best = INFINITY, worst = -INFINITY;
+    int epochs = 0;
+    for (int k = 0; k < l->committee->n_members; k++) {
+        best = fmin(best, reports[k].validation_loss);
+        worst = fmax(worst, reports[k].validation_loss);
+        epochs += reports[k].epochs_run;
+    }
+    log_line("round %d/%d train: validation loss %.4g .. %.4g over members, %d epochs "
+             "in all", round + 1, l->cfg->rounds, best, worst, epochs);
+}
+
+/* Collective: fit, optionally search, on the round's rows (n >= 2). */
+static int train_on_rows(learner *l, const round_rows *r, int round)
+{
+    const alfe_config *cfg = l->cfg;
+    double zero_eta[ALFE_MAX_DIM] = {0}, zero_g = 0.0;
+    idnn_batch data;
+    memset(&data, 0, sizeof data);
+    data.n = r->n;
+    data.eta = r->eta;
+    data.mu = r->mu;
+    data.weight = r->weight;
+    data.n_ref = 1;
+    data.eta_ref = zero_eta;
+    data.g_ref = &zero_g;
+    data.w_g = cfg->tr_weight_g;
+    data.w_mu = cfg->tr_weight_mu;
+    train_settings base;
+    training_settings(cfg, round, &base);
+    train_report *reports = NULL;
+    int status = fit_committee(l, r, &data, &base, round, &reports);
+    if (status == ALFE_OK && cfg->tr_hypersearch > 0)
+        status = search_hyperparameters(l, &data, &base, round);
+    if (status == ALFE_OK && comm_rank() == 0)
+        log_training(l, reports, round);
+    free(reports);
+    return status;
+}
+
+/* Collective: the round's metrics (rank 0, shared) into rec. */
+static int measure_round(learner *l, const round_rows *r, int status, round_record *rec)
+{
     double metrics[2] = {NAN, NAN};
     if (status == ALFE_OK && comm_rank() == 0) {
-        status = committee_mse(l->committee, d, n, eta, mu, &metrics[0]);
+        status = committee_mse(l->committee, l->d, r->n, r->eta, r->mu, &metrics[0]);
         if (status == ALFE_OK && l->n_test > 0)
-            status = committee_mse(l->committee, d, l->n_test, l->test_eta, l->test_mu,
+            status = committee_mse(l->committee, l->d, l->n_test, l->test_eta, l->test_mu,
                                    &metrics[1]);
     }
     status = comm_agree_status(status);
     comm_bcast_doubles(metrics, 2, 0);
     rec->mse_all = metrics[0];
-    rec->mse_new = mse_new;
+    rec->mse_new = r->mse_new;
     rec->mse_test = metrics[1];
-    rec->n_train = n;
-    rec->n_excluded = n_excluded;
+    rec->n_train = r->n;
+    rec->n_excluded = r->n_excluded;
+    return status;
+}
+
+int learner_train_round(learner *l, campaign *c, int round, round_record *rec)
+{
+    const alfe_config *cfg = l->cfg;
+    double t0 = alfe_wall_time();
+    round_rows r;
+    ALFE_CHECK(gather_round(l, c, round, &r));
+    int status = ALFE_OK;
+    if (r.n < 2)
+        log_line("round %d/%d train: only %d usable rows (%lld done rows excluded: not "
+                 "converged or non-finite), no training this round", round + 1, cfg->rounds, r.n,
+                 (long long)r.n_excluded);
+    else
+        status = train_on_rows(l, &r, round);
+    status = comm_agree_status(status);
+    status = measure_round(l, &r, status, rec);
     rec->seconds_train = alfe_wall_time() - t0;
     comm_bcast_doubles(&rec->seconds_train, 1, 0);
     if (status == ALFE_OK)
         log_line("round %d/%d metrics: mu MSE all %.3g, new (before training) %.3g, test %.3g "
                  "eV^2; training %.1f s", round + 1, cfg->rounds, rec->mse_all, rec->mse_new,
                  rec->mse_test, rec->seconds_train);
-    free(eta);
-    free(mu);
-    free(weight);
-    free(eta_new);
-    free(mu_new);
+    round_rows_free(&r);
     return status;
 }

@@ -1,43 +1,47 @@
 /* oracle.c — analytic free energy with exact gradient and Hessian, and the
  * saddle-point "chain" that turns a bias (κ, φ) into (⟨η⟩, μ).
- * Owns: the formula.  Formula and symbols: docs/oracle.md. */
+ * Owns: the formula.  Formula and symbols: docs/oracle.md.  Must not include
+ * network headers (a trained free energy arrives as a callback). */
 #include "alfe/space/oracle.h"
 
 #include "alfe/base/error.h"
 #include "alfe/base/linalg.h"
-#include "alfe/io/model_io.h"
 #include "alfe/base/rng.h"
 #include "alfe/base/util.h"
 
 #include <math.h>
 #include <string.h>
 
-void oracle_init(oracle_model *o, const domain *dom, const alfe_config *cfg)
+void oracle_init(oracle_model *o, const domain *dom, const oracle_params *p)
 {
     o->dom = dom;
-    o->kt = ALFE_KB_EV * cfg->temperature;
-    o->omega = cfg->oracle_omega;
-    o->a0 = cfg->oracle_a0;
-    o->a2 = cfg->oracle_a2;
-    o->b = cfg->oracle_b;
-    o->c = cfg->oracle_c;
-    o->noise = cfg->oracle_noise;
-    o->network = NULL;
+    o->kt = ALFE_KB_EV * p->temperature;
+    o->omega = p->omega;
+    o->a0 = p->a0;
+    o->a2 = p->a2;
+    o->b = p->b;
+    o->c = p->c;
+    o->noise = p->noise;
+    o->free_energy = oracle_analytic_free_energy;
+    o->context = NULL;
 }
 
-void oracle_use_network(oracle_model *o, const void *models) { o->network = models; }
+void oracle_use_free_energy(oracle_model *o, oracle_free_energy_fn fn, void *context)
+{
+    o->free_energy = fn ? fn : oracle_analytic_free_energy;
+    o->context = fn ? context : NULL;
+}
 
 int oracle_free_energy(const oracle_model *o, const double *eta, double *g, double *grad,
                        double *hess)
 {
-    if (o->network) {
-        /* The network is defined everywhere; keep the oracle's states where
-         * a real chain can be: inside the domain. */
-        if (domain_min_slack(o->dom, eta) < 0.0)
-            return -1;
-        return model_set_predict((const model_set *)o->network, 1, eta, g, NULL, grad, NULL,
-                                 hess) == ALFE_OK ? 0 : -1;
-    }
+    return o->free_energy(o, o->context, eta, g, grad, hess);
+}
+
+int oracle_analytic_free_energy(const oracle_model *o, void *context, const double *eta,
+                                double *g, double *grad, double *hess)
+{
+    (void)context;
     const int d = o->dom->d;
     double value = 0.0;
     memset(grad, 0, sizeof(double) * (size_t)d);

@@ -122,7 +122,8 @@ static void make_data(dataset *s)
 static double mu_mse(idnn_committee *c, const dataset *s)
 {
     double mean[N_POINTS * D], e = 0.0;
-    check(idnn_committee_predict(c, N_POINTS, s->eta, NULL, NULL, mean, NULL), "predict");
+    idnn_committee_output out = {.mu_mean = mean};
+    check(idnn_committee_predict(c, N_POINTS, s->eta, &out), "predict");
     for (int i = 0; i < N_POINTS * D; i++)
         e += (mean[i] - s->mu[i]) * (mean[i] - s->mu[i]);
     return e / (N_POINTS * D);
@@ -192,7 +193,8 @@ int main(int argc, char **argv)
     /* Prediction: mean and spread of g and μ, and member Hessians. */
     const double points[4 * D] = {0.1, 0.0, 0.5, 0.25, 0.9, -0.4, 0.3, -0.1};
     double gm[4], gs[4], mm[4 * D], ms[4 * D], hess[4 * D * D];
-    check(idnn_committee_predict(three, 4, points, gm, gs, mm, ms), "predict");
+    idnn_committee_output out = {.g_mean = gm, .g_std = gs, .mu_mean = mm, .mu_std = ms};
+    check(idnn_committee_predict(three, 4, points, &out), "predict");
     uint64_t h = HASH0;
     h = hash_bytes(h, gm, sizeof gm);
     h = hash_bytes(h, gs, sizeof gs);

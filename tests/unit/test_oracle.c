@@ -18,6 +18,7 @@
 #include "alfe/space/point.h"
 #include "alfe/base/rng.h"
 #include "alfe/space/sampling.h"
+#include "alfe/run/system.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -41,6 +42,15 @@
 
 /* ------------------------------------------------------------------------- */
 /* Fixtures */
+
+/* The oracle of a configuration: its parameters as run/system.c takes them
+ * from the keys, then oracle_init. */
+static void oracle_init_cfg(oracle_model *o, const domain *dom, const alfe_config *cfg)
+{
+    oracle_params p;
+    system_oracle_params(cfg, &p);
+    oracle_init(o, dom, &p);
+}
 
 /* The documented defaults, through config_load on a temporary INI file
  * (7-D LCO space, 300 K). */
@@ -149,7 +159,7 @@ static void test_free_energy_derivatives(void **state)
     interior_points(dom, npts, 0.01, 1, pts);
     for (int c = 0; c < 3; c++) {
         oracle_model o;
-        oracle_init(&o, dom, &sets[c]);
+        oracle_init_cfg(&o, dom, &sets[c]);
         /* oracle_init takes every parameter from its own key. */
         ASSERT_NEAR(o.kt, ALFE_KB_EV * sets[c].temperature, 0, "kT");
         assert_true(o.dom == dom);
@@ -231,7 +241,7 @@ static void test_ideal_solution_limit(void **state)
     memset(&cfg, 0, sizeof cfg);
     cfg.temperature = 300;
     oracle_model o;
-    oracle_init(&o, dom, &cfg);
+    oracle_init_cfg(&o, dom, &cfg);
     const double kt = ALFE_KB_EV * 300;
     const double xs[8] = {1e-6, 0.01, 0.1, 0.3, 0.5, 0.77, 0.99, 1 - 1e-6};
     for (int i = 0; i < 8; i++) {
@@ -244,7 +254,7 @@ static void test_ideal_solution_limit(void **state)
     }
     /* The regular solution adds omega (1 - 2x) to mu0. */
     cfg.oracle_omega = 0.07;
-    oracle_init(&o, dom, &cfg);
+    oracle_init_cfg(&o, dom, &cfg);
     for (int i = 0; i < 8; i++) {
         const double x = xs[i];
         double g, grad[1];
@@ -298,7 +308,7 @@ static void test_evaluate_identity(void **state)
     assert_true(cfg->oracle_noise == 0.0);
     assert_true(cfg->phi[0] == 50 && cfg->phi[1] == 0.05 && cfg->phi[6] == 0.05);
     oracle_model o;
-    oracle_init(&o, dom, cfg);
+    oracle_init_cfg(&o, dom, cfg);
     const int npts = 60;
     double pts[60 * 7];
     interior_points(dom, npts, 0.02, 2, pts);
@@ -359,8 +369,8 @@ static void test_evaluate_noise(void **state)
     alfe_config noisy_cfg = *cfg;
     noisy_cfg.oracle_noise = sigma;
     oracle_model clean, noisy;
-    oracle_init(&clean, dom, cfg);
-    oracle_init(&noisy, dom, &noisy_cfg);
+    oracle_init_cfg(&clean, dom, cfg);
+    oracle_init_cfg(&noisy, dom, &noisy_cfg);
     const int npts = 300;
     double *pts = malloc(sizeof(double) * npts * d);
     interior_points(dom, npts, 0.02, 4, pts);
@@ -424,7 +434,7 @@ static void test_targeting(void **state)
     domain *dom = domain_from_config(cfg);
     const int d = 7;
     oracle_model o;
-    oracle_init(&o, dom, cfg);
+    oracle_init_cfg(&o, dom, cfg);
     const int npts = 30;
     double pts[30 * 7];
     interior_points(dom, npts, 0.02, 5, pts);
@@ -478,7 +488,7 @@ static void test_evaluate_outside(void **state)
     alfe_config *cfg = load_default_config();
     domain *dom = domain_from_config(cfg);
     oracle_model o;
-    oracle_init(&o, dom, cfg);
+    oracle_init_cfg(&o, dom, cfg);
     point_input in;
     point_result res;
     memset(&in, 0, sizeof in);
@@ -495,6 +505,85 @@ static void test_evaluate_outside(void **state)
     config_destroy(&cfg);
 }
 
+/* A free-energy callback replaces the formula (oracle_use_free_energy): a
+ * quadratic g = Σ ½ a_j (η_j − c_j)² has the saddle point of
+ * g + Σ φ_j (η_j − κ_j)² at η_j = (a_j c_j + 2 φ_j κ_j)/(a_j + 2 φ_j), with
+ * μ_j = a_j (η_j − c_j); the callback sees its context; NULL restores the
+ * analytic formula. */
+typedef struct {
+    double a[7], c[7];
+    int calls;
+} quadratic_fe;
+
+static int quadratic_free_energy(const oracle_model *o, void *context, const double *eta,
+                                 double *g, double *grad, double *hess)
+{
+    quadratic_fe *q = context;
+    const int d = o->dom->d;
+    q->calls++;
+    *g = 0.0;
+    for (int j = 0; j < d; j++) {
+        const double r = eta[j] - q->c[j];
+        *g += 0.5 * q->a[j] * r * r;
+        grad[j] = q->a[j] * r;
+    }
+    if (hess) {
+        memset(hess, 0, sizeof(double) * (size_t)d * d);
+        for (int j = 0; j < d; j++)
+            hess[j * d + j] = q->a[j];
+    }
+    return 0;
+}
+
+static void test_free_energy_callback(void **state)
+{
+    (void)state;
+    alfe_config *cfg = load_default_config();
+    domain *dom = domain_from_config(cfg);
+    const int d = 7;
+    oracle_model o;
+    oracle_init_cfg(&o, dom, cfg);
+    assert_true(o.free_energy == oracle_analytic_free_energy);
+    quadratic_fe q;
+    memset(&q, 0, sizeof q);
+    for (int j = 0; j < d; j++) {
+        q.a[j] = 0.5 + 0.25 * j;
+        q.c[j] = j == 0 ? 0.4 : 0.01 * j;
+    }
+    oracle_use_free_energy(&o, quadratic_free_energy, &q);
+    point_input in;
+    memset(&in, 0, sizeof in);
+    in.seed = 17;
+    in.temperature = cfg->temperature;
+    for (int j = 0; j < d; j++) {
+        in.phi[j] = cfg->phi[j];
+        in.kappa[j] = j == 0 ? 0.55 : -0.02 * j;
+        in.eta_target[j] = q.c[j];
+    }
+    point_result res;
+    assert_int_equal(oracle_evaluate(&o, &in, &res), ALFE_OK);
+    assert_int_equal(res.status, POINT_DONE);
+    assert_true(q.calls > 0);
+    for (int j = 0; j < d; j++) {
+        const double eta = (q.a[j] * q.c[j] + 2.0 * in.phi[j] * in.kappa[j]) /
+                           (q.a[j] + 2.0 * in.phi[j]);
+        ASSERT_NEAR(res.eta_mean[j], eta, 1e-12, "saddle point of the callback's g");
+        ASSERT_NEAR(res.mu[j], q.a[j] * (eta - q.c[j]), 1e-11, "mu from the callback");
+    }
+    /* Back to the formula. */
+    oracle_use_free_energy(&o, NULL, NULL);
+    oracle_model ref;
+    oracle_init_cfg(&ref, dom, cfg);
+    double g1, g2, grad1[7], grad2[7];
+    const double eta0[7] = {0.5, 0.01, -0.02, 0.03, 0, 0, 0.01};
+    assert_int_equal(oracle_free_energy(&o, eta0, &g1, grad1, NULL), 0);
+    assert_int_equal(oracle_free_energy(&ref, eta0, &g2, grad2, NULL), 0);
+    assert_true(g1 == g2);
+    assert_memory_equal(grad1, grad2, sizeof grad1);
+    domain_destroy(&dom);
+    config_destroy(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -504,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_evaluate_noise),
         cmocka_unit_test(test_targeting),
         cmocka_unit_test(test_evaluate_outside),
+        cmocka_unit_test(test_free_energy_callback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

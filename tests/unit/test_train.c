@@ -17,6 +17,7 @@
 #include "alfe/base/comm.h"
 #include "alfe/network/committee.h"
 #include "alfe/base/error.h"
+#include "alfe/base/linalg.h"
 #include "alfe/network/hypersearch.h"
 #include "alfe/network/idnn.h"
 #include "alfe/network/idnn_committee.h"
@@ -1293,7 +1294,7 @@ static void test_idnn_committee_serial(void **state)
                     "validation loss of a member");
 
     /* Committee mean and spread against the members' own predictions. */
-    enum { NP = 300 };  /* more than one prediction block */
+    enum { NP = 600 };  /* more than one prediction block (IDNN_COMMITTEE_BLOCK) */
     double *eta = malloc(NP * 2 * sizeof *eta);
     rng_stream rng;
     rng_stream_init(&rng, 9, 0, RNG_PURPOSE_TEST);
@@ -1303,7 +1304,9 @@ static void test_idnn_committee_serial(void **state)
     double *mm = malloc(NP * 2 * sizeof *mm), *ms = malloc(NP * 2 * sizeof *ms);
     double *g = malloc(3 * NP * sizeof *g), *mu = malloc(3 * NP * 2 * sizeof *mu);
     double *hess = malloc(NP * 4 * sizeof *hess);
-    assert_int_equal(idnn_committee_predict(c, NP, eta, gm, gs, mm, ms), ALFE_OK);
+    assert_true(NP > IDNN_COMMITTEE_BLOCK);
+    idnn_committee_output out = {.g_mean = gm, .g_std = gs, .mu_mean = mm, .mu_std = ms};
+    assert_int_equal(idnn_committee_predict(c, NP, eta, &out), ALFE_OK);
     for (int k = 0; k < 3; k++)
         assert_int_equal(idnn_predict_naive(c->members[k], inv, NP, eta, g + k * NP,
                                             mu + k * NP * 2, NULL),
@@ -1347,6 +1350,127 @@ static void test_idnn_committee_serial(void **state)
     invariant_set_destroy(&inv);
 }
 
+/* idnn_committee_predict against references built from the members' own
+ * predictions (idnn_committee_member_predict, the per-member path):
+ *   mean     = (Σ_k v_k in member order) / K, bit for bit;
+ *   spread   = √(Σ_k (v_k − mean)² / K), the two-pass population value;
+ *   Hessian  = Σ_k (H_k / K) in member order, bit for bit;
+ *   eigenvalues = dsyev of that mean Hessian, ascending.
+ * Members of different widths, more points than one block, repeated calls
+ * (the work area is reused) and partial requests give the same numbers. */
+static void test_committee_predict(void **state)
+{
+    (void)state;
+    enum { K = 3, D = 3, NP = 2 * IDNN_COMMITTEE_BLOCK + 37 };
+    const char *formulas[4] = {"e0", "e1^2 + e2^2", "e0*e1^2 + e0*e2^2", "e1^2*e2^2"};
+    invariant_set *inv = NULL;
+    assert_int_equal(invariant_set_from_formulas(formulas, 4, D, &inv), ALFE_OK);
+    idnn_arch archs[K] = {small_arch(4, IDNN_TANH), small_arch(4, IDNN_SOFTPLUS),
+                          small_arch(4, IDNN_SIGMOID)};
+    archs[2].width[0] = 7; /* a member of another shape: its own work area */
+    idnn_committee *c = NULL;
+    assert_int_equal(idnn_committee_create(inv, K, archs, &c), ALFE_OK);
+    idnn_committee_init_fresh(c, 11, 0);
+
+    double *eta = malloc((size_t)NP * D * sizeof *eta);
+    rng_stream rng;
+    rng_stream_init(&rng, 13, 0, RNG_PURPOSE_TEST);
+    for (int i = 0; i < NP * D; i++)
+        eta[i] = 1.6 * rng_uniform(&rng) - 0.8;
+    double *g = malloc((size_t)K * NP * sizeof *g);
+    double *mu = malloc((size_t)K * NP * D * sizeof *mu);
+    double *h = malloc((size_t)K * NP * D * D * sizeof *h);
+    for (int k = 0; k < K; k++)
+        assert_int_equal(idnn_committee_member_predict(c, k, NP, eta, g + (size_t)k * NP,
+                                                       mu + (size_t)k * NP * D,
+                                                       h + (size_t)k * NP * D * D),
+                         ALFE_OK);
+    double *gm = malloc(NP * sizeof *gm), *gs = malloc(NP * sizeof *gs);
+    double *mm = malloc((size_t)NP * D * sizeof *mm), *ms = malloc((size_t)NP * D * sizeof *ms);
+    double *hm = malloc((size_t)NP * D * D * sizeof *hm), *ev = malloc((size_t)NP * D * sizeof *ev);
+    idnn_committee_output out = {gm, gs, mm, ms, hm, ev};
+    assert_int_equal(idnn_committee_predict(c, NP, eta, &out), ALFE_OK);
+
+    for (int i = 0; i < NP; i++) {
+        /* g: mean bit for bit, spread by the two-pass formula. */
+        double sum = 0.0;
+        for (int k = 0; k < K; k++)
+            sum += g[(size_t)k * NP + i];
+        const double mean = sum / K;
+        assert_true(gm[i] == mean);
+        double v = 0.0;
+        for (int k = 0; k < K; k++)
+            v += (g[(size_t)k * NP + i] - mean) * (g[(size_t)k * NP + i] - mean);
+        ASSERT_NEAR(gs[i], sqrt(v / K), 1e-15 * (1.0 + fabs(gs[i])), "two-pass spread of g");
+        assert_true(gs[i] > 0.0);
+        for (int j = 0; j < D; j++) {
+            double s_mu = 0.0;
+            for (int k = 0; k < K; k++)
+                s_mu += mu[((size_t)k * NP + i) * D + j];
+            const double m_mu = s_mu / K;
+            assert_true(mm[(size_t)i * D + j] == m_mu);
+            double v_mu = 0.0;
+            for (int k = 0; k < K; k++) {
+                const double r = mu[((size_t)k * NP + i) * D + j] - m_mu;
+                v_mu += r * r;
+            }
+            ASSERT_NEAR(ms[(size_t)i * D + j], sqrt(v_mu / K),
+                        1e-15 * (1.0 + fabs(ms[(size_t)i * D + j])), "two-pass spread of mu");
+        }
+        /* The mean Hessian, then its eigenvalues by dsyev, ascending. */
+        double href[D * D], eref[D];
+        for (int a = 0; a < D * D; a++) {
+            href[a] = 0.0;
+            for (int k = 0; k < K; k++)
+                href[a] += h[((size_t)k * NP + i) * D * D + a] / K;
+            assert_true(hm[(size_t)i * D * D + a] == href[a]);
+        }
+        assert_int_equal(linalg_sym_eigen(href, D, eref, NULL), ALFE_OK);
+        for (int j = 0; j < D; j++) {
+            assert_true(ev[(size_t)i * D + j] == eref[j]);
+            if (j > 0)
+                assert_true(ev[(size_t)i * D + j - 1] <= ev[(size_t)i * D + j]);
+        }
+    }
+
+    /* Again, with only some outputs and on fewer points: the same numbers. */
+    double *gm2 = malloc(NP * sizeof *gm2), *ev2 = malloc((size_t)NP * D * sizeof *ev2);
+    idnn_committee_output part = {.g_mean = gm2, .hess_eig = ev2};
+    assert_int_equal(idnn_committee_predict(c, NP, eta, &part), ALFE_OK);
+    assert_memory_equal(gm2, gm, NP * sizeof *gm);
+    assert_memory_equal(ev2, ev, (size_t)NP * D * sizeof *ev);
+    idnn_committee_output one = {.g_mean = gm2, .mu_mean = mm, .hess_mean = hm};
+    assert_int_equal(idnn_committee_predict(c, 1, eta + (size_t)5 * D, &one), ALFE_OK);
+    assert_true(gm2[0] == gm[5]);
+
+    /* One member: the mean is the member, the spread zero. */
+    idnn_committee *solo = NULL;
+    assert_int_equal(idnn_committee_create(inv, 1, archs, &solo), ALFE_OK);
+    idnn_committee_init_fresh(solo, 11, 0);
+    idnn_committee_output so = {.g_mean = gm2, .g_std = gs};
+    assert_int_equal(idnn_committee_predict(solo, NP, eta, &so), ALFE_OK);
+    for (int i = 0; i < NP; i++) {
+        assert_true(gm2[i] == g[i]);
+        assert_true(gs[i] == 0.0);
+    }
+
+    idnn_committee_destroy(&solo);
+    idnn_committee_destroy(&c);
+    free(eta);
+    free(g);
+    free(mu);
+    free(h);
+    free(gm);
+    free(gs);
+    free(mm);
+    free(ms);
+    free(hm);
+    free(ev);
+    free(gm2);
+    free(ev2);
+    invariant_set_destroy(&inv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1375,6 +1499,7 @@ int main(void)
         cmocka_unit_test(test_hypersearch_rank_and_replace),
         cmocka_unit_test(test_idnn_trainer),
         cmocka_unit_test(test_idnn_committee_serial),
+        cmocka_unit_test(test_committee_predict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,13 +12,17 @@
 #ifndef ALFE_CAMPAIGN_IO_H
 #define ALFE_CAMPAIGN_IO_H
 
-#include "alfe/io/config.h"
+#include "alfe/network/idnn_committee.h"
 #include "alfe/space/domain.h"
 #include "alfe/space/point.h"
 #include "alfe/base/timers.h"
 
 #include <stdint.h>
 #include <stdio.h>
+
+/* The configuration (io/config.h), by pointer only: criteria that include
+ * this header for round_record do not see the configuration. */
+struct alfe_config;
 
 #define CAMPAIGN_FORMAT "alfe-campaign"
 #define CAMPAIGN_FORMAT_MAJOR 1
@@ -68,7 +72,7 @@ void campaign_library_init(void);
  * inside a boundary; check an existing file is an alfe campaign of a known
  * major version, written with compatible fixed keys and the same Q.
  * *exists is set to 1 when the file exists. */
-int campaign_check_existing(const char *path, const alfe_config *cfg, int *exists);
+int campaign_check_existing(const char *path, const struct alfe_config *cfg, int *exists);
 
 /* Rank 0: take an exclusive lock (FILE.lock) held until campaign_unlock or exit. */
 int campaign_lock(const char *path);
@@ -77,10 +81,10 @@ int campaign_lock(const char *path);
 void campaign_unlock(void);
 
 /* Collective: create a new file (atomically: built as FILE.partial, renamed). */
-int campaign_create(const char *path, const alfe_config *cfg, const domain *dom,
+int campaign_create(const char *path, const struct alfe_config *cfg, const domain *dom,
                     campaign **out);
 /* Collective: open an existing file for reading and writing. */
-int campaign_open(const char *path, const alfe_config *cfg, campaign **out);
+int campaign_open(const char *path, const struct alfe_config *cfg, campaign **out);
 /* Collective. */
 int campaign_close(campaign **c);
 
@@ -103,12 +107,13 @@ int campaign_read_results(campaign *c, int64_t first, int64_t n, point_result *r
 int campaign_write_result(campaign *c, int64_t row, const point_result *res);
 /* Any rank: the models of /models/NNNN through the open file (*out = NULL
  * and ALFE_OK when the round has none). */
-int campaign_read_models(campaign *c, int round, void **out);
+int campaign_read_models(campaign *c, int round, idnn_committee **out);
 
 /* Collective round end (or any update of its record).  When models is not
  * NULL it is written as /models/NNNN in the same protected boundary (every
  * rank passes the same models). */
-int campaign_update_round(campaign *c, const round_record *rec, const void *models);
+int campaign_update_round(campaign *c, const round_record *rec,
+                          const idnn_committee *models);
 /* Collective: append /runs/NNNN. */
 int campaign_write_run(campaign *c, const run_record *run, const char *config_text,
                        const char *build_info);

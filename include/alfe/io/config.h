@@ -1,7 +1,8 @@
 /* config.h — the run configuration: one table of known keys (name, type,
  * default, range, resume policy, help) drives parsing, validation, the
  * `alfe help config` text, broadcast and the resume compatibility check.
- * Owns: alfe_config and its lifetime.  Reads INI with libiniparser on rank 0. */
+ * Owns: alfe_config and its lifetime.  Reads INI with libiniparser on rank 0.
+ * Must not build physics or network objects (run/system.c does). */
 #ifndef ALFE_CONFIG_H
 #define ALFE_CONFIG_H
 
@@ -12,8 +13,10 @@
 
 enum config_model { MODEL_ORACLE = 0, MODEL_CLEX = 1 };
 enum config_global_method { GLOBAL_BILLIARD = 0, GLOBAL_SOBOL = 1 };
+/* Room for the key table (checked when config.c is compiled). */
+#define CONFIG_MAX_KEYS 160
 
-typedef struct {
+typedef struct alfe_config {
     char *config_path; /* as given on the command line */
     char *config_dir;  /* its directory: input files are relative to it */
     /* [campaign] */
@@ -72,10 +75,16 @@ typedef struct {
     double *q;      /* dimension × q_m, the rows used */
     int q_m;
     char *canonical; /* every key with the value used, as INI text */
+    /* The line of each key of the table in the file (0: not written), for
+     * messages of the objects built from the values (run/system.c). */
+    int key_line[CONFIG_MAX_KEYS];
 } alfe_config;
 
 /* Rank 0: read and validate `path`; every error is ALFE_ERR_INPUT with one
- * message naming file, line, section and key. */
+ * message naming file, line, section and key.  Values are parsed and
+ * range-checked, paths resolved and input files checked to exist; the
+ * objects they describe (cluster expansion, invariants, oracle network) are
+ * built and checked by run/system.c. */
 int config_load(const char *path, alfe_config **out);
 /* CONFIG_FOR_MC skips the output-file checks (`alfe mc` writes no file). */
 enum config_purpose { CONFIG_FOR_RUN, CONFIG_FOR_MC };
@@ -84,6 +93,10 @@ int config_load_for(const char *path, enum config_purpose purpose, alfe_config *
  * On failure every rank returns the same status and message. */
 int config_load_collective(const char *path, alfe_config **out);
 void config_destroy(alfe_config **cfg);
+
+/* The line of [section] key in the configuration file, or 0 (default used,
+ * or an unknown key). */
+int config_key_line(const alfe_config *cfg, const char *section, const char *key);
 
 /* "first-last" (0-based, inclusive) → 0, else -1. */
 int config_column_range(const char *text, int *first, int *last);

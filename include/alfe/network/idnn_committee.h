@@ -9,7 +9,8 @@
  * losses are over sample indices into it.  The reference term is added in
  * full by every loss call (train.h: the chunk shares sum to 1).
  * Owns: idnn_trainer (precomputed invariants, gather scratch), idnn_committee
- * (its networks), idnn_hypersearch_result. */
+ * (its networks, optionally its invariant set, its prediction work area),
+ * idnn_hypersearch_result. */
 #ifndef ALFE_IDNN_COMMITTEE_H
 #define ALFE_IDNN_COMMITTEE_H
 
@@ -37,17 +38,32 @@ int idnn_trainer_bind(idnn_trainer *trainer, idnn *net, int max_samples);
 int idnn_trainer_loss(void *trainer, const int *idx, int n_idx, const double *params,
                       double *loss, double *grad);
 
-/* ---- The committee ------------------------------------------------------- */
+/* ---- The committee -------------------------------------------------------
+ * The one committee type of alfe: trained in learn.c, read and written by
+ * model_io.c (campaign /models/NNNN and standalone model files), used for
+ * targeting, `alfe predict`, the network oracle and the metrics. */
+typedef struct idnn_committee_scratch idnn_committee_scratch;
+
 typedef struct {
     int n_members, d;
     idnn **members;              /* owned */
-    const invariant_set *inv;    /* not owned */
+    const invariant_set *inv;    /* shared by the members; == own_inv when owned */
+    invariant_set *own_inv;      /* owned copy (models read from a file), or NULL */
+    int round;                   /* campaign round the models belong to, or -1 */
+    char source[1024];           /* file (and group) they were read from, or "" */
     idnn_work **work;            /* per member, for prediction (lazy) */
+    idnn_committee_scratch *scratch;  /* idnn_committee_predict's work area (lazy) */
 } idnn_committee;
 
 /* K networks; archs has K entries (members may differ: hyper-search). */
 int idnn_committee_create(const invariant_set *inv, int n_members, const idnn_arch *archs,
                           idnn_committee **out);
+/* A committee of existing networks: takes ownership of members[0..K−1] (the
+ * array itself stays the caller's) and, when own_inv is set, of inv (also
+ * on failure: everything given is destroyed).  Every member must take inv->m
+ * inputs (ALFE_ERR_INPUT naming `where` otherwise). */
+int idnn_committee_adopt(invariant_set *inv, int own_inv, int n_members, idnn **members,
+                         const char *where, idnn_committee **out);
 void idnn_committee_destroy(idnn_committee **c);
 /* Fresh start: member k's Glorot weights from the stream
  * (committee_member_seed(campaign seed, round, k), 2^64−1, RNG_PURPOSE_TRAIN),
@@ -65,10 +81,26 @@ int idnn_committee_train(idnn_committee *c, const idnn_batch *data, const train_
 int idnn_committee_validation_losses(idnn_committee *c, const idnn_batch *data,
                                      const train_settings *base, uint64_t campaign_seed,
                                      int round, double *losses);
-/* Committee mean and population standard deviation over the members of g
- * (n) and μ (n×d) at n points η (n×d); outputs may be NULL.  Local. */
-int idnn_committee_predict(idnn_committee *c, int n, const double *eta, double *g_mean,
-                           double *g_std, double *mu_mean, double *mu_std);
+
+/* What idnn_committee_predict fills at n points; any field may be NULL. */
+typedef struct {
+    double *g_mean, *g_std;      /* n */
+    double *mu_mean, *mu_std;    /* n×d */
+    double *hess_mean;           /* n×d×d: the committee-mean Hessian */
+    double *hess_eig;            /* n×d: its eigenvalues, ascending (dsyev) */
+} idnn_committee_output;
+
+/* The committee prediction at n points η (n×d), local.  Means: the members'
+ * values summed in member order, then divided by K (the Hessian: the sum in
+ * member order of each member's Hessian divided by K).  Spreads: population
+ * standard deviations over the members by two passes (committee_mean_std).
+ * The invariants are evaluated once per point for all members; blocks of
+ * IDNN_COMMITTEE_BLOCK points use the committee's work area, created on
+ * first use and grown only when a call needs more rows than any before, so
+ * repeated calls allocate nothing. */
+#define IDNN_COMMITTEE_BLOCK 512
+int idnn_committee_predict(idnn_committee *c, int n, const double *eta,
+                           const idnn_committee_output *out);
 /* One member's g, μ and Hessian (n×d×d) for acquisition; outputs may be NULL. */
 int idnn_committee_member_predict(idnn_committee *c, int member, int n, const double *eta,
                                   double *g, double *mu, double *hess);

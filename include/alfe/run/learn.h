@@ -15,12 +15,14 @@
 
 #include "alfe/io/campaign_io.h"
 #include "alfe/io/config.h"
-#include "alfe/io/model_io.h"
+#include "alfe/network/idnn_committee.h"
+#include "alfe/network/invariants.h"
 
 typedef struct learner learner;
 
-/* NULL *out (and ALFE_OK) when no network is configured.  Every rank. */
-int learner_create(const alfe_config *cfg, learner **out);
+/* inv: the system's invariant set (must outlive the learner); NULL *out
+ * (and ALFE_OK) when it is NULL (no network configured).  Every rank. */
+int learner_create(const alfe_config *cfg, const invariant_set *inv, learner **out);
 void learner_destroy(learner **l);
 
 /* The committee of /models/round as the current one (warm start, targeting);
@@ -30,8 +32,8 @@ int learner_load(learner *l, campaign *c, int round);
 /* Collective: train on the rows of rounds 0..round, fill rec's metrics. */
 int learner_train_round(learner *l, campaign *c, int round, round_record *rec);
 
-/* The current committee as a model_set view (NULL before any training); it
- * stays owned by the learner. */
-const model_set *learner_models(const learner *l);
+/* The current committee (NULL before any training); it stays owned by the
+ * learner. */
+idnn_committee *learner_models(const learner *l);
 
 #endif

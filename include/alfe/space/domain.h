@@ -9,7 +9,7 @@
 #ifndef ALFE_DOMAIN_H
 #define ALFE_DOMAIN_H
 
-#define ALFE_MAX_DIM 32
+#include "alfe/base/constants.h" /* ALFE_MAX_DIM */
 
 typedef struct {
     int d, m;            /* order parameters, sublattices */

@@ -9,32 +9,51 @@
  * An oracle point behaves like an umbrella-sampling chain in the saddle-point
  * limit: ⟨η⟩ minimises F(η) = g(η) + Σ_j φ_j (η_j − κ_j)², so that
  * μ = ∇g(⟨η⟩) = −2φ(⟨η⟩ − κ) exactly (before noise).
- * Owns: oracle parameters.  Must not do I/O. */
+ * Owns: oracle parameters.  Must not do I/O nor know what a network is: a
+ * trained free energy comes in as a callback (oracle_use_free_energy). */
 #ifndef ALFE_ORACLE_H
 #define ALFE_ORACLE_H
 
-#include "alfe/io/config.h"
+#include "alfe/base/constants.h" /* ALFE_KB_EV */
 #include "alfe/space/domain.h"
 #include "alfe/space/point.h"
 
-#define ALFE_KB_EV 8.617333262e-5 /* Boltzmann constant, eV/K (CODATA 2018) */
-
+/* The oracle's parameters ([system] temperature and [oracle], filled by
+ * run/system.c from the configuration). */
 typedef struct {
+    double temperature;                 /* K */
+    double omega, a0, a2, b, c;         /* eV per prim cell */
+    double noise;                       /* eV per prim cell, on each μ_j */
+} oracle_params;
+
+typedef struct oracle_model oracle_model;
+
+/* The free energy the saddle-point solver uses: g, ∇g (d) and the Hessian
+ * (d×d, may be NULL) at η; 0, or -1 where g is undefined (the point is then
+ * a failed point).  context is the one given to oracle_use_free_energy. */
+typedef int (*oracle_free_energy_fn)(const oracle_model *o, void *context, const double *eta,
+                                     double *g, double *grad, double *hess);
+
+struct oracle_model {
     const domain *dom;
     double kt;
     double omega, a0, a2, b, c;
     double noise;
-    const void *network; /* set: g is this network's committee mean */
-} oracle_model;
+    oracle_free_energy_fn free_energy;  /* oracle_analytic_free_energy by default */
+    void *context;
+};
 
-void oracle_init(oracle_model *o, const domain *dom, const alfe_config *cfg);
-/* Use a trained committee (model_set, model_io.h) as the free energy instead
- * of the analytic formula ([oracle] network): g, ∇g and the Hessian are the
- * committee means; points outside the domain are undefined as before. */
-void oracle_use_network(oracle_model *o, const void *models);
+void oracle_init(oracle_model *o, const domain *dom, const oracle_params *p);
+/* Use another free energy instead of the analytic formula (run/evaluate.c:
+ * a trained committee for [oracle] network). */
+void oracle_use_free_energy(oracle_model *o, oracle_free_energy_fn fn, void *context);
+/* The analytic formula above (context unused); the default callback. */
+int oracle_analytic_free_energy(const oracle_model *o, void *context, const double *eta,
+                                double *g, double *grad, double *hess);
 
-/* g, ∇g (d) and the Hessian (d×d, may be NULL) at η.  Returns 0, or -1 when
- * some x_s(η) is outside (0,1) (g is undefined there). */
+/* g, ∇g (d) and the Hessian (d×d, may be NULL) at η through the oracle's
+ * callback.  Returns 0, or -1 where g is undefined (analytic: some x_s(η)
+ * outside (0,1)). */
 int oracle_free_energy(const oracle_model *o, const double *eta, double *g, double *grad,
                        double *hess);
 
