@@ -9,8 +9,8 @@
 #ifndef ALFE_ACQUIRE_H
 #define ALFE_ACQUIRE_H
 
-#include "alfe/io/campaign_io.h"
 #include "alfe/io/config.h"
+#include "alfe/io/round_record.h"
 #include "alfe/space/domain.h"
 #include "alfe/space/point.h"
 
