@@ -4,6 +4,7 @@
  * create/destroy.  Must not do symmetry arithmetic (symmetry.c) or evaluate
  * energies (supercell.c, mc.c).  What is read and refused: docs/clex-input.md. */
 #include "alfe/lattice/clex.h"
+#include "alfe/lattice/symmetry.h"
 
 #include "alfe/base/error.h"
 #include "alfe/base/util.h"
@@ -698,11 +699,9 @@ static void terms_append(clex_model *m, int *capacity, const clex_term *terms, i
     m->n_terms += n;
 }
 
-/* One element of "orbits": check it, expand it, append its terms. */
-static int orbit_read(clex_model *m, const cJSON *orbit, int position, const char *path,
-                      int *term_capacity, int *function_capacity)
+/* An orbit's own keys: "linear_orbit_index" (unique) and "mult". */
+static int orbit_keys_read(clex_model *m, const cJSON *orbit, int position, const char *path)
 {
-    const clex_prim *prim = &m->prim;
     clex_orbit_info *info = &m->orbits[position];
     if (!cJSON_IsObject(orbit) || json_int(json_get(orbit, "linear_orbit_index"), &info->index) ||
         info->index < 0)
@@ -721,7 +720,92 @@ static int orbit_read(clex_model *m, const cJSON *orbit, int position, const cha
                          "%s: orbit with linear_orbit_index %d: \"mult\" must be a positive "
                          "integer",
                          path, index);
-    const cJSON *sites = json_get(json_get(orbit, "prototype"), "sites");
+    return ALFE_OK;
+}
+
+/* One element of "prototype"/"sites": [b, i, j, k], a site with a site
+ * function, not repeating an earlier site of the prototype. */
+static int prototype_site_read(const clex_model *m, const cJSON *site, int index, int k,
+                               const char *path, clex_term *prototype)
+{
+    const clex_prim *prim = &m->prim;
+    int v[4];
+    int ok = cJSON_IsArray(site) && cJSON_GetArraySize(site) == 4;
+    for (int i = 0; ok && i < 4; i++)
+        ok = json_int(cJSON_GetArrayItem(site, i), &v[i]) == 0;
+    if (!ok)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: orbit with linear_orbit_index %d: prototype site %d must be 4 "
+                         "integers [sublattice, i, j, k]",
+                         path, index, k);
+    if (v[0] < 0 || v[0] >= prim->n_sites)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: orbit with linear_orbit_index %d: prototype site %d has "
+                         "sublattice %d but the prim has sublattices 0..%d",
+                         path, index, k, v[0], prim->n_sites - 1);
+    if (m->n_func[v[0]] == 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: orbit with linear_orbit_index %d: prototype site %d is on "
+                         "sublattice %d, which has a single occupant (%s) and no site "
+                         "function",
+                         path, index, k, v[0], prim->sites[v[0]].occ[0]);
+    prototype->sites[k].b = v[0];
+    for (int i = 0; i < 3; i++)
+        prototype->sites[k].cell[i] = v[i + 1];
+    for (int q = 0; q < k; q++)
+        if (prototype->sites[q].b == v[0] && prototype->sites[q].cell[0] == v[1] &&
+            prototype->sites[q].cell[1] == v[2] && prototype->sites[q].cell[2] == v[3])
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: orbit with linear_orbit_index %d: prototype sites %d and %d "
+                             "are the same site",
+                             path, index, q, k);
+    return ALFE_OK;
+}
+
+/* CASM records the prototype's shortest and longest site-to-site distances
+ * ("min_length", "max_length"): a cheap guard against a corrupted or foreign
+ * prototype that would still expand to the recorded mult. */
+static int prototype_lengths_check(const clex_model *m, const cJSON *prototype_json,
+                                   const clex_term *prototype, int index, const char *path)
+{
+    const clex_prim *prim = &m->prim;
+    double shortest = 0.0, longest = 0.0;
+    for (int k = 0; k < prototype->size; k++)
+        for (int q = 0; q < k; q++) {
+            double d[3];
+            for (int i = 0; i < 3; i++)
+                d[i] = prim->sites[prototype->sites[k].b].frac[i] + prototype->sites[k].cell[i] -
+                       prim->sites[prototype->sites[q].b].frac[i] - prototype->sites[q].cell[i];
+            double r = frac_length(prim->lattice, d);
+            shortest = (q == 0 && k == 1) || r < shortest ? r : shortest;
+            longest = r > longest ? r : longest;
+        }
+    const char *length_keys[2] = {"min_length", "max_length"};
+    const double lengths[2] = {shortest, longest};
+    for (int i = 0; i < 2; i++) {
+        double recorded;
+        const cJSON *item = json_get(prototype_json, length_keys[i]);
+        if (item && json_number(item, &recorded) == 0 &&
+            fabs(recorded - lengths[i]) > LENGTH_TOL)
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: orbit with linear_orbit_index %d: the prototype's %s "
+                             "site-to-site distance is %.6f Å in the prim of %s but the file "
+                             "records %s = %.6f Å",
+                             path, index, i ? "longest" : "shortest", lengths[i],
+                             m->source[0], length_keys[i], recorded);
+    }
+    return ALFE_OK;
+}
+
+/* The orbit's "prototype": {"sites": [[b, i, j, k], ...], "min_length",
+ * "max_length"} into an undecorated term of orbit `index`. */
+static int prototype_read(clex_model *m, const cJSON *orbit, int position, const char *path,
+                          clex_term *prototype)
+{
+    clex_orbit_info *info = &m->orbits[position];
+    int index = info->index;
+    const cJSON *prototype_json = json_get(orbit, "prototype");
+    const cJSON *sites = json_get(prototype_json, "sites");
     if (!cJSON_IsArray(sites))
         return ALFE_FAIL(ALFE_ERR_INPUT,
                          "%s: orbit with linear_orbit_index %d: \"prototype\": {\"sites\": "
@@ -734,73 +818,101 @@ static int orbit_read(clex_model *m, const cJSON *orbit, int position, const cha
                          "supports clusters of at most %d sites (CLEX_MAX_CLUSTER)",
                          path, index, size, CLEX_MAX_CLUSTER);
     info->size = size;
-    clex_term prototype;
-    memset(&prototype, 0, sizeof prototype);
-    prototype.size = size;
-    prototype.orbit = index;
-    for (int k = 0; k < size; k++) {
-        const cJSON *site = cJSON_GetArrayItem(sites, k);
-        int v[4];
-        int ok = cJSON_IsArray(site) && cJSON_GetArraySize(site) == 4;
-        for (int i = 0; ok && i < 4; i++)
-            ok = json_int(cJSON_GetArrayItem(site, i), &v[i]) == 0;
-        if (!ok)
-            return ALFE_FAIL(ALFE_ERR_INPUT,
-                             "%s: orbit with linear_orbit_index %d: prototype site %d must be 4 "
-                             "integers [sublattice, i, j, k]",
-                             path, index, k);
-        if (v[0] < 0 || v[0] >= prim->n_sites)
-            return ALFE_FAIL(ALFE_ERR_INPUT,
-                             "%s: orbit with linear_orbit_index %d: prototype site %d has "
-                             "sublattice %d but the prim has sublattices 0..%d",
-                             path, index, k, v[0], prim->n_sites - 1);
-        if (m->n_func[v[0]] == 0)
-            return ALFE_FAIL(ALFE_ERR_INPUT,
-                             "%s: orbit with linear_orbit_index %d: prototype site %d is on "
-                             "sublattice %d, which has a single occupant (%s) and no site "
-                             "function",
-                             path, index, k, v[0], prim->sites[v[0]].occ[0]);
-        prototype.sites[k].b = v[0];
-        for (int i = 0; i < 3; i++)
-            prototype.sites[k].cell[i] = v[i + 1];
-        for (int q = 0; q < k; q++)
-            if (prototype.sites[q].b == v[0] && prototype.sites[q].cell[0] == v[1] &&
-                prototype.sites[q].cell[1] == v[2] && prototype.sites[q].cell[2] == v[3])
-                return ALFE_FAIL(ALFE_ERR_INPUT,
-                                 "%s: orbit with linear_orbit_index %d: prototype sites %d and %d "
-                                 "are the same site",
-                                 path, index, q, k);
-    }
-
-    /* CASM records the prototype's shortest and longest site-to-site
-     * distances: a cheap guard against a corrupted or foreign prototype that
-     * would still expand to the recorded mult. */
-    double shortest = 0.0, longest = 0.0;
+    memset(prototype, 0, sizeof *prototype);
+    prototype->size = size;
+    prototype->orbit = index;
     for (int k = 0; k < size; k++)
-        for (int q = 0; q < k; q++) {
-            double d[3];
-            for (int i = 0; i < 3; i++)
-                d[i] = prim->sites[prototype.sites[k].b].frac[i] + prototype.sites[k].cell[i] -
-                       prim->sites[prototype.sites[q].b].frac[i] - prototype.sites[q].cell[i];
-            double r = frac_length(prim->lattice, d);
-            shortest = (q == 0 && k == 1) || r < shortest ? r : shortest;
-            longest = r > longest ? r : longest;
-        }
-    const char *length_keys[2] = {"min_length", "max_length"};
-    const double lengths[2] = {shortest, longest};
-    for (int i = 0; i < 2; i++) {
-        double recorded;
-        const cJSON *item = json_get(json_get(orbit, "prototype"), length_keys[i]);
-        if (item && json_number(item, &recorded) == 0 &&
-            fabs(recorded - lengths[i]) > LENGTH_TOL)
-            return ALFE_FAIL(ALFE_ERR_INPUT,
-                             "%s: orbit with linear_orbit_index %d: the prototype's %s "
-                             "site-to-site distance is %.6f Å in the prim of %s but the file "
-                             "records %s = %.6f Å",
-                             path, index, i ? "longest" : "shortest", lengths[i],
-                             m->source[0], length_keys[i], recorded);
-    }
+        ALFE_CHECK(prototype_site_read(m, cJSON_GetArrayItem(sites, k), index, k, path,
+                                       prototype));
+    return prototype_lengths_check(m, prototype_json, prototype, index, path);
+}
 
+/* One element n of "cluster_functions": its "\\Phi_{n}" string decorates
+ * the prototype, its "eci" and "linear_function_index" are recorded in
+ * m->functions. */
+static int cluster_function_read(clex_model *m, const cJSON *function, int index, int n,
+                                 const char *path, int *function_capacity,
+                                 clex_term *decorated, double *eci, int *function_index)
+{
+    const cJSON *text = cluster_function_text(function);
+    if (!text)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: orbit with linear_orbit_index %d: cluster_functions[%d] has "
+                         "no \"\\\\Phi_{n}\" function string",
+                         path, index, n);
+    const cJSON *linear = json_get(function, "linear_function_index");
+    if (linear && json_int(linear, function_index) != 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: orbit with linear_orbit_index %d: cluster_functions[%d]: "
+                         "\"linear_function_index\" must be an integer",
+                         path, index, n);
+    const cJSON *eci_item = json_get(function, "eci");
+    if (eci_item && json_number(eci_item, eci) != 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: orbit with linear_orbit_index %d: cluster_functions[%d]: "
+                         "\"eci\" must be a finite number",
+                         path, index, n);
+    char why[256];
+    if (parse_cluster_function(text->valuestring, m, decorated, why, sizeof why) != 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: orbit with linear_orbit_index %d: cluster function %s = "
+                         "\"%s\" %s",
+                         path, index, text->string, text->valuestring, why);
+    if (m->n_functions == *function_capacity) {
+        *function_capacity = *function_capacity ? 2 * *function_capacity : 128;
+        m->functions = ALFE_REALLOC(m->functions,
+                                    sizeof *m->functions * (size_t)*function_capacity);
+    }
+    m->functions[m->n_functions++] =
+        (clex_function_info){.index = *function_index, .orbit = index, .eci = *eci};
+    return ALFE_OK;
+}
+
+/* Expand one decorated cluster function with the factor group; the first
+ * expansion of an orbit also checks its multiplicity.  Non-zero ECI become
+ * terms (or the constant for the empty cluster). */
+static int orbit_function_expand(clex_model *m, clex_orbit_info *info, clex_term *decorated,
+                                 const char *path, int *counted, int *term_capacity)
+{
+    double eci = decorated->weight;
+    clex_term *images;
+    int n_images, n_clusters;
+    ALFE_CHECK(clex_orbit_expand(&m->prim, m->ops, m->n_ops, decorated, &images, &n_images,
+                                 &n_clusters));
+    if (!*counted) {
+        *counted = 1;
+        info->expanded = n_clusters;
+        if (n_clusters != info->mult) {
+            free(images);
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: orbit with linear_orbit_index %d: expanding its prototype "
+                             "with the prim's %d symmetry operations gives %d clusters per "
+                             "prim cell but the file records mult = %d (basis file of "
+                             "another prim, or coordinates too imprecise for the symmetry "
+                             "tolerance %g Å?)",
+                             path, info->index, m->n_ops, n_clusters, info->mult, CLEX_SYMPREC);
+        }
+    }
+    if (eci != 0.0) {
+        if (decorated->size == 0)
+            m->constant += eci;
+        else
+            terms_append(m, term_capacity, images, n_images);
+    }
+    free(images);
+    return ALFE_OK;
+}
+
+/* One element of "orbits": its keys, its prototype, then each of its
+ * "cluster_functions", expanded and appended as terms. */
+static int orbit_read(clex_model *m, const cJSON *orbit, int position, const char *path,
+                      int *term_capacity, int *function_capacity)
+{
+    clex_orbit_info *info = &m->orbits[position];
+    ALFE_CHECK(orbit_keys_read(m, orbit, position, path));
+    int index = info->index;
+    clex_term prototype;
+    ALFE_CHECK(prototype_read(m, orbit, position, path, &prototype));
     const cJSON *functions = json_get(orbit, "cluster_functions");
     if (!cJSON_IsArray(functions))
         return ALFE_FAIL(ALFE_ERR_INPUT,
@@ -816,38 +928,9 @@ static int orbit_read(clex_model *m, const cJSON *orbit, int position, const cha
         double eci = 0.0;
         int function_index = -1;
         if (n < n_functions) {
-            const cJSON *function = cJSON_GetArrayItem(functions, n);
-            const cJSON *text = cluster_function_text(function);
-            if (!text)
-                return ALFE_FAIL(ALFE_ERR_INPUT,
-                                 "%s: orbit with linear_orbit_index %d: cluster_functions[%d] has "
-                                 "no \"\\\\Phi_{n}\" function string",
-                                 path, index, n);
-            const cJSON *linear = json_get(function, "linear_function_index");
-            if (linear && json_int(linear, &function_index) != 0)
-                return ALFE_FAIL(ALFE_ERR_INPUT,
-                                 "%s: orbit with linear_orbit_index %d: cluster_functions[%d]: "
-                                 "\"linear_function_index\" must be an integer",
-                                 path, index, n);
-            const cJSON *eci_item = json_get(function, "eci");
-            if (eci_item && json_number(eci_item, &eci) != 0)
-                return ALFE_FAIL(ALFE_ERR_INPUT,
-                                 "%s: orbit with linear_orbit_index %d: cluster_functions[%d]: "
-                                 "\"eci\" must be a finite number",
-                                 path, index, n);
-            char why[256];
-            if (parse_cluster_function(text->valuestring, m, &decorated, why, sizeof why) != 0)
-                return ALFE_FAIL(ALFE_ERR_INPUT,
-                                 "%s: orbit with linear_orbit_index %d: cluster function %s = "
-                                 "\"%s\" %s",
-                                 path, index, text->string, text->valuestring, why);
-            if (m->n_functions == *function_capacity) {
-                *function_capacity = *function_capacity ? 2 * *function_capacity : 128;
-                m->functions = ALFE_REALLOC(m->functions,
-                                            sizeof *m->functions * (size_t)*function_capacity);
-            }
-            m->functions[m->n_functions++] =
-                (clex_function_info){.index = function_index, .orbit = index, .eci = eci};
+            ALFE_CHECK(cluster_function_read(m, cJSON_GetArrayItem(functions, n), index, n, path,
+                                             function_capacity, &decorated, &eci,
+                                             &function_index));
             if (n == 0)
                 info->eci = eci;
         } else if (counted) {
@@ -857,31 +940,7 @@ static int orbit_read(clex_model *m, const cJSON *orbit, int position, const cha
             continue;
         decorated.function = function_index;
         decorated.weight = eci;
-        clex_term *images;
-        int n_images, n_clusters;
-        ALFE_CHECK(clex_orbit_expand(prim, m->ops, m->n_ops, &decorated, &images, &n_images,
-                                     &n_clusters));
-        if (!counted) {
-            counted = 1;
-            info->expanded = n_clusters;
-            if (n_clusters != info->mult) {
-                free(images);
-                return ALFE_FAIL(ALFE_ERR_INPUT,
-                                 "%s: orbit with linear_orbit_index %d: expanding its prototype "
-                                 "with the prim's %d symmetry operations gives %d clusters per "
-                                 "prim cell but the file records mult = %d (basis file of "
-                                 "another prim, or coordinates too imprecise for the symmetry "
-                                 "tolerance %g Å?)",
-                                 path, index, m->n_ops, n_clusters, info->mult, CLEX_SYMPREC);
-            }
-        }
-        if (eci != 0.0) {
-            if (size == 0)
-                m->constant += eci;
-            else
-                terms_append(m, term_capacity, images, n_images);
-        }
-        free(images);
+        ALFE_CHECK(orbit_function_expand(m, info, &decorated, path, &counted, term_capacity));
     }
     return ALFE_OK;
 }
