@@ -1,9 +1,11 @@
 /* coordinator.c — `alfe run`: the round loop, read like the algorithm.
  *
+ *   load the committee of the last finished round          [collective]
  *   for each round not done:
  *       acquire its points (rank 0) and create its rows    [collective]
  *       hand out its pending rows to the workers            [farm]
- *       record the round as done                            [collective]
+ *       train the committee on every usable row             [collective]
+ *       record the round as done, with its models           [collective]
  *   validate, write the run record, close
  *
  * Owns: round bookkeeping and the run record.  A round whose rows exist is
