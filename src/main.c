@@ -11,6 +11,7 @@
 #include "alfe/run/evaluate.h"
 #include "alfe/base/linalg.h"
 #include "alfe/network/invariants.h"
+#include "alfe/network/invariants_group.h"
 #include "alfe/io/model_io.h"
 #include "alfe/base/rng.h"
 #include "alfe/base/util.h"

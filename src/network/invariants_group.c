@@ -17,7 +17,7 @@
  * added whenever it is independent (relative residual > 1e-8): those are the
  * new generators of degree k.  Molien's dim_k stops the scan early and checks
  * that nothing was missed. */
-#include "alfe/network/invariants.h"
+#include "alfe/network/invariants_group.h"
 
 #include "alfe/lattice/clex.h"
 #include "alfe/lattice/symmetry.h"
