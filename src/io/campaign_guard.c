@@ -129,23 +129,13 @@ int campaign_boundary_end(hid_t file, const char *path)
 
 /* ---------------------------------------------------------------------------
  * The check of an existing file (rank 0, serial, read-only). */
-int campaign_check_existing(const char *path, const alfe_config *cfg, int *exists)
+/* Every fixed key of the configuration equals the one stored in /config. */
+static int check_fixed_keys(hid_t file, const char *path, const alfe_config *cfg)
 {
-    ALFE_CHECK(restore_backup(path));
-    *exists = access(path, F_OK) == 0;
-    if (!*exists)
-        return ALFE_OK;
-    int status;
-    hid_t file = campaign_open_readonly(path, &status);
-    if (file < 0)
-        return status;
-    status = campaign_check_format(file, path);
-    hid_t group = -1;
-    if (status == ALFE_OK) {
-        group = H5Gopen2(file, "config", H5P_DEFAULT);
-        if (group < 0)
-            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: no /config group", path);
-    }
+    hid_t group = H5Gopen2(file, "config", H5P_DEFAULT);
+    if (group < 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: no /config group", path);
+    int status = ALFE_OK;
     for (int i = 0; i < config_key_count() && status == ALFE_OK; i++) {
         const char *section, *key;
         int fixed;
@@ -164,46 +154,74 @@ int campaign_check_existing(const char *path, const alfe_config *cfg, int *exist
                                "value)",
                                cfg->config_path, section, key, now, key, stored);
     }
-    if (group >= 0)
-        H5Gclose(group);
+    H5Gclose(group);
+    return status;
+}
+
+/* The Q of the configuration equals /system/Q exactly. */
+static int check_q(hid_t file, const alfe_config *cfg)
+{
+    double *q = NULL;
+    hsize_t dims[2] = {0, 0};
+    int rank = 0;
+    int status = h5u_read_f64_dataset(file, "system/Q", &q, dims, &rank);
     if (status == ALFE_OK) {
-        double *q = NULL;
-        hsize_t dims[2] = {0, 0};
-        int rank = 0;
-        status = h5u_read_f64_dataset(file, "system/Q", &q, dims, &rank);
-        if (status == ALFE_OK) {
-            int same = rank == 2 && (int)dims[0] == cfg->dimension && (int)dims[1] == cfg->q_m;
-            for (size_t i = 0; same && i < (size_t)cfg->dimension * cfg->q_m; i++)
-                same = q[i] == cfg->q[i];
-            if (!same)
-                status = ALFE_FAIL(ALFE_ERR_INPUT,
-                                   "%s: [system] q_file = %s holds a different Q from the one "
-                                   "stored in the campaign (/system/Q); a campaign keeps Q fixed",
-                                   cfg->config_path, cfg->q_file);
-        }
-        free(q);
+        int same = rank == 2 && (int)dims[0] == cfg->dimension && (int)dims[1] == cfg->q_m;
+        for (size_t i = 0; same && i < (size_t)cfg->dimension * cfg->q_m; i++)
+            same = q[i] == cfg->q[i];
+        if (!same)
+            status = ALFE_FAIL(ALFE_ERR_INPUT,
+                               "%s: [system] q_file = %s holds a different Q from the one "
+                               "stored in the campaign (/system/Q); a campaign keeps Q fixed",
+                               cfg->config_path, cfg->q_file);
     }
-    if (status == ALFE_OK && cfg->model == MODEL_CLEX) {
-        const char *names[2] = {"system/prim_json", "system/eci_json"};
-        const char *keys[2] = {"prim", "eci"};
-        const char *paths[2] = {cfg->prim_path, cfg->eci_path};
-        const char *written[2] = {cfg->prim_file, cfg->eci_file};
-        for (int i = 0; i < 2 && status == ALFE_OK; i++) {
-            char *stored = h5u_read_text_dataset(file, names[i]);
-            char *now = NULL;
-            status = alfe_read_text_file(paths[i], &now, NULL);
-            /* Fixed-length strings drop a trailing NUL pad only; compare
-             * the text as written. */
-            if (status == ALFE_OK && (!stored || strcmp(stored, now) != 0))
-                status = ALFE_FAIL(ALFE_ERR_INPUT,
-                                   "%s: [system] %s = %s: the file's contents differ from the "
-                                   "campaign's (/%s); a campaign keeps its cluster expansion "
-                                   "fixed",
-                                   cfg->config_path, keys[i], written[i], names[i]);
-            free(stored);
-            free(now);
-        }
+    free(q);
+    return status;
+}
+
+/* The prim and ECI files have the contents stored in /system (clex only). */
+static int check_cluster_expansion(hid_t file, const alfe_config *cfg)
+{
+    const char *names[2] = {"system/prim_json", "system/eci_json"};
+    const char *keys[2] = {"prim", "eci"};
+    const char *paths[2] = {cfg->prim_path, cfg->eci_path};
+    const char *written[2] = {cfg->prim_file, cfg->eci_file};
+    int status = ALFE_OK;
+    for (int i = 0; i < 2 && status == ALFE_OK; i++) {
+        char *stored = h5u_read_text_dataset(file, names[i]);
+        char *now = NULL;
+        status = alfe_read_text_file(paths[i], &now, NULL);
+        /* Fixed-length strings drop a trailing NUL pad only; compare the
+         * text as written. */
+        if (status == ALFE_OK && (!stored || strcmp(stored, now) != 0))
+            status = ALFE_FAIL(ALFE_ERR_INPUT,
+                               "%s: [system] %s = %s: the file's contents differ from the "
+                               "campaign's (/%s); a campaign keeps its cluster expansion "
+                               "fixed",
+                               cfg->config_path, keys[i], written[i], names[i]);
+        free(stored);
+        free(now);
     }
+    return status;
+}
+
+int campaign_check_existing(const char *path, const alfe_config *cfg, int *exists)
+{
+    ALFE_CHECK(restore_backup(path));
+    *exists = access(path, F_OK) == 0;
+    if (!*exists)
+        return ALFE_OK;
+    int status;
+    hid_t file = campaign_open_readonly(path, &status);
+    if (file < 0)
+        return status;
+    status = campaign_check_format(file, path);
+    if (status == ALFE_OK)
+        status = check_fixed_keys(file, path, cfg);
+    if (status == ALFE_OK)
+        status = check_q(file, cfg);
+    if (status == ALFE_OK && cfg->model == MODEL_CLEX)
+        status = check_cluster_expansion(file, cfg);
     H5Fclose(file);
     return status;
 }

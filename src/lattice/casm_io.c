@@ -157,14 +157,12 @@ static double frac_length(const double lattice[3][3], const double d[3])
 /* ------------------------------------------------------------------------- */
 /* prim */
 
-/* `where` names the source in messages: "prim.json" or "eci.json: \"prim\"". */
-static int prim_from_json(const cJSON *root, const char *where, clex_prim *prim)
-{
-    memset(prim, 0, sizeof *prim);
-    const cJSON *title = json_get(root, "title");
-    if (cJSON_IsString(title))
-        snprintf(prim->title, sizeof prim->title, "%s", title->valuestring);
+/* In the prim readers, `where` names the source in messages: "prim.json" or
+ * "eci.json: \"prim\"". */
 
+/* "lattice_vectors": 3 rows of 3 numbers (Å), linearly independent. */
+static int prim_lattice_read(const cJSON *root, const char *where, clex_prim *prim)
+{
     const cJSON *vectors = json_get(root, "lattice_vectors");
     int ok = cJSON_IsArray(vectors) && cJSON_GetArraySize(vectors) == 3;
     for (int i = 0; ok && i < 3; i++)
@@ -182,9 +180,13 @@ static int prim_from_json(const cJSON *root, const char *where, clex_prim *prim)
         return ALFE_FAIL(ALFE_ERR_INPUT,
                          "%s: \"lattice_vectors\" are linearly dependent (cell volume %g Å^3)",
                          where, volume);
+    return ALFE_OK;
+}
 
+/* "coordinate_mode": Fractional (or Direct) → 0, Cartesian → 1. */
+static int prim_coordinate_mode_read(const cJSON *root, const char *where, int *cartesian)
+{
     const cJSON *mode = json_get(root, "coordinate_mode");
-    int cartesian;
     if (!cJSON_IsString(mode))
         return ALFE_FAIL(ALFE_ERR_INPUT,
                          "%s: \"coordinate_mode\" is missing: give \"Fractional\" or "
@@ -192,15 +194,101 @@ static int prim_from_json(const cJSON *root, const char *where, clex_prim *prim)
                          where);
     if (strcasecmp(mode->valuestring, "Fractional") == 0 ||
         strcasecmp(mode->valuestring, "Direct") == 0)
-        cartesian = 0;
+        *cartesian = 0;
     else if (strcasecmp(mode->valuestring, "Cartesian") == 0)
-        cartesian = 1;
+        *cartesian = 1;
     else
         return ALFE_FAIL(ALFE_ERR_INPUT,
                          "%s: \"coordinate_mode\" is \"%s\": give \"Fractional\" (or \"Direct\") "
                          "or \"Cartesian\"",
                          where, mode->valuestring);
+    return ALFE_OK;
+}
 
+/* A site's "occupants" (or the older "occupant_dof"): distinct names. */
+static int prim_occupants_read(const cJSON *site, const char *where, int b, clex_site *s)
+{
+    const cJSON *occupants = json_get(site, "occupants");
+    if (!occupants)
+        occupants = json_get(site, "occupant_dof"); /* older CASM prims */
+    if (!cJSON_IsArray(occupants) || cJSON_GetArraySize(occupants) == 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: basis[%d] (sublattice %d): \"occupants\" must be a non-empty "
+                         "array of names",
+                         where, b, b);
+    int n_occ = cJSON_GetArraySize(occupants);
+    if (n_occ > CLEX_MAX_OCC)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: basis[%d] (sublattice %d): %d occupants; at most %d are "
+                         "supported",
+                         where, b, b, n_occ, CLEX_MAX_OCC);
+    s->n_occ = n_occ;
+    for (int o = 0; o < n_occ; o++) {
+        const cJSON *name = cJSON_GetArrayItem(occupants, o);
+        if (!cJSON_IsString(name) || name->valuestring[0] == '\0' ||
+            strlen(name->valuestring) >= CLEX_NAME)
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: basis[%d] (sublattice %d): occupant %d must be a name of "
+                             "1 to %d characters",
+                             where, b, b, o, CLEX_NAME - 1);
+        snprintf(s->occ[o], CLEX_NAME, "%s", name->valuestring);
+        for (int p = 0; p < o; p++)
+            if (strcmp(s->occ[p], s->occ[o]) == 0)
+                return ALFE_FAIL(ALFE_ERR_INPUT,
+                                 "%s: basis[%d] (sublattice %d): occupant \"%s\" is listed "
+                                 "twice",
+                                 where, b, b, s->occ[o]);
+    }
+    return ALFE_OK;
+}
+
+/* One element b of "basis": its "coordinate" (fractional, or Cartesian
+ * converted with the inverse lattice), its occupants, and a position no
+ * earlier site has. */
+static int prim_site_read(const cJSON *site, const char *where, int b, int cartesian,
+                          const double inverse[3][3], clex_prim *prim)
+{
+    clex_site *s = &prim->sites[b];
+    double x[3];
+    if (!cJSON_IsObject(site) || json_vec3(json_get(site, "coordinate"), x) != 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: basis[%d] (sublattice %d): \"coordinate\" must be 3 numbers",
+                         where, b, b);
+    if (cartesian) {
+        /* x_cart = Σ_i f_i a_i, so f = x_cart · L⁻¹ with L's rows a_i. */
+        for (int i = 0; i < 3; i++)
+            s->frac[i] = x[0] * inverse[0][i] + x[1] * inverse[1][i] + x[2] * inverse[2][i];
+    } else {
+        memcpy(s->frac, x, sizeof x);
+    }
+    ALFE_CHECK(prim_occupants_read(site, where, b, s));
+    /* Two sites on one spot would make every symmetry ambiguous. */
+    for (int c = 0; c < b; c++) {
+        double d[3];
+        for (int i = 0; i < 3; i++) {
+            d[i] = s->frac[i] - prim->sites[c].frac[i];
+            d[i] -= round(d[i]);
+        }
+        if (frac_length(prim->lattice, d) < CLEX_SITE_TOL)
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: basis[%d] and basis[%d] (sublattices %d and %d) are at "
+                             "the same position",
+                             where, c, b, c, b);
+    }
+    return ALFE_OK;
+}
+
+/* A prim object (prim.json, or the basis file's copy): "title",
+ * "lattice_vectors", "coordinate_mode", "basis". */
+static int prim_from_json(const cJSON *root, const char *where, clex_prim *prim)
+{
+    memset(prim, 0, sizeof *prim);
+    const cJSON *title = json_get(root, "title");
+    if (cJSON_IsString(title))
+        snprintf(prim->title, sizeof prim->title, "%s", title->valuestring);
+    ALFE_CHECK(prim_lattice_read(root, where, prim));
+    int cartesian = 0;
+    ALFE_CHECK(prim_coordinate_mode_read(root, where, &cartesian));
     const cJSON *basis = json_get(root, "basis");
     if (!cJSON_IsArray(basis) || cJSON_GetArraySize(basis) == 0)
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s: \"basis\" must be a non-empty array of sites",
@@ -210,66 +298,9 @@ static int prim_from_json(const cJSON *root, const char *where, clex_prim *prim)
     prim->n_sites = n;
     double inverse[3][3];
     inverse3(prim->lattice, inverse);
-    for (int b = 0; b < n; b++) {
-        const cJSON *site = cJSON_GetArrayItem(basis, b);
-        clex_site *s = &prim->sites[b];
-        double x[3];
-        if (!cJSON_IsObject(site) || json_vec3(json_get(site, "coordinate"), x) != 0)
-            return ALFE_FAIL(ALFE_ERR_INPUT,
-                             "%s: basis[%d] (sublattice %d): \"coordinate\" must be 3 numbers",
-                             where, b, b);
-        if (cartesian) {
-            /* x_cart = Σ_i f_i a_i, so f = x_cart · L⁻¹ with L's rows a_i. */
-            for (int i = 0; i < 3; i++)
-                s->frac[i] = x[0] * inverse[0][i] + x[1] * inverse[1][i] + x[2] * inverse[2][i];
-        } else {
-            memcpy(s->frac, x, sizeof x);
-        }
-        const cJSON *occupants = json_get(site, "occupants");
-        if (!occupants)
-            occupants = json_get(site, "occupant_dof"); /* older CASM prims */
-        if (!cJSON_IsArray(occupants) || cJSON_GetArraySize(occupants) == 0)
-            return ALFE_FAIL(ALFE_ERR_INPUT,
-                             "%s: basis[%d] (sublattice %d): \"occupants\" must be a non-empty "
-                             "array of names",
-                             where, b, b);
-        int n_occ = cJSON_GetArraySize(occupants);
-        if (n_occ > CLEX_MAX_OCC)
-            return ALFE_FAIL(ALFE_ERR_INPUT,
-                             "%s: basis[%d] (sublattice %d): %d occupants; at most %d are "
-                             "supported",
-                             where, b, b, n_occ, CLEX_MAX_OCC);
-        s->n_occ = n_occ;
-        for (int o = 0; o < n_occ; o++) {
-            const cJSON *name = cJSON_GetArrayItem(occupants, o);
-            if (!cJSON_IsString(name) || name->valuestring[0] == '\0' ||
-                strlen(name->valuestring) >= CLEX_NAME)
-                return ALFE_FAIL(ALFE_ERR_INPUT,
-                                 "%s: basis[%d] (sublattice %d): occupant %d must be a name of "
-                                 "1 to %d characters",
-                                 where, b, b, o, CLEX_NAME - 1);
-            snprintf(s->occ[o], CLEX_NAME, "%s", name->valuestring);
-            for (int p = 0; p < o; p++)
-                if (strcmp(s->occ[p], s->occ[o]) == 0)
-                    return ALFE_FAIL(ALFE_ERR_INPUT,
-                                     "%s: basis[%d] (sublattice %d): occupant \"%s\" is listed "
-                                     "twice",
-                                     where, b, b, s->occ[o]);
-        }
-        /* Two sites on one spot would make every symmetry ambiguous. */
-        for (int c = 0; c < b; c++) {
-            double d[3];
-            for (int i = 0; i < 3; i++) {
-                d[i] = s->frac[i] - prim->sites[c].frac[i];
-                d[i] -= round(d[i]);
-            }
-            if (frac_length(prim->lattice, d) < CLEX_SITE_TOL)
-                return ALFE_FAIL(ALFE_ERR_INPUT,
-                                 "%s: basis[%d] and basis[%d] (sublattices %d and %d) are at "
-                                 "the same position",
-                                 where, c, b, c, b);
-        }
-    }
+    for (int b = 0; b < n; b++)
+        ALFE_CHECK(prim_site_read(cJSON_GetArrayItem(basis, b), where, b, cartesian,
+                                  (const double (*)[3])inverse, prim));
     return ALFE_OK;
 }
 
@@ -407,10 +438,115 @@ static int site_functions_occupation(clex_model *m, const cJSON *root, const cha
     return ALFE_OK;
 }
 
+/* One site function "\\phi_{b,f}": {occupant: value, ...} of sublattice b
+ * (occupants: the site's names for messages): a function of this site not
+ * given before, with a finite value for every occupant. */
+static int site_function_read(clex_model *m, int b, const cJSON *function,
+                              const char *occupants, const char *path, int *given)
+{
+    const clex_site *site = &m->prim.sites[b];
+    int fb, f;
+    if (parse_phi_name(function->string, &fb, &f) != 0 || fb != b || f < 0 ||
+        f >= site->n_occ - 1 || given[f])
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: site_functions: sublattice %d (occupants [%s]): \"%s\" "
+                         "is not one of \\phi_{%d,0}..\\phi_{%d,%d}, each once",
+                         path, b, occupants, function->string, b, b, site->n_occ - 2);
+    given[f] = 1;
+    if (!cJSON_IsObject(function))
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: site_functions: %s of sublattice %d must be an object "
+                         "{occupant: value}",
+                         path, function->string, b);
+    int have[CLEX_MAX_OCC] = {0};
+    const cJSON *value;
+    cJSON_ArrayForEach(value, function)
+    {
+        int o = clex_occupant_index(&m->prim, b, value->string);
+        if (o < 0)
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: site_functions: %s gives a value for occupant \"%s\", "
+                             "which sublattice %d of the prim does not have (its "
+                             "occupants: [%s])",
+                             path, function->string, value->string, b, occupants);
+        if (json_number(value, &m->phi[b][f][o]) != 0)
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: site_functions: %s of occupant \"%s\" (sublattice %d) "
+                             "is not a finite number",
+                             path, function->string, value->string, b);
+        have[o] = 1;
+    }
+    for (int o = 0; o < site->n_occ; o++)
+        if (!have[o])
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: site_functions: %s gives no value for occupant \"%s\" "
+                             "of sublattice %d",
+                             path, function->string, site->occ[o], b);
+    m->n_func[b]++;
+    return ALFE_OK;
+}
+
+/* One element e of "site_functions": {"sublat": b, "occ": {"basis": null |
+ * {"\\phi_{b,f}": ...}}} (or "basis" directly in the entry); each sublattice
+ * once (seen), n_occ − 1 functions for a site with 2+ occupants. */
+static int site_functions_entry_read(clex_model *m, const cJSON *entry, int e, int *seen,
+                                     const char *path)
+{
+    int n = m->prim.n_sites;
+    int b = e;
+    const cJSON *sublat = json_get(entry, "sublat");
+    if (sublat && json_int(sublat, &b) != 0)
+        b = -1;
+    if (!cJSON_IsObject(entry) || b < 0 || b >= n)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: site_functions[%d]: \"sublat\" must be a sublattice "
+                         "0..%d",
+                         path, e, n - 1);
+    if (seen[b]++)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: site_functions[%d]: sublattice %d is given twice", path, e, b);
+    const clex_site *site = &m->prim.sites[b];
+    char occupants[256];
+    occupant_list(site, occupants, sizeof occupants);
+    const cJSON *holder = json_get(entry, "occ") ? json_get(entry, "occ") : entry;
+    if (!cJSON_HasObjectItem(holder, "basis"))
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: site_functions[%d] (sublattice %d) has no \"occ\": "
+                         "{\"basis\": ...}",
+                         path, e, b);
+    const cJSON *basis = json_get(holder, "basis");
+    if (cJSON_IsNull(basis)) {
+        if (site->n_occ > 1)
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: site_functions: sublattice %d has occupants [%s] but its "
+                             "basis is null",
+                             path, b, occupants);
+        return ALFE_OK;
+    }
+    if (!cJSON_IsObject(basis))
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: site_functions: the basis of sublattice %d must be null or "
+                         "an object {\"\\\\phi_{b,f}\": {occupant: value}}",
+                         path, b);
+    int given[CLEX_MAX_FUNC] = {0};
+    const cJSON *function;
+    cJSON_ArrayForEach(function, basis)
+    {
+        ALFE_CHECK(site_function_read(m, b, function, occupants, path, given));
+    }
+    if (m->n_func[b] != site->n_occ - 1)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: site_functions: sublattice %d has %d occupants ([%s]) and "
+                         "needs %d site functions, the file gives %d",
+                         path, b, site->n_occ, occupants, site->n_occ - 1, m->n_func[b]);
+    return ALFE_OK;
+}
+
+/* "site_functions": the values φ_{b,f}(occupant) of every sublattice, or,
+ * when the file gives none, the occupation basis its bspecs name. */
 static int site_functions_read(clex_model *m, const cJSON *root, const char *path)
 {
-    const clex_prim *prim = &m->prim;
-    int n = prim->n_sites;
+    int n = m->prim.n_sites;
     m->phi = ALFE_CALLOC((size_t)n, sizeof *m->phi);
     m->n_func = ALFE_CALLOC((size_t)n, sizeof *m->n_func);
     const cJSON *list = json_get(root, "site_functions");
@@ -434,110 +570,8 @@ static int site_functions_read(clex_model *m, const cJSON *root, const char *pat
         return site_functions_occupation(m, root, path);
     int *seen = ALFE_CALLOC((size_t)n, sizeof *seen);
     int status = ALFE_OK;
-    for (int e = 0; e < n && status == ALFE_OK; e++) {
-        const cJSON *entry = cJSON_GetArrayItem(list, e);
-        int b = e;
-        const cJSON *sublat = json_get(entry, "sublat");
-        if (sublat && json_int(sublat, &b) != 0)
-            b = -1;
-        if (!cJSON_IsObject(entry) || b < 0 || b >= n) {
-            status = ALFE_FAIL(ALFE_ERR_INPUT,
-                               "%s: site_functions[%d]: \"sublat\" must be a sublattice "
-                               "0..%d",
-                               path, e, n - 1);
-            break;
-        }
-        if (seen[b]++) {
-            status = ALFE_FAIL(ALFE_ERR_INPUT,
-                               "%s: site_functions[%d]: sublattice %d is given twice", path, e, b);
-            break;
-        }
-        const clex_site *site = &prim->sites[b];
-        char occupants[256];
-        occupant_list(site, occupants, sizeof occupants);
-        const cJSON *holder = json_get(entry, "occ") ? json_get(entry, "occ") : entry;
-        if (!cJSON_HasObjectItem(holder, "basis")) {
-            status = ALFE_FAIL(ALFE_ERR_INPUT,
-                               "%s: site_functions[%d] (sublattice %d) has no \"occ\": "
-                               "{\"basis\": ...}",
-                               path, e, b);
-            break;
-        }
-        const cJSON *basis = json_get(holder, "basis");
-        if (cJSON_IsNull(basis)) {
-            if (site->n_occ > 1)
-                status = ALFE_FAIL(ALFE_ERR_INPUT,
-                                   "%s: site_functions: sublattice %d has occupants [%s] but its "
-                                   "basis is null",
-                                   path, b, occupants);
-            continue;
-        }
-        if (!cJSON_IsObject(basis)) {
-            status = ALFE_FAIL(ALFE_ERR_INPUT,
-                               "%s: site_functions: the basis of sublattice %d must be null or "
-                               "an object {\"\\\\phi_{b,f}\": {occupant: value}}",
-                               path, b);
-            break;
-        }
-        int given[CLEX_MAX_FUNC] = {0};
-        const cJSON *function;
-        cJSON_ArrayForEach(function, basis)
-        {
-            int fb, f;
-            if (parse_phi_name(function->string, &fb, &f) != 0 || fb != b || f < 0 ||
-                f >= site->n_occ - 1 || given[f]) {
-                status = ALFE_FAIL(ALFE_ERR_INPUT,
-                                   "%s: site_functions: sublattice %d (occupants [%s]): \"%s\" "
-                                   "is not one of \\phi_{%d,0}..\\phi_{%d,%d}, each once",
-                                   path, b, occupants, function->string, b, b, site->n_occ - 2);
-                break;
-            }
-            given[f] = 1;
-            if (!cJSON_IsObject(function)) {
-                status = ALFE_FAIL(ALFE_ERR_INPUT,
-                                   "%s: site_functions: %s of sublattice %d must be an object "
-                                   "{occupant: value}",
-                                   path, function->string, b);
-                break;
-            }
-            int have[CLEX_MAX_OCC] = {0};
-            const cJSON *value;
-            cJSON_ArrayForEach(value, function)
-            {
-                int o = clex_occupant_index(prim, b, value->string);
-                if (o < 0) {
-                    status = ALFE_FAIL(ALFE_ERR_INPUT,
-                                       "%s: site_functions: %s gives a value for occupant \"%s\", "
-                                       "which sublattice %d of the prim does not have (its "
-                                       "occupants: [%s])",
-                                       path, function->string, value->string, b, occupants);
-                    break;
-                }
-                if (json_number(value, &m->phi[b][f][o]) != 0) {
-                    status = ALFE_FAIL(ALFE_ERR_INPUT,
-                                       "%s: site_functions: %s of occupant \"%s\" (sublattice %d) "
-                                       "is not a finite number",
-                                       path, function->string, value->string, b);
-                    break;
-                }
-                have[o] = 1;
-            }
-            for (int o = 0; status == ALFE_OK && o < site->n_occ; o++)
-                if (!have[o])
-                    status = ALFE_FAIL(ALFE_ERR_INPUT,
-                                       "%s: site_functions: %s gives no value for occupant \"%s\" "
-                                       "of sublattice %d",
-                                       path, function->string, site->occ[o], b);
-            if (status != ALFE_OK)
-                break;
-            m->n_func[b]++;
-        }
-        if (status == ALFE_OK && m->n_func[b] != site->n_occ - 1)
-            status = ALFE_FAIL(ALFE_ERR_INPUT,
-                               "%s: site_functions: sublattice %d has %d occupants ([%s]) and "
-                               "needs %d site functions, the file gives %d",
-                               path, b, site->n_occ, occupants, site->n_occ - 1, m->n_func[b]);
-    }
+    for (int e = 0; e < n && status == ALFE_OK; e++)
+        status = site_functions_entry_read(m, cJSON_GetArrayItem(list, e), e, seen, path);
     free(seen);
     return status;
 }
@@ -948,6 +982,63 @@ static int orbit_read(clex_model *m, const cJSON *orbit, int position, const cha
 /* ------------------------------------------------------------------------- */
 /* the model */
 
+/* CASM's prim is primitive; a pure translation in the group would make
+ * `mult` (clusters per prim cell) mean something else. */
+static int prim_check_primitive(const clex_model *m, const char *prim_path)
+{
+    for (int k = 0; k < m->n_ops; k++) {
+        const clex_symop *op = &m->ops[k];
+        int identity = 1;
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                identity &= op->rot[i][j] == (i == j);
+        double t[3];
+        for (int i = 0; i < 3; i++)
+            t[i] = op->trans[i] - round(op->trans[i]);
+        if (identity && frac_length(m->prim.lattice, t) > CLEX_SITE_TOL)
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: the prim is not primitive: the translation (%.6f %.6f %.6f) "
+                             "(fractional) maps it onto itself; CASM's prim must be primitive",
+                             prim_path, op->trans[0], op->trans[1], op->trans[2]);
+    }
+    return ALFE_OK;
+}
+
+/* The basis file's "prim" (when present) is the prim of prim.json. */
+static int embedded_prim_check(const clex_prim *prim, const char *prim_path, const cJSON *copy,
+                               const char *eci_path)
+{
+    if (!copy)
+        return ALFE_OK;
+    char where[600];
+    snprintf(where, sizeof where, "%s: \"prim\"", eci_path);
+    clex_prim embedded;
+    memset(&embedded, 0, sizeof embedded);
+    int status = cJSON_IsObject(copy) ? prim_from_json(copy, where, &embedded)
+                                      : ALFE_FAIL(ALFE_ERR_INPUT, "%s: is not an object", where);
+    if (status == ALFE_OK)
+        status = prim_compare(prim, prim_path, &embedded, eci_path);
+    clex_prim_free(&embedded);
+    return status;
+}
+
+/* "bspecs"/"basis_function_specs"/"dofs", when present, lists "occ" only. */
+static int bspecs_check_dofs(const cJSON *root, const char *eci_path)
+{
+    const cJSON *dofs = json_get(json_get(json_get(root, "bspecs"), "basis_function_specs"),
+                                 "dofs");
+    const cJSON *dof;
+    cJSON_ArrayForEach(dof, dofs)
+    {
+        if (!cJSON_IsString(dof) || strcmp(dof->valuestring, "occ") != 0)
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: bspecs \"dofs\" lists \"%s\": alfe reads occupation "
+                             "(\"occ\") cluster expansions only",
+                             eci_path, cJSON_IsString(dof) ? dof->valuestring : "?");
+    }
+    return ALFE_OK;
+}
+
 static int model_read(clex_model *m, const char *prim_path, const char *eci_path)
 {
     ALFE_CHECK(clex_read_prim(prim_path, &m->prim));
@@ -961,54 +1052,13 @@ static int model_read(clex_model *m, const char *prim_path, const char *eci_path
                          "(a variable site lists e.g. \"occupants\": [\"Va\", \"Li\"])",
                          prim_path);
     ALFE_CHECK(clex_factor_group(prim, &m->ops, &m->n_ops));
-    /* CASM's prim is primitive; a pure translation in the group would make
-     * `mult` (clusters per prim cell) mean something else. */
-    for (int k = 0; k < m->n_ops; k++) {
-        const clex_symop *op = &m->ops[k];
-        int identity = 1;
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++)
-                identity &= op->rot[i][j] == (i == j);
-        double t[3];
-        for (int i = 0; i < 3; i++)
-            t[i] = op->trans[i] - round(op->trans[i]);
-        if (identity && frac_length(prim->lattice, t) > CLEX_SITE_TOL)
-            return ALFE_FAIL(ALFE_ERR_INPUT,
-                             "%s: the prim is not primitive: the translation (%.6f %.6f %.6f) "
-                             "(fractional) maps it onto itself; CASM's prim must be primitive",
-                             prim_path, op->trans[0], op->trans[1], op->trans[2]);
-    }
+    ALFE_CHECK(prim_check_primitive(m, prim_path));
 
     cJSON *root;
     ALFE_CHECK(json_parse_file(eci_path, &root));
-    int status = ALFE_OK;
-    const cJSON *copy = json_get(root, "prim");
-    if (copy) {
-        char where[600];
-        snprintf(where, sizeof where, "%s: \"prim\"", eci_path);
-        clex_prim embedded;
-        memset(&embedded, 0, sizeof embedded);
-        status = cJSON_IsObject(copy) ? prim_from_json(copy, where, &embedded)
-                                      : ALFE_FAIL(ALFE_ERR_INPUT, "%s: is not an object", where);
-        if (status == ALFE_OK)
-            status = prim_compare(prim, prim_path, &embedded, eci_path);
-        clex_prim_free(&embedded);
-    }
-    const cJSON *dofs = json_get(json_get(json_get(root, "bspecs"), "basis_function_specs"),
-                                 "dofs");
-    if (status == ALFE_OK && dofs) {
-        const cJSON *dof;
-        cJSON_ArrayForEach(dof, dofs)
-        {
-            if (!cJSON_IsString(dof) || strcmp(dof->valuestring, "occ") != 0) {
-                status = ALFE_FAIL(ALFE_ERR_INPUT,
-                                   "%s: bspecs \"dofs\" lists \"%s\": alfe reads occupation "
-                                   "(\"occ\") cluster expansions only",
-                                   eci_path, cJSON_IsString(dof) ? dof->valuestring : "?");
-                break;
-            }
-        }
-    }
+    int status = embedded_prim_check(prim, prim_path, json_get(root, "prim"), eci_path);
+    if (status == ALFE_OK)
+        status = bspecs_check_dofs(root, eci_path);
     if (status == ALFE_OK)
         status = site_functions_read(m, root, eci_path);
     if (status == ALFE_OK)
