@@ -81,12 +81,13 @@ BUILD_DEFS  = -DALFE_GIT_COMMIT='"$(GIT_COMMIT)$(GIT_DIRTY)"' -DALFE_BUILD_FLAGS
 # ---------------------------------------------------------------------------
 # Sources: explicit lists, one concept per file (see docs/architecture.md).
 BASE_SRC    := $(addprefix src/base/,error.c util.c table.c comm.c rng.c linalg.c timers.c log.c stopflag.c)
-SPACE_SRC   := $(addprefix src/space/,domain.c sampling.c oracle.c)
+SPACE_SRC   := $(addprefix src/space/,domain.c point.c sampling.c oracle.c)
 LATTICE_SRC := $(addprefix src/lattice/,casm_io.c symmetry.c supercell.c orderparam.c \
                  convergence.c mc.c)
 NETWORK_SRC := $(addprefix src/network/,invariants.c invariants_group.c idnn.c train.c \
                  committee.c idnn_committee.c hypersearch.c)
-IO_SRC      := $(addprefix src/io/,config.c h5util.c campaign_io.c model_io.c)
+IO_SRC      := $(addprefix src/io/,config.c h5util.c campaign_io.c campaign_guard.c \
+                 campaign_info.c model_io.c)
 ACQUIRE_SRC := $(addprefix src/acquire/,acquire.c)
 RUN_SRC     := $(addprefix src/run/,system.c evaluate.c farm.c learn.c coordinator.c)
 # Layers bottom to top (docs/architecture.md); tests/integration/test_layers.sh

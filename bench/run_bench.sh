@@ -26,7 +26,8 @@ points=5000
 make_config() { # $1 output, $2 rounds
     sed -e "s|^output = .*|output = $1|" -e "s|^points = .*|points = $points|" \
         -e "s|^rounds = .*|rounds = $2|" -e "s|^progress_seconds = .*|progress_seconds = 1000|" \
-        -e "s|^q_file = .*|q_file = $(pwd)/inputs/lco/Q.txt|" inputs/oracle_quick.ini > "$tmp/b.ini"
+        -e "s|^q_file = .*|q_file = $(pwd)/inputs/lco/Q.txt|" \
+        -e "s|^invariants = lco/|invariants = $(pwd)/inputs/lco/|" inputs/oracle_quick.ini > "$tmp/b.ini"
 }
 echo "campaign throughput: 1 round of $points oracle points, median of 5 runs"
 printf "%6s %12s %14s %14s\n" ranks points/s write_us/row eval_us/row

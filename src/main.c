@@ -2,6 +2,7 @@
  *   0 success (also a graceful stop on a signal), 1 run-time failure,
  *   2 bad input or usage.
  * Owns: argument parsing and the single place where errors are printed. */
+#include "alfe/io/campaign_info.h"
 #include "alfe/io/campaign_io.h"
 #include "alfe/base/comm.h"
 #include "alfe/io/config.h"
@@ -11,6 +12,7 @@
 #include "alfe/run/system.h"
 #include "alfe/base/linalg.h"
 #include "alfe/network/invariants.h"
+#include "alfe/network/invariants_group.h"
 #include "alfe/io/model_io.h"
 #include "alfe/base/rng.h"
 #include "alfe/base/util.h"
@@ -872,6 +874,7 @@ static int command_version(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    alfe_set_fatal_hook(comm_abort); /* a rank-local fatal error stops the job */
     if (argc < 2) {
         fputs(USAGE, stderr);
         return ALFE_ERR_INPUT;

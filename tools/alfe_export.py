@@ -14,8 +14,12 @@ Writes into DIR (created if needed):
   runs.csv    one line per /runs/NNNN record (without the long config and
               build texts) and its timers (timer_total_min, ...)
   config.csv  key,value: the /config attributes
-Per-round model metrics are exported too once the campaign file has them
-(format 1.0 has none).
+  models.csv  only for a campaign with /models (format 1.1 with [network]):
+              one line per stored committee (round, members, d, invariants,
+              widths, activations, parameters); the weights are not exported
+The per-round model metrics (mse_all, mse_new_before_training, mse_test,
+n_train, n_excluded, seconds_train) are attributes of /rounds/NNNN and so
+columns of rounds.csv.
 
 Numbers are written so that they read back exactly: floats with Python's
 repr (shortest round-trip form; nan, inf), integers in full.  Needs only
@@ -165,17 +169,38 @@ def export_config(f, outdir):
     return path, len(a)
 
 
-def export_metrics(f, outdir):
-    """Per-round model metrics: not in format 1.0 (no /models, no metrics table)."""
-    if "metrics" not in f and "models" not in f:
+METRIC_ATTRS = ["mse_all", "mse_new_before_training", "mse_test", "n_train", "n_excluded",
+                "seconds_train"]
+
+
+def export_models(f, outdir):
+    """/models/NNNN (format 1.1, campaigns with [network]): one line per
+    stored committee describing it; the weights themselves are not tables
+    (read them with h5py or evaluate them with `alfe predict`).  None when the
+    campaign has no /models."""
+    if "models" not in f:
         return None
-    return "the file has model data this exporter does not know yet (format %s)" % \
-        text(f.attrs.get("format_version", "?"))
+    rows = []
+    for name in sorted(f["models"]):
+        g = f["models"][name]
+        a = g.attrs
+        members = sorted(k for k in g if k.startswith("member_"))
+        first = g[members[0]].attrs if members else {}
+        rows.append([int(a.get("round", int(name))), int(a.get("n_members", len(members))),
+                     int(a.get("d", 0)), len(a.get("invariants", [])),
+                     " ".join(str(int(w)) for w in first.get("widths", [])),
+                     " ".join(text(x) for x in first.get("activations", [])),
+                     sum(int(g[m]["params"].shape[0]) for m in members if "params" in g[m])])
+    path = os.path.join(outdir, "models.csv")
+    write_table(path, ["round", "n_members", "d", "n_invariants", "widths", "activations",
+                       "n_params_total"], rows)
+    return path, len(rows)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 epilog="Files: points.csv, rounds.csv, runs.csv, config.csv.")
+                                 epilog="Files: points.csv, rounds.csv, runs.csv, config.csv "
+                                        "(and models.csv with /models).")
     ap.add_argument("campaign", help="campaign file (HDF5, format alfe-campaign 1.x)")
     ap.add_argument("--csv", required=True, metavar="DIR", help="directory for the CSV files")
     args = ap.parse_args()
@@ -201,9 +226,16 @@ def main():
         print("wrote %s: %d runs" % (path, n))
         path, n = export_config(f, args.csv)
         print("wrote %s: %d keys" % (path, n))
-        note = export_metrics(f, args.csv)
-        print("metrics: %s" % (note or "none in this campaign (format 1.0 has no /models): "
-                                        "nothing to export"))
+        models = export_models(f, args.csv)
+        if models is None:
+            print("metrics: none in this campaign (no /models: it was run without [network]): "
+                  "nothing to export")
+        else:
+            print("wrote %s: %d committee(s) (their weights are not tables and are not "
+                  "exported: read /models with h5py or evaluate them with alfe predict)" % models)
+            rounds = [f["rounds"][n].attrs for n in f["rounds"]]
+            present = [k for k in METRIC_ATTRS if any(k in a for a in rounds)]
+            print("metrics: columns of rounds.csv: %s" % (", ".join(present) or "none"))
     return 0
 
 

@@ -52,7 +52,7 @@ RUN_ATTRS = {
     "started": "str", "finished": "str", "ranks": "i64", "exit_reason": "str",
     "points_evaluated": "i64", "config": "str", "build": "str",
 }
-EXIT_REASONS = ("complete", "signal", "invalid")
+EXIT_REASONS = ("complete", "signal", "invalid", "train")  # train: `alfe train`
 # /points columns of format 1.0: name -> (dtype, vector (n x d), units or None).
 COLUMNS = {
     "round": ("<i4", False, None),

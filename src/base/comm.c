@@ -1,7 +1,11 @@
 /* comm.c — the only file that calls MPI (and the MPI parts of HDF5).
  * Owns: MPI initialisation, the world communicator, message transport.
  * Must not know what a point, a round or a network is: payloads are bytes
- * packed and checked by their owners (farm.c). */
+ * packed and checked by their owners (farm.c).
+ * The one HDF5 exception outside io/: the MPI-IO hook
+ * (comm_hdf5_set_fapl_mpio, comm_hdf5_set_dxpl) includes hdf5.h because its
+ * calls take the MPI communicator; io/ passes property lists in as int64_t
+ * and no other HDF5 call may appear here (tests/integration/test_layers.sh). */
 #include "alfe/base/comm.h"
 
 #include "alfe/base/error.h"
@@ -34,6 +38,7 @@ int comm_init(int *argc, char ***argv)
         return ALFE_FAIL(ALFE_ERR_RUNTIME, "MPI_Init failed");
     MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &world_size);
+    alfe_set_fatal_rank(world_rank);
     initialized = 1;
     return ALFE_OK;
 }

@@ -1,8 +1,9 @@
 /* util.c — checked allocation, clocks, paths, whole-file I/O, parsing.
- * Owns: nothing stateful.  Must not call MPI directly (comm_abort does). */
+ * Owns: the fatal-error hook and the rank shown in fatal messages (set once
+ * at start-up).  Must not call MPI or include comm.h: comm.c sets the rank and
+ * main.c installs comm_abort as the hook, so serial code needs no MPI. */
 #include "alfe/base/util.h"
 
-#include "alfe/base/comm.h"
 #include "alfe/base/error.h"
 
 #include <ctype.h>
@@ -15,11 +16,34 @@
 #include <time.h>
 #include <unistd.h>
 
+static void exit_flushed(int status)
+{
+    fflush(stdout);
+    fflush(stderr);
+    exit(status);
+}
+
+static void (*fatal_hook)(int status) = exit_flushed;
+static int fatal_rank = 0;
+
+void alfe_set_fatal_hook(void (*hook)(int status))
+{
+    fatal_hook = hook ? hook : exit_flushed;
+}
+
+void alfe_set_fatal_rank(int rank) { fatal_rank = rank; }
+
+void alfe_fatal(int status)
+{
+    fatal_hook(status);
+    abort(); /* a hook must not return */
+}
+
 static void out_of_memory(size_t bytes, const char *file, int line)
 {
     fprintf(stderr, "[rank %d] %s:%d: out of memory allocating %zu bytes\n",
-            comm_rank(), file, line, bytes);
-    comm_abort(ALFE_ERR_RUNTIME);
+            fatal_rank, file, line, bytes);
+    alfe_fatal(ALFE_ERR_RUNTIME);
 }
 
 void *alfe_malloc_at(size_t bytes, const char *file, int line)

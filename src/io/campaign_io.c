@@ -1,28 +1,28 @@
 /* campaign_io.c — the campaign file in parallel HDF5 (schema in
- * docs/campaign-file.md).  See campaign_io.h for the collective/independent
- * rules and the backup that makes round boundaries survive kill -9.
- * Owns: every HDF5 call of alfe.  Must not call MPI except through comm.h. */
+ * docs/campaign-file.md): creation, opening, the /points rows, /rounds,
+ * /runs and /models.  See campaign_io.h for the collective/independent rules;
+ * every metadata change goes through the backup of campaign_guard.c.
+ * Owns: the column table and the file handles.  Must not call MPI except
+ * through comm.h. */
 #include "alfe/io/campaign_io.h"
+
+#include "campaign_internal.h"
 
 #include "alfe/base/comm.h"
 #include "alfe/base/error.h"
 #include "alfe/io/config.h"
+#include "alfe/base/util.h"
 #include "alfe/io/h5util.h"
 #include "alfe/io/model_io.h"
-#include "alfe/base/util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-const char *const criterion_names[CRITERION_COUNT] = {"global_billiard", "global_sobol"};
 
 #define CHUNK_ROWS 256
 
@@ -126,110 +126,13 @@ void campaign_library_init(void)
         H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
-
-/* ---------------------------------------------------------------------------
- * Locking, backups, creation. */
-static int lock_fd = -1;
-
-int campaign_lock(const char *path)
+void campaign_library_version(char *buf, size_t size)
 {
-    char lock_path[4096];
-    snprintf(lock_path, sizeof lock_path, "%s.lock", path);
-    int fd = open(lock_path, O_RDWR | O_CREAT, 0644);
-    if (fd < 0)
-        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: cannot create lock file: %s", lock_path,
-                         strerror(errno));
-    int locked = flock(fd, LOCK_EX | LOCK_NB) == 0;
-    if (!locked && errno == EWOULDBLOCK) {
-        char pid[32] = "?";
-        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
-        pid[n > 0 ? n : 1] = '\0';
-        pid[strcspn(pid, "\n")] = '\0';
-        close(fd);
-        return ALFE_FAIL(ALFE_ERR_INPUT,
-                         "%s is in use by another alfe run (pid %s); wait for it or stop it",
-                         path, pid);
-    }
-    if (!locked) {
-        /* Some parallel file systems mount without flock support: warn and
-         * go on; the lock only guards against two runs at once. */
-        fprintf(stderr, "alfe: warning: cannot lock %s (%s); make sure no other run uses "
-                        "this campaign\n", lock_path, strerror(errno));
-    }
-    char buf[32];
-    int len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)len, 0) != len) {
-        /* The pid is informational only. */
-    }
-    lock_fd = fd;
-    return ALFE_OK;
+    unsigned major = 0, minor = 0, release = 0;
+    H5get_libversion(&major, &minor, &release);
+    snprintf(buf, size, "HDF5 %u.%u.%u", major, minor, release);
 }
 
-void campaign_unlock(void)
-{
-    if (lock_fd >= 0) {
-        flock(lock_fd, LOCK_UN);
-        close(lock_fd);
-        lock_fd = -1;
-    }
-}
-
-static void sidecar_path(char *buf, size_t size, const char *path, const char *suffix)
-{
-    snprintf(buf, size, "%s%s", path, suffix);
-}
-
-/* Rank 0, before any open: a FILE.bak means a run died inside a boundary
- * after the backup was complete; the backup is the last consistent state. */
-static int restore_backup(const char *path)
-{
-    char bak[4096], tmp[4096], partial[4096];
-    sidecar_path(bak, sizeof bak, path, ".bak");
-    sidecar_path(tmp, sizeof tmp, path, ".bak.tmp");
-    sidecar_path(partial, sizeof partial, path, ".partial");
-    unlink(tmp);     /* an incomplete backup: the main file was not touched yet */
-    unlink(partial); /* an incomplete creation: no campaign existed */
-    if (access(bak, F_OK) == 0) {
-        if (rename(bak, path) != 0)
-            return ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot restore %s from %s: %s", path, bak,
-                             strerror(errno));
-        printf("[alfe] restored %s from its backup (the previous run stopped during a "
-               "round boundary)\n", path);
-        fflush(stdout);
-    }
-    return ALFE_OK;
-}
-
-/* Flush, then rank 0 copies the consistent file to FILE.bak (atomically via
- * FILE.bak.tmp).  Collective. */
-static int boundary_begin(campaign *c)
-{
-    H5_CHECK(H5Fflush(c->file, H5F_SCOPE_GLOBAL), "cannot flush %s", c->path);
-    comm_barrier();
-    int status = ALFE_OK;
-    if (comm_rank() == 0) {
-        char bak[4096], tmp[4096];
-        sidecar_path(bak, sizeof bak, c->path, ".bak");
-        sidecar_path(tmp, sizeof tmp, c->path, ".bak.tmp");
-        status = alfe_copy_file(c->path, tmp);
-        if (status == ALFE_OK && rename(tmp, bak) != 0)
-            status = ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot rename %s: %s", tmp, strerror(errno));
-    }
-    return comm_agree_status(status);
-}
-
-static int boundary_end(campaign *c)
-{
-    H5_CHECK(H5Fflush(c->file, H5F_SCOPE_GLOBAL), "cannot flush %s", c->path);
-    comm_barrier();
-    if (comm_rank() == 0) {
-        char bak[4096];
-        sidecar_path(bak, sizeof bak, c->path, ".bak");
-        unlink(bak);
-    }
-    comm_barrier();
-    return ALFE_OK;
-}
 
 static hid_t make_parallel_fapl(void)
 {
@@ -375,7 +278,7 @@ int campaign_create(const char *path, const alfe_config *cfg, const domain *dom,
 {
     *out = NULL;
     char partial[4096];
-    sidecar_path(partial, sizeof partial, path, ".partial");
+    campaign_sidecar_path(partial, sizeof partial, path, ".partial");
     hid_t fapl = make_parallel_fapl();
     if (fapl < 0)
         return ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot set up MPI-IO for %s", path);
@@ -600,7 +503,7 @@ static void round_name(char *buf, size_t size, int round)
     snprintf(buf, size, "rounds/%04d", round);
 }
 
-static const char *state_name(int state)
+const char *campaign_round_state_name(int state)
 {
     return state == ROUND_DONE ? "done" : state == ROUND_RUNNING ? "running" : "absent";
 }
@@ -608,7 +511,7 @@ static const char *state_name(int state)
 static int write_round_attrs(hid_t g, const round_record *rec)
 {
     ALFE_CHECK(h5u_attr_write_i64(g, "round", rec->round));
-    ALFE_CHECK(h5u_attr_write_string(g, "state", state_name(rec->state)));
+    ALFE_CHECK(h5u_attr_write_string(g, "state", campaign_round_state_name(rec->state)));
     ALFE_CHECK(h5u_attr_write_i64(g, "first_row", rec->first_row));
     ALFE_CHECK(h5u_attr_write_i64(g, "n_points", rec->n_points));
     ALFE_CHECK(h5u_attr_write_i64(g, "done", rec->done));
@@ -645,7 +548,7 @@ int campaign_round_count(const campaign *c)
     return n;
 }
 
-static int read_round_from(hid_t file, int round, round_record *rec)
+int campaign_read_round_from(hid_t file, int round, round_record *rec)
 {
     memset(rec, 0, sizeof *rec);
     char name[64];
@@ -690,13 +593,13 @@ static int read_round_from(hid_t file, int round, round_record *rec)
 
 int campaign_read_round(campaign *c, int round, round_record *rec)
 {
-    return read_round_from(c->file, round, rec);
+    return campaign_read_round_from(c->file, round, rec);
 }
 
 int campaign_append_round(campaign *c, const point_input *inputs, int64_t n,
                           const round_record *rec)
 {
-    ALFE_CHECK(boundary_begin(c));
+    ALFE_CHECK(campaign_boundary_begin(c->file, c->path));
     int64_t first = c->n_rows;
     int status = ALFE_OK;
     if (n > 0) {
@@ -726,7 +629,7 @@ int campaign_append_round(campaign *c, const point_input *inputs, int64_t n,
     status = comm_agree_status(status);
     if (status != ALFE_OK)
         return status; /* the backup stays: the next run restores it */
-    return boundary_end(c);
+    return campaign_boundary_end(c->file, c->path);
 }
 
 int campaign_read_models(campaign *c, int round, idnn_committee **out)
@@ -775,7 +678,7 @@ static int write_models(campaign *c, int round, const idnn_committee *models)
 int campaign_update_round(campaign *c, const round_record *rec,
                           const idnn_committee *models)
 {
-    ALFE_CHECK(boundary_begin(c));
+    ALFE_CHECK(campaign_boundary_begin(c->file, c->path));
     char name[64];
     round_name(name, sizeof name, rec->round);
     hid_t g = H5Gopen2(c->file, name, H5P_DEFAULT);
@@ -790,13 +693,13 @@ int campaign_update_round(campaign *c, const round_record *rec,
     status = comm_agree_status(status);
     if (status != ALFE_OK)
         return status;
-    return boundary_end(c);
+    return campaign_boundary_end(c->file, c->path);
 }
 
 int campaign_write_run(campaign *c, const run_record *run, const char *config_text,
                        const char *build_info)
 {
-    ALFE_CHECK(boundary_begin(c));
+    ALFE_CHECK(campaign_boundary_begin(c->file, c->path));
     hid_t runs = H5Gopen2(c->file, "runs", H5P_DEFAULT);
     H5_CHECK(runs, "%s: no /runs group", c->path);
     H5G_info_t info;
@@ -836,12 +739,13 @@ int campaign_write_run(campaign *c, const run_record *run, const char *config_te
     status = comm_agree_status(status);
     if (status != ALFE_OK)
         return status;
-    return boundary_end(c);
+    return campaign_boundary_end(c->file, c->path);
 }
 
 /* ---------------------------------------------------------------------------
- * Checks of an existing file (rank 0, serial, read-only). */
-static int check_format(hid_t file, const char *path)
+ * Read-only access for the checks of campaign_guard.c and for alfe info
+ * (rank 0, serial). */
+int campaign_check_format(hid_t file, const char *path)
 {
     char format[128];
     if (h5u_attr_read_string(file, "format", format, sizeof format) != 0 ||
@@ -862,7 +766,7 @@ static int check_format(hid_t file, const char *path)
     return ALFE_OK;
 }
 
-static hid_t open_readonly(const char *path, int *status)
+hid_t campaign_open_readonly(const char *path, int *status)
 {
     *status = ALFE_OK;
     struct stat st;
@@ -879,236 +783,4 @@ static hid_t open_readonly(const char *path, int *status)
     if (file < 0)
         *status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: cannot open as HDF5", path);
     return file;
-}
-
-int campaign_check_existing(const char *path, const alfe_config *cfg, int *exists)
-{
-    ALFE_CHECK(restore_backup(path));
-    *exists = access(path, F_OK) == 0;
-    if (!*exists)
-        return ALFE_OK;
-    int status;
-    hid_t file = open_readonly(path, &status);
-    if (file < 0)
-        return status;
-    status = check_format(file, path);
-    hid_t group = -1;
-    if (status == ALFE_OK) {
-        group = H5Gopen2(file, "config", H5P_DEFAULT);
-        if (group < 0)
-            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: no /config group", path);
-    }
-    for (int i = 0; i < config_key_count() && status == ALFE_OK; i++) {
-        const char *section, *key;
-        int fixed;
-        config_key_info(i, &section, &key, &fixed);
-        if (!fixed)
-            continue;
-        char name[256], stored[4096], now[4096];
-        snprintf(name, sizeof name, "%s.%s", section, key);
-        config_value_string(cfg, section, key, now, sizeof now);
-        if (h5u_attr_read_string(group, name, stored, sizeof stored) != 0)
-            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: /config has no %s", path, name);
-        else if (!config_values_equal(section, key, stored, now))
-            status = ALFE_FAIL(ALFE_ERR_INPUT,
-                               "%s: [%s] %s = %s differs from the campaign's %s = %s; a "
-                               "campaign keeps it fixed (start a new campaign, or restore the "
-                               "value)",
-                               cfg->config_path, section, key, now, key, stored);
-    }
-    if (group >= 0)
-        H5Gclose(group);
-    if (status == ALFE_OK) {
-        double *q = NULL;
-        hsize_t dims[2] = {0, 0};
-        int rank = 0;
-        status = h5u_read_f64_dataset(file, "system/Q", &q, dims, &rank);
-        if (status == ALFE_OK) {
-            int same = rank == 2 && (int)dims[0] == cfg->dimension && (int)dims[1] == cfg->q_m;
-            for (size_t i = 0; same && i < (size_t)cfg->dimension * cfg->q_m; i++)
-                same = q[i] == cfg->q[i];
-            if (!same)
-                status = ALFE_FAIL(ALFE_ERR_INPUT,
-                                   "%s: [system] q_file = %s holds a different Q from the one "
-                                   "stored in the campaign (/system/Q); a campaign keeps Q fixed",
-                                   cfg->config_path, cfg->q_file);
-        }
-        free(q);
-    }
-    if (status == ALFE_OK && cfg->model == MODEL_CLEX) {
-        const char *names[2] = {"system/prim_json", "system/eci_json"};
-        const char *keys[2] = {"prim", "eci"};
-        const char *paths[2] = {cfg->prim_path, cfg->eci_path};
-        const char *written[2] = {cfg->prim_file, cfg->eci_file};
-        for (int i = 0; i < 2 && status == ALFE_OK; i++) {
-            char *stored = h5u_read_text_dataset(file, names[i]);
-            char *now = NULL;
-            status = alfe_read_text_file(paths[i], &now, NULL);
-            /* Fixed-length strings drop a trailing NUL pad only; compare
-             * the text as written. */
-            if (status == ALFE_OK && (!stored || strcmp(stored, now) != 0))
-                status = ALFE_FAIL(ALFE_ERR_INPUT,
-                                   "%s: [system] %s = %s: the file's contents differ from the "
-                                   "campaign's (/%s); a campaign keeps its cluster expansion "
-                                   "fixed",
-                                   cfg->config_path, keys[i], written[i], names[i]);
-            free(stored);
-            free(now);
-        }
-    }
-    H5Fclose(file);
-    return status;
-}
-
-/* ---------------------------------------------------------------------------
- * alfe info. */
-static int64_t count_i8(hid_t file, const char *name, int64_t first, int64_t n, int value,
-                        const int32_t *criterion, int64_t *per_criterion)
-{
-    if (n <= 0)
-        return 0;
-    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
-    if (ds < 0)
-        return 0;
-    int32_t *v = ALFE_MALLOC(sizeof(int32_t) * (size_t)n);
-    hid_t fs = H5Dget_space(ds);
-    hsize_t start[1] = {(hsize_t)first}, count[1] = {(hsize_t)n};
-    H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-    hid_t ms = H5Screate_simple(1, count, NULL);
-    int64_t total = 0;
-    if (H5Dread(ds, H5T_NATIVE_INT32, ms, fs, H5P_DEFAULT, v) >= 0)
-        for (int64_t i = 0; i < n; i++)
-            if (v[i] == value) {
-                total++;
-                if (criterion && per_criterion && criterion[i] >= 0 &&
-                    criterion[i] < CRITERION_COUNT)
-                    per_criterion[criterion[i]]++;
-            }
-    H5Sclose(ms);
-    H5Sclose(fs);
-    H5Dclose(ds);
-    free(v);
-    return total;
-}
-
-int campaign_print_info(const char *path, FILE *out)
-{
-    int status;
-    hid_t file = open_readonly(path, &status);
-    if (file < 0)
-        return status;
-    status = check_format(file, path);
-    if (status != ALFE_OK) {
-        H5Fclose(file);
-        return status;
-    }
-    char version[32] = "", alfe_version[32] = "", created[32] = "", model[32] = "";
-    int64_t d = 0, m = 0, requested = 0;
-    uint64_t seed = 0;
-    double temperature = NAN;
-    h5u_attr_read_string(file, "format_version", version, sizeof version);
-    h5u_attr_read_string(file, "alfe_version", alfe_version, sizeof alfe_version);
-    h5u_attr_read_string(file, "created", created, sizeof created);
-    h5u_attr_read_numeric(file, "dimension", H5T_NATIVE_INT64, &d);
-    h5u_attr_read_numeric(file, "sublattices", H5T_NATIVE_INT64, &m);
-    h5u_attr_read_numeric(file, "seed", H5T_NATIVE_UINT64, &seed);
-    h5u_attr_read_numeric(file, "rounds_requested", H5T_NATIVE_INT64, &requested);
-    hid_t sys = H5Gopen2(file, "system", H5P_DEFAULT);
-    if (sys >= 0) {
-        h5u_attr_read_string(sys, "model", model, sizeof model);
-        h5u_attr_read_numeric(sys, "temperature", H5T_NATIVE_DOUBLE, &temperature);
-        H5Gclose(sys);
-    }
-    fprintf(out, "campaign  %s\n", path);
-    fprintf(out, "format    %s %s (written by alfe %s), created %s\n", CAMPAIGN_FORMAT, version,
-            alfe_version, created);
-    fprintf(out, "system    model %s, d = %lld order parameters, M = %lld sublattices, T = %g K, "
-                 "seed %llu\n",
-            model, (long long)d, (long long)m, temperature, (unsigned long long)seed);
-
-    hid_t rounds = H5Gopen2(file, "rounds", H5P_DEFAULT);
-    H5G_info_t ginfo = {0};
-    if (rounds >= 0) {
-        H5Gget_info(rounds, &ginfo);
-        H5Gclose(rounds);
-    }
-    int n_rounds = (int)ginfo.nlinks;
-    int n_done = 0;
-    int64_t totals[3] = {0, 0, 0};
-    fprintf(out, "\n%5s  %-8s %8s %8s %8s %8s %10s %10s %9s  %s\n", "round", "state", "points",
-            "done", "failed", "pending", "acquire_s", "evaluate_s", "points/s", "per criterion");
-    for (int r = 0; r < n_rounds; r++) {
-        round_record rec;
-        read_round_from(file, r, &rec);
-        /* Counts from the rows themselves: a running round's record is stale. */
-        int64_t done_crit[CRITERION_COUNT] = {0};
-        int32_t *crit = NULL;
-        if (rec.n_points > 0) {
-            crit = ALFE_MALLOC(sizeof(int32_t) * (size_t)rec.n_points);
-            hid_t ds = H5Dopen2(file, "points/criterion", H5P_DEFAULT);
-            hid_t fs = H5Dget_space(ds);
-            hsize_t start[1] = {(hsize_t)rec.first_row}, count[1] = {(hsize_t)rec.n_points};
-            H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-            hid_t ms = H5Screate_simple(1, count, NULL);
-            if (H5Dread(ds, H5T_NATIVE_INT32, ms, fs, H5P_DEFAULT, crit) < 0)
-                memset(crit, 0xff, sizeof(int32_t) * (size_t)rec.n_points);
-            H5Sclose(ms);
-            H5Sclose(fs);
-            H5Dclose(ds);
-        }
-        int64_t all_crit[CRITERION_COUNT] = {0};
-        for (int64_t i = 0; crit && i < rec.n_points; i++)
-            if (crit[i] >= 0 && crit[i] < CRITERION_COUNT)
-                all_crit[crit[i]]++;
-        int64_t done = count_i8(file, "points/status", rec.first_row, rec.n_points, POINT_DONE,
-                                crit, done_crit);
-        int64_t failed = count_i8(file, "points/status", rec.first_row, rec.n_points,
-                                  POINT_FAILED, NULL, NULL);
-        int64_t pending = rec.n_points - done - failed;
-        totals[0] += done;
-        totals[1] += failed;
-        totals[2] += pending;
-        n_done += rec.state == ROUND_DONE;
-        char crit_text[512] = "";
-        size_t used = 0;
-        for (int k = 0; k < CRITERION_COUNT; k++)
-            if (all_crit[k] > 0)
-                used += (size_t)snprintf(crit_text + used, sizeof crit_text - used,
-                                         "%s%s %lld/%lld", used ? ", " : "", criterion_names[k],
-                                         (long long)done_crit[k], (long long)all_crit[k]);
-        fprintf(out, "%5d  %-8s %8lld %8lld %8lld %8lld %10.3f %10.3f %9.1f  %s\n", r,
-                state_name(rec.state), (long long)rec.n_points, (long long)done,
-                (long long)failed, (long long)pending, rec.seconds_acquire,
-                rec.seconds_evaluate, rec.points_per_second, crit_text);
-        free(crit);
-    }
-    fprintf(out, "%5s  %-8s %8lld %8lld %8lld %8lld\n", "all", "",
-            (long long)(totals[0] + totals[1] + totals[2]), (long long)totals[0],
-            (long long)totals[1], (long long)totals[2]);
-
-    hid_t runs = H5Gopen2(file, "runs", H5P_DEFAULT);
-    H5G_info_t rinfo = {0};
-    if (runs >= 0) {
-        H5Gget_info(runs, &rinfo);
-        if (rinfo.nlinks > 0) {
-            char name[32], reason[64] = "", finished[32] = "";
-            int64_t ranks = 0;
-            snprintf(name, sizeof name, "%04d", (int)rinfo.nlinks - 1);
-            hid_t g = H5Gopen2(runs, name, H5P_DEFAULT);
-            if (g >= 0) {
-                h5u_attr_read_string(g, "exit_reason", reason, sizeof reason);
-                h5u_attr_read_string(g, "finished", finished, sizeof finished);
-                h5u_attr_read_numeric(g, "ranks", H5T_NATIVE_INT64, &ranks);
-                H5Gclose(g);
-            }
-            fprintf(out, "\nruns      %d recorded; last: %s on %lld ranks, finished %s\n",
-                    (int)rinfo.nlinks, reason, (long long)ranks, finished);
-        }
-        H5Gclose(runs);
-    }
-    int complete = n_done >= requested && totals[2] == 0 && requested > 0;
-    fprintf(out, "status    %d of %lld rounds done: %s\n", n_done, (long long)requested,
-            complete ? "complete" : "incomplete (resume with: alfe run CONFIG)");
-    H5Fclose(file);
-    return ALFE_OK;
 }

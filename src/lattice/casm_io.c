@@ -4,6 +4,7 @@
  * create/destroy.  Must not do symmetry arithmetic (symmetry.c) or evaluate
  * energies (supercell.c, mc.c).  What is read and refused: docs/clex-input.md. */
 #include "alfe/lattice/clex.h"
+#include "alfe/lattice/symmetry.h"
 
 #include "alfe/base/error.h"
 #include "alfe/base/util.h"
@@ -156,14 +157,12 @@ static double frac_length(const double lattice[3][3], const double d[3])
 /* ------------------------------------------------------------------------- */
 /* prim */
 
-/* `where` names the source in messages: "prim.json" or "eci.json: \"prim\"". */
-static int prim_from_json(const cJSON *root, const char *where, clex_prim *prim)
-{
-    memset(prim, 0, sizeof *prim);
-    const cJSON *title = json_get(root, "title");
-    if (cJSON_IsString(title))
-        snprintf(prim->title, sizeof prim->title, "%s", title->valuestring);
+/* In the prim readers, `where` names the source in messages: "prim.json" or
+ * "eci.json: \"prim\"". */
 
+/* "lattice_vectors": 3 rows of 3 numbers (Å), linearly independent. */
+static int prim_lattice_read(const cJSON *root, const char *where, clex_prim *prim)
+{
     const cJSON *vectors = json_get(root, "lattice_vectors");
     int ok = cJSON_IsArray(vectors) && cJSON_GetArraySize(vectors) == 3;
     for (int i = 0; ok && i < 3; i++)
@@ -181,9 +180,13 @@ static int prim_from_json(const cJSON *root, const char *where, clex_prim *prim)
         return ALFE_FAIL(ALFE_ERR_INPUT,
                          "%s: \"lattice_vectors\" are linearly dependent (cell volume %g Å^3)",
                          where, volume);
+    return ALFE_OK;
+}
 
+/* "coordinate_mode": Fractional (or Direct) → 0, Cartesian → 1. */
+static int prim_coordinate_mode_read(const cJSON *root, const char *where, int *cartesian)
+{
     const cJSON *mode = json_get(root, "coordinate_mode");
-    int cartesian;
     if (!cJSON_IsString(mode))
         return ALFE_FAIL(ALFE_ERR_INPUT,
                          "%s: \"coordinate_mode\" is missing: give \"Fractional\" or "
@@ -191,15 +194,101 @@ static int prim_from_json(const cJSON *root, const char *where, clex_prim *prim)
                          where);
     if (strcasecmp(mode->valuestring, "Fractional") == 0 ||
         strcasecmp(mode->valuestring, "Direct") == 0)
-        cartesian = 0;
+        *cartesian = 0;
     else if (strcasecmp(mode->valuestring, "Cartesian") == 0)
-        cartesian = 1;
+        *cartesian = 1;
     else
         return ALFE_FAIL(ALFE_ERR_INPUT,
                          "%s: \"coordinate_mode\" is \"%s\": give \"Fractional\" (or \"Direct\") "
                          "or \"Cartesian\"",
                          where, mode->valuestring);
+    return ALFE_OK;
+}
 
+/* A site's "occupants" (or the older "occupant_dof"): distinct names. */
+static int prim_occupants_read(const cJSON *site, const char *where, int b, clex_site *s)
+{
+    const cJSON *occupants = json_get(site, "occupants");
+    if (!occupants)
+        occupants = json_get(site, "occupant_dof"); /* older CASM prims */
+    if (!cJSON_IsArray(occupants) || cJSON_GetArraySize(occupants) == 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: basis[%d] (sublattice %d): \"occupants\" must be a non-empty "
+                         "array of names",
+                         where, b, b);
+    int n_occ = cJSON_GetArraySize(occupants);
+    if (n_occ > CLEX_MAX_OCC)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: basis[%d] (sublattice %d): %d occupants; at most %d are "
+                         "supported",
+                         where, b, b, n_occ, CLEX_MAX_OCC);
+    s->n_occ = n_occ;
+    for (int o = 0; o < n_occ; o++) {
+        const cJSON *name = cJSON_GetArrayItem(occupants, o);
+        if (!cJSON_IsString(name) || name->valuestring[0] == '\0' ||
+            strlen(name->valuestring) >= CLEX_NAME)
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: basis[%d] (sublattice %d): occupant %d must be a name of "
+                             "1 to %d characters",
+                             where, b, b, o, CLEX_NAME - 1);
+        snprintf(s->occ[o], CLEX_NAME, "%s", name->valuestring);
+        for (int p = 0; p < o; p++)
+            if (strcmp(s->occ[p], s->occ[o]) == 0)
+                return ALFE_FAIL(ALFE_ERR_INPUT,
+                                 "%s: basis[%d] (sublattice %d): occupant \"%s\" is listed "
+                                 "twice",
+                                 where, b, b, s->occ[o]);
+    }
+    return ALFE_OK;
+}
+
+/* One element b of "basis": its "coordinate" (fractional, or Cartesian
+ * converted with the inverse lattice), its occupants, and a position no
+ * earlier site has. */
+static int prim_site_read(const cJSON *site, const char *where, int b, int cartesian,
+                          const double inverse[3][3], clex_prim *prim)
+{
+    clex_site *s = &prim->sites[b];
+    double x[3];
+    if (!cJSON_IsObject(site) || json_vec3(json_get(site, "coordinate"), x) != 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: basis[%d] (sublattice %d): \"coordinate\" must be 3 numbers",
+                         where, b, b);
+    if (cartesian) {
+        /* x_cart = Σ_i f_i a_i, so f = x_cart · L⁻¹ with L's rows a_i. */
+        for (int i = 0; i < 3; i++)
+            s->frac[i] = x[0] * inverse[0][i] + x[1] * inverse[1][i] + x[2] * inverse[2][i];
+    } else {
+        memcpy(s->frac, x, sizeof x);
+    }
+    ALFE_CHECK(prim_occupants_read(site, where, b, s));
+    /* Two sites on one spot would make every symmetry ambiguous. */
+    for (int c = 0; c < b; c++) {
+        double d[3];
+        for (int i = 0; i < 3; i++) {
+            d[i] = s->frac[i] - prim->sites[c].frac[i];
+            d[i] -= round(d[i]);
+        }
+        if (frac_length(prim->lattice, d) < CLEX_SITE_TOL)
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: basis[%d] and basis[%d] (sublattices %d and %d) are at "
+                             "the same position",
+                             where, c, b, c, b);
+    }
+    return ALFE_OK;
+}
+
+/* A prim object (prim.json, or the basis file's copy): "title",
+ * "lattice_vectors", "coordinate_mode", "basis". */
+static int prim_from_json(const cJSON *root, const char *where, clex_prim *prim)
+{
+    memset(prim, 0, sizeof *prim);
+    const cJSON *title = json_get(root, "title");
+    if (cJSON_IsString(title))
+        snprintf(prim->title, sizeof prim->title, "%s", title->valuestring);
+    ALFE_CHECK(prim_lattice_read(root, where, prim));
+    int cartesian = 0;
+    ALFE_CHECK(prim_coordinate_mode_read(root, where, &cartesian));
     const cJSON *basis = json_get(root, "basis");
     if (!cJSON_IsArray(basis) || cJSON_GetArraySize(basis) == 0)
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s: \"basis\" must be a non-empty array of sites",
@@ -209,66 +298,9 @@ static int prim_from_json(const cJSON *root, const char *where, clex_prim *prim)
     prim->n_sites = n;
     double inverse[3][3];
     inverse3(prim->lattice, inverse);
-    for (int b = 0; b < n; b++) {
-        const cJSON *site = cJSON_GetArrayItem(basis, b);
-        clex_site *s = &prim->sites[b];
-        double x[3];
-        if (!cJSON_IsObject(site) || json_vec3(json_get(site, "coordinate"), x) != 0)
-            return ALFE_FAIL(ALFE_ERR_INPUT,
-                             "%s: basis[%d] (sublattice %d): \"coordinate\" must be 3 numbers",
-                             where, b, b);
-        if (cartesian) {
-            /* x_cart = Σ_i f_i a_i, so f = x_cart · L⁻¹ with L's rows a_i. */
-            for (int i = 0; i < 3; i++)
-                s->frac[i] = x[0] * inverse[0][i] + x[1] * inverse[1][i] + x[2] * inverse[2][i];
-        } else {
-            memcpy(s->frac, x, sizeof x);
-        }
-        const cJSON *occupants = json_get(site, "occupants");
-        if (!occupants)
-            occupants = json_get(site, "occupant_dof"); /* older CASM prims */
-        if (!cJSON_IsArray(occupants) || cJSON_GetArraySize(occupants) == 0)
-            return ALFE_FAIL(ALFE_ERR_INPUT,
-                             "%s: basis[%d] (sublattice %d): \"occupants\" must be a non-empty "
-                             "array of names",
-                             where, b, b);
-        int n_occ = cJSON_GetArraySize(occupants);
-        if (n_occ > CLEX_MAX_OCC)
-            return ALFE_FAIL(ALFE_ERR_INPUT,
-                             "%s: basis[%d] (sublattice %d): %d occupants; at most %d are "
-                             "supported",
-                             where, b, b, n_occ, CLEX_MAX_OCC);
-        s->n_occ = n_occ;
-        for (int o = 0; o < n_occ; o++) {
-            const cJSON *name = cJSON_GetArrayItem(occupants, o);
-            if (!cJSON_IsString(name) || name->valuestring[0] == '\0' ||
-                strlen(name->valuestring) >= CLEX_NAME)
-                return ALFE_FAIL(ALFE_ERR_INPUT,
-                                 "%s: basis[%d] (sublattice %d): occupant %d must be a name of "
-                                 "1 to %d characters",
-                                 where, b, b, o, CLEX_NAME - 1);
-            snprintf(s->occ[o], CLEX_NAME, "%s", name->valuestring);
-            for (int p = 0; p < o; p++)
-                if (strcmp(s->occ[p], s->occ[o]) == 0)
-                    return ALFE_FAIL(ALFE_ERR_INPUT,
-                                     "%s: basis[%d] (sublattice %d): occupant \"%s\" is listed "
-                                     "twice",
-                                     where, b, b, s->occ[o]);
-        }
-        /* Two sites on one spot would make every symmetry ambiguous. */
-        for (int c = 0; c < b; c++) {
-            double d[3];
-            for (int i = 0; i < 3; i++) {
-                d[i] = s->frac[i] - prim->sites[c].frac[i];
-                d[i] -= round(d[i]);
-            }
-            if (frac_length(prim->lattice, d) < CLEX_SITE_TOL)
-                return ALFE_FAIL(ALFE_ERR_INPUT,
-                                 "%s: basis[%d] and basis[%d] (sublattices %d and %d) are at "
-                                 "the same position",
-                                 where, c, b, c, b);
-        }
-    }
+    for (int b = 0; b < n; b++)
+        ALFE_CHECK(prim_site_read(cJSON_GetArrayItem(basis, b), where, b, cartesian,
+                                  (const double (*)[3])inverse, prim));
     return ALFE_OK;
 }
 
@@ -406,10 +438,115 @@ static int site_functions_occupation(clex_model *m, const cJSON *root, const cha
     return ALFE_OK;
 }
 
+/* One site function "\\phi_{b,f}": {occupant: value, ...} of sublattice b
+ * (occupants: the site's names for messages): a function of this site not
+ * given before, with a finite value for every occupant. */
+static int site_function_read(clex_model *m, int b, const cJSON *function,
+                              const char *occupants, const char *path, int *given)
+{
+    const clex_site *site = &m->prim.sites[b];
+    int fb, f;
+    if (parse_phi_name(function->string, &fb, &f) != 0 || fb != b || f < 0 ||
+        f >= site->n_occ - 1 || given[f])
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: site_functions: sublattice %d (occupants [%s]): \"%s\" "
+                         "is not one of \\phi_{%d,0}..\\phi_{%d,%d}, each once",
+                         path, b, occupants, function->string, b, b, site->n_occ - 2);
+    given[f] = 1;
+    if (!cJSON_IsObject(function))
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: site_functions: %s of sublattice %d must be an object "
+                         "{occupant: value}",
+                         path, function->string, b);
+    int have[CLEX_MAX_OCC] = {0};
+    const cJSON *value;
+    cJSON_ArrayForEach(value, function)
+    {
+        int o = clex_occupant_index(&m->prim, b, value->string);
+        if (o < 0)
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: site_functions: %s gives a value for occupant \"%s\", "
+                             "which sublattice %d of the prim does not have (its "
+                             "occupants: [%s])",
+                             path, function->string, value->string, b, occupants);
+        if (json_number(value, &m->phi[b][f][o]) != 0)
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: site_functions: %s of occupant \"%s\" (sublattice %d) "
+                             "is not a finite number",
+                             path, function->string, value->string, b);
+        have[o] = 1;
+    }
+    for (int o = 0; o < site->n_occ; o++)
+        if (!have[o])
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: site_functions: %s gives no value for occupant \"%s\" "
+                             "of sublattice %d",
+                             path, function->string, site->occ[o], b);
+    m->n_func[b]++;
+    return ALFE_OK;
+}
+
+/* One element e of "site_functions": {"sublat": b, "occ": {"basis": null |
+ * {"\\phi_{b,f}": ...}}} (or "basis" directly in the entry); each sublattice
+ * once (seen), n_occ − 1 functions for a site with 2+ occupants. */
+static int site_functions_entry_read(clex_model *m, const cJSON *entry, int e, int *seen,
+                                     const char *path)
+{
+    int n = m->prim.n_sites;
+    int b = e;
+    const cJSON *sublat = json_get(entry, "sublat");
+    if (sublat && json_int(sublat, &b) != 0)
+        b = -1;
+    if (!cJSON_IsObject(entry) || b < 0 || b >= n)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: site_functions[%d]: \"sublat\" must be a sublattice "
+                         "0..%d",
+                         path, e, n - 1);
+    if (seen[b]++)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: site_functions[%d]: sublattice %d is given twice", path, e, b);
+    const clex_site *site = &m->prim.sites[b];
+    char occupants[256];
+    occupant_list(site, occupants, sizeof occupants);
+    const cJSON *holder = json_get(entry, "occ") ? json_get(entry, "occ") : entry;
+    if (!cJSON_HasObjectItem(holder, "basis"))
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: site_functions[%d] (sublattice %d) has no \"occ\": "
+                         "{\"basis\": ...}",
+                         path, e, b);
+    const cJSON *basis = json_get(holder, "basis");
+    if (cJSON_IsNull(basis)) {
+        if (site->n_occ > 1)
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: site_functions: sublattice %d has occupants [%s] but its "
+                             "basis is null",
+                             path, b, occupants);
+        return ALFE_OK;
+    }
+    if (!cJSON_IsObject(basis))
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: site_functions: the basis of sublattice %d must be null or "
+                         "an object {\"\\\\phi_{b,f}\": {occupant: value}}",
+                         path, b);
+    int given[CLEX_MAX_FUNC] = {0};
+    const cJSON *function;
+    cJSON_ArrayForEach(function, basis)
+    {
+        ALFE_CHECK(site_function_read(m, b, function, occupants, path, given));
+    }
+    if (m->n_func[b] != site->n_occ - 1)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: site_functions: sublattice %d has %d occupants ([%s]) and "
+                         "needs %d site functions, the file gives %d",
+                         path, b, site->n_occ, occupants, site->n_occ - 1, m->n_func[b]);
+    return ALFE_OK;
+}
+
+/* "site_functions": the values φ_{b,f}(occupant) of every sublattice, or,
+ * when the file gives none, the occupation basis its bspecs name. */
 static int site_functions_read(clex_model *m, const cJSON *root, const char *path)
 {
-    const clex_prim *prim = &m->prim;
-    int n = prim->n_sites;
+    int n = m->prim.n_sites;
     m->phi = ALFE_CALLOC((size_t)n, sizeof *m->phi);
     m->n_func = ALFE_CALLOC((size_t)n, sizeof *m->n_func);
     const cJSON *list = json_get(root, "site_functions");
@@ -433,110 +570,8 @@ static int site_functions_read(clex_model *m, const cJSON *root, const char *pat
         return site_functions_occupation(m, root, path);
     int *seen = ALFE_CALLOC((size_t)n, sizeof *seen);
     int status = ALFE_OK;
-    for (int e = 0; e < n && status == ALFE_OK; e++) {
-        const cJSON *entry = cJSON_GetArrayItem(list, e);
-        int b = e;
-        const cJSON *sublat = json_get(entry, "sublat");
-        if (sublat && json_int(sublat, &b) != 0)
-            b = -1;
-        if (!cJSON_IsObject(entry) || b < 0 || b >= n) {
-            status = ALFE_FAIL(ALFE_ERR_INPUT,
-                               "%s: site_functions[%d]: \"sublat\" must be a sublattice "
-                               "0..%d",
-                               path, e, n - 1);
-            break;
-        }
-        if (seen[b]++) {
-            status = ALFE_FAIL(ALFE_ERR_INPUT,
-                               "%s: site_functions[%d]: sublattice %d is given twice", path, e, b);
-            break;
-        }
-        const clex_site *site = &prim->sites[b];
-        char occupants[256];
-        occupant_list(site, occupants, sizeof occupants);
-        const cJSON *holder = json_get(entry, "occ") ? json_get(entry, "occ") : entry;
-        if (!cJSON_HasObjectItem(holder, "basis")) {
-            status = ALFE_FAIL(ALFE_ERR_INPUT,
-                               "%s: site_functions[%d] (sublattice %d) has no \"occ\": "
-                               "{\"basis\": ...}",
-                               path, e, b);
-            break;
-        }
-        const cJSON *basis = json_get(holder, "basis");
-        if (cJSON_IsNull(basis)) {
-            if (site->n_occ > 1)
-                status = ALFE_FAIL(ALFE_ERR_INPUT,
-                                   "%s: site_functions: sublattice %d has occupants [%s] but its "
-                                   "basis is null",
-                                   path, b, occupants);
-            continue;
-        }
-        if (!cJSON_IsObject(basis)) {
-            status = ALFE_FAIL(ALFE_ERR_INPUT,
-                               "%s: site_functions: the basis of sublattice %d must be null or "
-                               "an object {\"\\\\phi_{b,f}\": {occupant: value}}",
-                               path, b);
-            break;
-        }
-        int given[CLEX_MAX_FUNC] = {0};
-        const cJSON *function;
-        cJSON_ArrayForEach(function, basis)
-        {
-            int fb, f;
-            if (parse_phi_name(function->string, &fb, &f) != 0 || fb != b || f < 0 ||
-                f >= site->n_occ - 1 || given[f]) {
-                status = ALFE_FAIL(ALFE_ERR_INPUT,
-                                   "%s: site_functions: sublattice %d (occupants [%s]): \"%s\" "
-                                   "is not one of \\phi_{%d,0}..\\phi_{%d,%d}, each once",
-                                   path, b, occupants, function->string, b, b, site->n_occ - 2);
-                break;
-            }
-            given[f] = 1;
-            if (!cJSON_IsObject(function)) {
-                status = ALFE_FAIL(ALFE_ERR_INPUT,
-                                   "%s: site_functions: %s of sublattice %d must be an object "
-                                   "{occupant: value}",
-                                   path, function->string, b);
-                break;
-            }
-            int have[CLEX_MAX_OCC] = {0};
-            const cJSON *value;
-            cJSON_ArrayForEach(value, function)
-            {
-                int o = clex_occupant_index(prim, b, value->string);
-                if (o < 0) {
-                    status = ALFE_FAIL(ALFE_ERR_INPUT,
-                                       "%s: site_functions: %s gives a value for occupant \"%s\", "
-                                       "which sublattice %d of the prim does not have (its "
-                                       "occupants: [%s])",
-                                       path, function->string, value->string, b, occupants);
-                    break;
-                }
-                if (json_number(value, &m->phi[b][f][o]) != 0) {
-                    status = ALFE_FAIL(ALFE_ERR_INPUT,
-                                       "%s: site_functions: %s of occupant \"%s\" (sublattice %d) "
-                                       "is not a finite number",
-                                       path, function->string, value->string, b);
-                    break;
-                }
-                have[o] = 1;
-            }
-            for (int o = 0; status == ALFE_OK && o < site->n_occ; o++)
-                if (!have[o])
-                    status = ALFE_FAIL(ALFE_ERR_INPUT,
-                                       "%s: site_functions: %s gives no value for occupant \"%s\" "
-                                       "of sublattice %d",
-                                       path, function->string, site->occ[o], b);
-            if (status != ALFE_OK)
-                break;
-            m->n_func[b]++;
-        }
-        if (status == ALFE_OK && m->n_func[b] != site->n_occ - 1)
-            status = ALFE_FAIL(ALFE_ERR_INPUT,
-                               "%s: site_functions: sublattice %d has %d occupants ([%s]) and "
-                               "needs %d site functions, the file gives %d",
-                               path, b, site->n_occ, occupants, site->n_occ - 1, m->n_func[b]);
-    }
+    for (int e = 0; e < n && status == ALFE_OK; e++)
+        status = site_functions_entry_read(m, cJSON_GetArrayItem(list, e), e, seen, path);
     free(seen);
     return status;
 }
@@ -698,11 +733,9 @@ static void terms_append(clex_model *m, int *capacity, const clex_term *terms, i
     m->n_terms += n;
 }
 
-/* One element of "orbits": check it, expand it, append its terms. */
-static int orbit_read(clex_model *m, const cJSON *orbit, int position, const char *path,
-                      int *term_capacity, int *function_capacity)
+/* An orbit's own keys: "linear_orbit_index" (unique) and "mult". */
+static int orbit_keys_read(clex_model *m, const cJSON *orbit, int position, const char *path)
 {
-    const clex_prim *prim = &m->prim;
     clex_orbit_info *info = &m->orbits[position];
     if (!cJSON_IsObject(orbit) || json_int(json_get(orbit, "linear_orbit_index"), &info->index) ||
         info->index < 0)
@@ -721,7 +754,92 @@ static int orbit_read(clex_model *m, const cJSON *orbit, int position, const cha
                          "%s: orbit with linear_orbit_index %d: \"mult\" must be a positive "
                          "integer",
                          path, index);
-    const cJSON *sites = json_get(json_get(orbit, "prototype"), "sites");
+    return ALFE_OK;
+}
+
+/* One element of "prototype"/"sites": [b, i, j, k], a site with a site
+ * function, not repeating an earlier site of the prototype. */
+static int prototype_site_read(const clex_model *m, const cJSON *site, int index, int k,
+                               const char *path, clex_term *prototype)
+{
+    const clex_prim *prim = &m->prim;
+    int v[4];
+    int ok = cJSON_IsArray(site) && cJSON_GetArraySize(site) == 4;
+    for (int i = 0; ok && i < 4; i++)
+        ok = json_int(cJSON_GetArrayItem(site, i), &v[i]) == 0;
+    if (!ok)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: orbit with linear_orbit_index %d: prototype site %d must be 4 "
+                         "integers [sublattice, i, j, k]",
+                         path, index, k);
+    if (v[0] < 0 || v[0] >= prim->n_sites)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: orbit with linear_orbit_index %d: prototype site %d has "
+                         "sublattice %d but the prim has sublattices 0..%d",
+                         path, index, k, v[0], prim->n_sites - 1);
+    if (m->n_func[v[0]] == 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: orbit with linear_orbit_index %d: prototype site %d is on "
+                         "sublattice %d, which has a single occupant (%s) and no site "
+                         "function",
+                         path, index, k, v[0], prim->sites[v[0]].occ[0]);
+    prototype->sites[k].b = v[0];
+    for (int i = 0; i < 3; i++)
+        prototype->sites[k].cell[i] = v[i + 1];
+    for (int q = 0; q < k; q++)
+        if (prototype->sites[q].b == v[0] && prototype->sites[q].cell[0] == v[1] &&
+            prototype->sites[q].cell[1] == v[2] && prototype->sites[q].cell[2] == v[3])
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: orbit with linear_orbit_index %d: prototype sites %d and %d "
+                             "are the same site",
+                             path, index, q, k);
+    return ALFE_OK;
+}
+
+/* CASM records the prototype's shortest and longest site-to-site distances
+ * ("min_length", "max_length"): a cheap guard against a corrupted or foreign
+ * prototype that would still expand to the recorded mult. */
+static int prototype_lengths_check(const clex_model *m, const cJSON *prototype_json,
+                                   const clex_term *prototype, int index, const char *path)
+{
+    const clex_prim *prim = &m->prim;
+    double shortest = 0.0, longest = 0.0;
+    for (int k = 0; k < prototype->size; k++)
+        for (int q = 0; q < k; q++) {
+            double d[3];
+            for (int i = 0; i < 3; i++)
+                d[i] = prim->sites[prototype->sites[k].b].frac[i] + prototype->sites[k].cell[i] -
+                       prim->sites[prototype->sites[q].b].frac[i] - prototype->sites[q].cell[i];
+            double r = frac_length(prim->lattice, d);
+            shortest = (q == 0 && k == 1) || r < shortest ? r : shortest;
+            longest = r > longest ? r : longest;
+        }
+    const char *length_keys[2] = {"min_length", "max_length"};
+    const double lengths[2] = {shortest, longest};
+    for (int i = 0; i < 2; i++) {
+        double recorded;
+        const cJSON *item = json_get(prototype_json, length_keys[i]);
+        if (item && json_number(item, &recorded) == 0 &&
+            fabs(recorded - lengths[i]) > LENGTH_TOL)
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: orbit with linear_orbit_index %d: the prototype's %s "
+                             "site-to-site distance is %.6f Å in the prim of %s but the file "
+                             "records %s = %.6f Å",
+                             path, index, i ? "longest" : "shortest", lengths[i],
+                             m->source[0], length_keys[i], recorded);
+    }
+    return ALFE_OK;
+}
+
+/* The orbit's "prototype": {"sites": [[b, i, j, k], ...], "min_length",
+ * "max_length"} into an undecorated term of orbit `index`. */
+static int prototype_read(clex_model *m, const cJSON *orbit, int position, const char *path,
+                          clex_term *prototype)
+{
+    clex_orbit_info *info = &m->orbits[position];
+    int index = info->index;
+    const cJSON *prototype_json = json_get(orbit, "prototype");
+    const cJSON *sites = json_get(prototype_json, "sites");
     if (!cJSON_IsArray(sites))
         return ALFE_FAIL(ALFE_ERR_INPUT,
                          "%s: orbit with linear_orbit_index %d: \"prototype\": {\"sites\": "
@@ -734,73 +852,101 @@ static int orbit_read(clex_model *m, const cJSON *orbit, int position, const cha
                          "supports clusters of at most %d sites (CLEX_MAX_CLUSTER)",
                          path, index, size, CLEX_MAX_CLUSTER);
     info->size = size;
-    clex_term prototype;
-    memset(&prototype, 0, sizeof prototype);
-    prototype.size = size;
-    prototype.orbit = index;
-    for (int k = 0; k < size; k++) {
-        const cJSON *site = cJSON_GetArrayItem(sites, k);
-        int v[4];
-        int ok = cJSON_IsArray(site) && cJSON_GetArraySize(site) == 4;
-        for (int i = 0; ok && i < 4; i++)
-            ok = json_int(cJSON_GetArrayItem(site, i), &v[i]) == 0;
-        if (!ok)
-            return ALFE_FAIL(ALFE_ERR_INPUT,
-                             "%s: orbit with linear_orbit_index %d: prototype site %d must be 4 "
-                             "integers [sublattice, i, j, k]",
-                             path, index, k);
-        if (v[0] < 0 || v[0] >= prim->n_sites)
-            return ALFE_FAIL(ALFE_ERR_INPUT,
-                             "%s: orbit with linear_orbit_index %d: prototype site %d has "
-                             "sublattice %d but the prim has sublattices 0..%d",
-                             path, index, k, v[0], prim->n_sites - 1);
-        if (m->n_func[v[0]] == 0)
-            return ALFE_FAIL(ALFE_ERR_INPUT,
-                             "%s: orbit with linear_orbit_index %d: prototype site %d is on "
-                             "sublattice %d, which has a single occupant (%s) and no site "
-                             "function",
-                             path, index, k, v[0], prim->sites[v[0]].occ[0]);
-        prototype.sites[k].b = v[0];
-        for (int i = 0; i < 3; i++)
-            prototype.sites[k].cell[i] = v[i + 1];
-        for (int q = 0; q < k; q++)
-            if (prototype.sites[q].b == v[0] && prototype.sites[q].cell[0] == v[1] &&
-                prototype.sites[q].cell[1] == v[2] && prototype.sites[q].cell[2] == v[3])
-                return ALFE_FAIL(ALFE_ERR_INPUT,
-                                 "%s: orbit with linear_orbit_index %d: prototype sites %d and %d "
-                                 "are the same site",
-                                 path, index, q, k);
-    }
-
-    /* CASM records the prototype's shortest and longest site-to-site
-     * distances: a cheap guard against a corrupted or foreign prototype that
-     * would still expand to the recorded mult. */
-    double shortest = 0.0, longest = 0.0;
+    memset(prototype, 0, sizeof *prototype);
+    prototype->size = size;
+    prototype->orbit = index;
     for (int k = 0; k < size; k++)
-        for (int q = 0; q < k; q++) {
-            double d[3];
-            for (int i = 0; i < 3; i++)
-                d[i] = prim->sites[prototype.sites[k].b].frac[i] + prototype.sites[k].cell[i] -
-                       prim->sites[prototype.sites[q].b].frac[i] - prototype.sites[q].cell[i];
-            double r = frac_length(prim->lattice, d);
-            shortest = (q == 0 && k == 1) || r < shortest ? r : shortest;
-            longest = r > longest ? r : longest;
-        }
-    const char *length_keys[2] = {"min_length", "max_length"};
-    const double lengths[2] = {shortest, longest};
-    for (int i = 0; i < 2; i++) {
-        double recorded;
-        const cJSON *item = json_get(json_get(orbit, "prototype"), length_keys[i]);
-        if (item && json_number(item, &recorded) == 0 &&
-            fabs(recorded - lengths[i]) > LENGTH_TOL)
-            return ALFE_FAIL(ALFE_ERR_INPUT,
-                             "%s: orbit with linear_orbit_index %d: the prototype's %s "
-                             "site-to-site distance is %.6f Å in the prim of %s but the file "
-                             "records %s = %.6f Å",
-                             path, index, i ? "longest" : "shortest", lengths[i],
-                             m->source[0], length_keys[i], recorded);
-    }
+        ALFE_CHECK(prototype_site_read(m, cJSON_GetArrayItem(sites, k), index, k, path,
+                                       prototype));
+    return prototype_lengths_check(m, prototype_json, prototype, index, path);
+}
 
+/* One element n of "cluster_functions": its "\\Phi_{n}" string decorates
+ * the prototype, its "eci" and "linear_function_index" are recorded in
+ * m->functions. */
+static int cluster_function_read(clex_model *m, const cJSON *function, int index, int n,
+                                 const char *path, int *function_capacity,
+                                 clex_term *decorated, double *eci, int *function_index)
+{
+    const cJSON *text = cluster_function_text(function);
+    if (!text)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: orbit with linear_orbit_index %d: cluster_functions[%d] has "
+                         "no \"\\\\Phi_{n}\" function string",
+                         path, index, n);
+    const cJSON *linear = json_get(function, "linear_function_index");
+    if (linear && json_int(linear, function_index) != 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: orbit with linear_orbit_index %d: cluster_functions[%d]: "
+                         "\"linear_function_index\" must be an integer",
+                         path, index, n);
+    const cJSON *eci_item = json_get(function, "eci");
+    if (eci_item && json_number(eci_item, eci) != 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: orbit with linear_orbit_index %d: cluster_functions[%d]: "
+                         "\"eci\" must be a finite number",
+                         path, index, n);
+    char why[256];
+    if (parse_cluster_function(text->valuestring, m, decorated, why, sizeof why) != 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: orbit with linear_orbit_index %d: cluster function %s = "
+                         "\"%s\" %s",
+                         path, index, text->string, text->valuestring, why);
+    if (m->n_functions == *function_capacity) {
+        *function_capacity = *function_capacity ? 2 * *function_capacity : 128;
+        m->functions = ALFE_REALLOC(m->functions,
+                                    sizeof *m->functions * (size_t)*function_capacity);
+    }
+    m->functions[m->n_functions++] =
+        (clex_function_info){.index = *function_index, .orbit = index, .eci = *eci};
+    return ALFE_OK;
+}
+
+/* Expand one decorated cluster function with the factor group; the first
+ * expansion of an orbit also checks its multiplicity.  Non-zero ECI become
+ * terms (or the constant for the empty cluster). */
+static int orbit_function_expand(clex_model *m, clex_orbit_info *info, clex_term *decorated,
+                                 const char *path, int *counted, int *term_capacity)
+{
+    double eci = decorated->weight;
+    clex_term *images;
+    int n_images, n_clusters;
+    ALFE_CHECK(clex_orbit_expand(&m->prim, m->ops, m->n_ops, decorated, &images, &n_images,
+                                 &n_clusters));
+    if (!*counted) {
+        *counted = 1;
+        info->expanded = n_clusters;
+        if (n_clusters != info->mult) {
+            free(images);
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: orbit with linear_orbit_index %d: expanding its prototype "
+                             "with the prim's %d symmetry operations gives %d clusters per "
+                             "prim cell but the file records mult = %d (basis file of "
+                             "another prim, or coordinates too imprecise for the symmetry "
+                             "tolerance %g Å?)",
+                             path, info->index, m->n_ops, n_clusters, info->mult, CLEX_SYMPREC);
+        }
+    }
+    if (eci != 0.0) {
+        if (decorated->size == 0)
+            m->constant += eci;
+        else
+            terms_append(m, term_capacity, images, n_images);
+    }
+    free(images);
+    return ALFE_OK;
+}
+
+/* One element of "orbits": its keys, its prototype, then each of its
+ * "cluster_functions", expanded and appended as terms. */
+static int orbit_read(clex_model *m, const cJSON *orbit, int position, const char *path,
+                      int *term_capacity, int *function_capacity)
+{
+    clex_orbit_info *info = &m->orbits[position];
+    ALFE_CHECK(orbit_keys_read(m, orbit, position, path));
+    int index = info->index;
+    clex_term prototype;
+    ALFE_CHECK(prototype_read(m, orbit, position, path, &prototype));
     const cJSON *functions = json_get(orbit, "cluster_functions");
     if (!cJSON_IsArray(functions))
         return ALFE_FAIL(ALFE_ERR_INPUT,
@@ -816,38 +962,9 @@ static int orbit_read(clex_model *m, const cJSON *orbit, int position, const cha
         double eci = 0.0;
         int function_index = -1;
         if (n < n_functions) {
-            const cJSON *function = cJSON_GetArrayItem(functions, n);
-            const cJSON *text = cluster_function_text(function);
-            if (!text)
-                return ALFE_FAIL(ALFE_ERR_INPUT,
-                                 "%s: orbit with linear_orbit_index %d: cluster_functions[%d] has "
-                                 "no \"\\\\Phi_{n}\" function string",
-                                 path, index, n);
-            const cJSON *linear = json_get(function, "linear_function_index");
-            if (linear && json_int(linear, &function_index) != 0)
-                return ALFE_FAIL(ALFE_ERR_INPUT,
-                                 "%s: orbit with linear_orbit_index %d: cluster_functions[%d]: "
-                                 "\"linear_function_index\" must be an integer",
-                                 path, index, n);
-            const cJSON *eci_item = json_get(function, "eci");
-            if (eci_item && json_number(eci_item, &eci) != 0)
-                return ALFE_FAIL(ALFE_ERR_INPUT,
-                                 "%s: orbit with linear_orbit_index %d: cluster_functions[%d]: "
-                                 "\"eci\" must be a finite number",
-                                 path, index, n);
-            char why[256];
-            if (parse_cluster_function(text->valuestring, m, &decorated, why, sizeof why) != 0)
-                return ALFE_FAIL(ALFE_ERR_INPUT,
-                                 "%s: orbit with linear_orbit_index %d: cluster function %s = "
-                                 "\"%s\" %s",
-                                 path, index, text->string, text->valuestring, why);
-            if (m->n_functions == *function_capacity) {
-                *function_capacity = *function_capacity ? 2 * *function_capacity : 128;
-                m->functions = ALFE_REALLOC(m->functions,
-                                            sizeof *m->functions * (size_t)*function_capacity);
-            }
-            m->functions[m->n_functions++] =
-                (clex_function_info){.index = function_index, .orbit = index, .eci = eci};
+            ALFE_CHECK(cluster_function_read(m, cJSON_GetArrayItem(functions, n), index, n, path,
+                                             function_capacity, &decorated, &eci,
+                                             &function_index));
             if (n == 0)
                 info->eci = eci;
         } else if (counted) {
@@ -857,37 +974,70 @@ static int orbit_read(clex_model *m, const cJSON *orbit, int position, const cha
             continue;
         decorated.function = function_index;
         decorated.weight = eci;
-        clex_term *images;
-        int n_images, n_clusters;
-        ALFE_CHECK(clex_orbit_expand(prim, m->ops, m->n_ops, &decorated, &images, &n_images,
-                                     &n_clusters));
-        if (!counted) {
-            counted = 1;
-            info->expanded = n_clusters;
-            if (n_clusters != info->mult) {
-                free(images);
-                return ALFE_FAIL(ALFE_ERR_INPUT,
-                                 "%s: orbit with linear_orbit_index %d: expanding its prototype "
-                                 "with the prim's %d symmetry operations gives %d clusters per "
-                                 "prim cell but the file records mult = %d (basis file of "
-                                 "another prim, or coordinates too imprecise for the symmetry "
-                                 "tolerance %g Å?)",
-                                 path, index, m->n_ops, n_clusters, info->mult, CLEX_SYMPREC);
-            }
-        }
-        if (eci != 0.0) {
-            if (size == 0)
-                m->constant += eci;
-            else
-                terms_append(m, term_capacity, images, n_images);
-        }
-        free(images);
+        ALFE_CHECK(orbit_function_expand(m, info, &decorated, path, &counted, term_capacity));
     }
     return ALFE_OK;
 }
 
 /* ------------------------------------------------------------------------- */
 /* the model */
+
+/* CASM's prim is primitive; a pure translation in the group would make
+ * `mult` (clusters per prim cell) mean something else. */
+static int prim_check_primitive(const clex_model *m, const char *prim_path)
+{
+    for (int k = 0; k < m->n_ops; k++) {
+        const clex_symop *op = &m->ops[k];
+        int identity = 1;
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                identity &= op->rot[i][j] == (i == j);
+        double t[3];
+        for (int i = 0; i < 3; i++)
+            t[i] = op->trans[i] - round(op->trans[i]);
+        if (identity && frac_length(m->prim.lattice, t) > CLEX_SITE_TOL)
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: the prim is not primitive: the translation (%.6f %.6f %.6f) "
+                             "(fractional) maps it onto itself; CASM's prim must be primitive",
+                             prim_path, op->trans[0], op->trans[1], op->trans[2]);
+    }
+    return ALFE_OK;
+}
+
+/* The basis file's "prim" (when present) is the prim of prim.json. */
+static int embedded_prim_check(const clex_prim *prim, const char *prim_path, const cJSON *copy,
+                               const char *eci_path)
+{
+    if (!copy)
+        return ALFE_OK;
+    char where[600];
+    snprintf(where, sizeof where, "%s: \"prim\"", eci_path);
+    clex_prim embedded;
+    memset(&embedded, 0, sizeof embedded);
+    int status = cJSON_IsObject(copy) ? prim_from_json(copy, where, &embedded)
+                                      : ALFE_FAIL(ALFE_ERR_INPUT, "%s: is not an object", where);
+    if (status == ALFE_OK)
+        status = prim_compare(prim, prim_path, &embedded, eci_path);
+    clex_prim_free(&embedded);
+    return status;
+}
+
+/* "bspecs"/"basis_function_specs"/"dofs", when present, lists "occ" only. */
+static int bspecs_check_dofs(const cJSON *root, const char *eci_path)
+{
+    const cJSON *dofs = json_get(json_get(json_get(root, "bspecs"), "basis_function_specs"),
+                                 "dofs");
+    const cJSON *dof;
+    cJSON_ArrayForEach(dof, dofs)
+    {
+        if (!cJSON_IsString(dof) || strcmp(dof->valuestring, "occ") != 0)
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: bspecs \"dofs\" lists \"%s\": alfe reads occupation "
+                             "(\"occ\") cluster expansions only",
+                             eci_path, cJSON_IsString(dof) ? dof->valuestring : "?");
+    }
+    return ALFE_OK;
+}
 
 static int model_read(clex_model *m, const char *prim_path, const char *eci_path)
 {
@@ -902,54 +1052,13 @@ static int model_read(clex_model *m, const char *prim_path, const char *eci_path
                          "(a variable site lists e.g. \"occupants\": [\"Va\", \"Li\"])",
                          prim_path);
     ALFE_CHECK(clex_factor_group(prim, &m->ops, &m->n_ops));
-    /* CASM's prim is primitive; a pure translation in the group would make
-     * `mult` (clusters per prim cell) mean something else. */
-    for (int k = 0; k < m->n_ops; k++) {
-        const clex_symop *op = &m->ops[k];
-        int identity = 1;
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++)
-                identity &= op->rot[i][j] == (i == j);
-        double t[3];
-        for (int i = 0; i < 3; i++)
-            t[i] = op->trans[i] - round(op->trans[i]);
-        if (identity && frac_length(prim->lattice, t) > CLEX_SITE_TOL)
-            return ALFE_FAIL(ALFE_ERR_INPUT,
-                             "%s: the prim is not primitive: the translation (%.6f %.6f %.6f) "
-                             "(fractional) maps it onto itself; CASM's prim must be primitive",
-                             prim_path, op->trans[0], op->trans[1], op->trans[2]);
-    }
+    ALFE_CHECK(prim_check_primitive(m, prim_path));
 
     cJSON *root;
     ALFE_CHECK(json_parse_file(eci_path, &root));
-    int status = ALFE_OK;
-    const cJSON *copy = json_get(root, "prim");
-    if (copy) {
-        char where[600];
-        snprintf(where, sizeof where, "%s: \"prim\"", eci_path);
-        clex_prim embedded;
-        memset(&embedded, 0, sizeof embedded);
-        status = cJSON_IsObject(copy) ? prim_from_json(copy, where, &embedded)
-                                      : ALFE_FAIL(ALFE_ERR_INPUT, "%s: is not an object", where);
-        if (status == ALFE_OK)
-            status = prim_compare(prim, prim_path, &embedded, eci_path);
-        clex_prim_free(&embedded);
-    }
-    const cJSON *dofs = json_get(json_get(json_get(root, "bspecs"), "basis_function_specs"),
-                                 "dofs");
-    if (status == ALFE_OK && dofs) {
-        const cJSON *dof;
-        cJSON_ArrayForEach(dof, dofs)
-        {
-            if (!cJSON_IsString(dof) || strcmp(dof->valuestring, "occ") != 0) {
-                status = ALFE_FAIL(ALFE_ERR_INPUT,
-                                   "%s: bspecs \"dofs\" lists \"%s\": alfe reads occupation "
-                                   "(\"occ\") cluster expansions only",
-                                   eci_path, cJSON_IsString(dof) ? dof->valuestring : "?");
-                break;
-            }
-        }
-    }
+    int status = embedded_prim_check(prim, prim_path, json_get(root, "prim"), eci_path);
+    if (status == ALFE_OK)
+        status = bspecs_check_dofs(root, eci_path);
     if (status == ALFE_OK)
         status = site_functions_read(m, root, eci_path);
     if (status == ALFE_OK)

@@ -1,7 +1,9 @@
 /* convergence.c — CASM-style equilibration and autocorrelation-corrected
  * precision (see convergence.h for the algorithm and its source).
- * Owns: nothing stateful.  Runs every 100 samples, so it is O(n) except the
- * autocovariance scan, which stops at the first lag below c0/2. */
+ * Owns: nothing stateful.  mc.c runs it every [mc] check_every samples
+ * (default 100) once min_passes are done, and once more at max_passes, so
+ * each call is O(n) except the autocovariance scan, which stops at the first
+ * lag below c0/2. */
 #include "alfe/lattice/convergence.h"
 
 #include "alfe/base/util.h"

@@ -2,7 +2,7 @@
  * one operation, and the expansion of a prototype cluster into its orbit.
  * Owns: symmetry arithmetic only.  Must not read files (casm_io.c does) or
  * evaluate energies (supercell.c and mc.c do); see docs/clex-input.md. */
-#include "alfe/lattice/clex.h"
+#include "alfe/lattice/symmetry.h"
 
 #include "alfe/base/error.h"
 #include "alfe/base/util.h"

@@ -17,9 +17,10 @@
  * added whenever it is independent (relative residual > 1e-8): those are the
  * new generators of degree k.  Molien's dim_k stops the scan early and checks
  * that nothing was missed. */
-#include "alfe/network/invariants.h"
+#include "alfe/network/invariants_group.h"
 
 #include "alfe/lattice/clex.h"
+#include "alfe/lattice/symmetry.h"
 #include "alfe/base/error.h"
 #include "alfe/base/linalg.h"
 #include "alfe/lattice/supercell.h"
@@ -668,186 +669,235 @@ int invariants_from_group(int d, int n_ops, const double *ops, int max_degree,
 /* ------------------------------------------------------------------------ */
 /* The group acting on η for a prim, an ordering cell and Q */
 
+/* What the steps of invariants_group_from_prim share. */
+typedef struct {
+    const char *prim_path;
+    const int (*ordering)[3];
+    int64_t det;                    /* det of the ordering cell (non-zero) */
+    const double *q;                /* d × m */
+    int d, m;
+    clex_prim prim;
+    int n_vb;                       /* variable sites (2+ occupants) of the prim */
+    int *vb_of;                     /* prim site -> variable-site index, or -1 */
+    int *b_of_vb;                   /* variable-site index -> prim site */
+    clex_symop *symops;             /* the prim's factor group */
+    int n_sym;
+    cell_lattice lattice;           /* the ordering cell's cells (as orderparam.c) */
+    double *q_pinv;                 /* m × d */
+    double q_size;                  /* largest |Q_ij|, the scale of the closure test */
+} prim_group;
+
+static void prim_group_free(prim_group *pg)
+{
+    free(pg->vb_of);
+    free(pg->b_of_vb);
+    free(pg->symops);
+    cell_lattice_free(&pg->lattice);
+    free(pg->q_pinv);
+    clex_prim_free(&pg->prim);
+}
+
+/* Number the prim's variable sites; M must be (cells of O) × (variable sites). */
+static int prim_group_sublattices(prim_group *pg)
+{
+    const clex_prim *prim = &pg->prim;
+    size_t n = (size_t)(prim->n_sites > 0 ? prim->n_sites : 1);
+    pg->vb_of = ALFE_MALLOC(sizeof(int) * n);
+    pg->b_of_vb = ALFE_MALLOC(sizeof(int) * n);
+    pg->n_vb = 0;
+    for (int b = 0; b < prim->n_sites; b++) {
+        pg->vb_of[b] = prim->sites[b].n_occ > 1 ? pg->n_vb : -1;
+        if (prim->sites[b].n_occ > 1)
+            pg->b_of_vb[pg->n_vb++] = b;
+    }
+    int64_t adet = pg->det < 0 ? -pg->det : pg->det;
+    long big_m = (long)adet * pg->n_vb;
+    if (pg->n_vb == 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s has no variable sites", pg->prim_path);
+    if (pg->m != big_m)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "Q has %d columns but the ordering cell has M = %ld sublattices "
+                         "(%lld cells x %d variable sites)",
+                         pg->m, big_m, (long long)adet, pg->n_vb);
+    if (pg->d < 1 || pg->d > pg->m)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "dimension %d outside 1..M = %d", pg->d, pg->m);
+    return ALFE_OK;
+}
+
+/* An operation permutes the sublattices only if it maps O's lattice onto
+ * itself: rot·O[:, c] ∈ O ℤ³ ⇔ adj(O)·rot·O[:, c] ≡ 0 (mod det O). */
+static int prim_group_check_ordering(const prim_group *pg)
+{
+    int64_t adj[3][3];
+    imat3_adjugate(pg->ordering, adj);
+    for (int g = 0; g < pg->n_sym; g++)
+        for (int c = 0; c < 3; c++) {
+            const clex_symop *op = &pg->symops[g];
+            int v[3];
+            for (int i = 0; i < 3; i++)
+                v[i] = op->rot[i][0] * pg->ordering[0][c] + op->rot[i][1] * pg->ordering[1][c] +
+                       op->rot[i][2] * pg->ordering[2][c];
+            for (int i = 0; i < 3; i++)
+                if ((adj[i][0] * v[0] + adj[i][1] * v[1] + adj[i][2] * v[2]) % pg->det != 0)
+                    return ALFE_FAIL(
+                        ALFE_ERR_INPUT,
+                        "operation %d of the space group of %s does not map the ordering "
+                        "cell's lattice onto itself, so it does not permute the %d "
+                        "sublattices: choose an ordering cell with the prim's full symmetry",
+                        g, pg->prim_path, pg->m);
+        }
+    return ALFE_OK;
+}
+
+/* The permutation of the M sublattices by factor-group operation g followed
+ * by the translation to cell t: x'_{perm[s]} = x_s (the occupation of
+ * sublattice s moves to perm[s]). */
+static int prim_group_permutation(const prim_group *pg, int g, int t, int *perm)
+{
+    int m = pg->m, n_vb = pg->n_vb;
+    const int (*cells)[3] = (const int (*)[3])pg->lattice.cells;
+    for (int s = 0; s < m; s++)
+        perm[s] = -1;
+    for (int s = 0; s < m; s++) {
+        int r = s / n_vb, vb = s % n_vb;
+        clex_ucoord in = {pg->b_of_vb[vb], {cells[r][0], cells[r][1], cells[r][2]}}, img;
+        ALFE_CHECK(clex_apply_op(&pg->prim, &pg->symops[g], &in, &img));
+        int moved[3] = {img.cell[0] + cells[t][0], img.cell[1] + cells[t][1],
+                        img.cell[2] + cells[t][2]};
+        int k = cell_lattice_index(&pg->lattice, moved);
+        int vb2 = pg->vb_of[img.b];
+        if (k < 0 || vb2 < 0)
+            return ALFE_FAIL(ALFE_ERR_RUNTIME,
+                             "operation %d maps sublattice %d outside the variable "
+                             "sublattices",
+                             g, s);
+        perm[s] = k * n_vb + vb2;
+    }
+    int status = ALFE_OK;
+    for (int s = 0; s < m; s++)
+        for (int u = s + 1; u < m; u++)
+            if (perm[s] == perm[u])
+                status = ALFE_FAIL(ALFE_ERR_RUNTIME,
+                                   "operation %d does not permute the sublattices", g);
+    return status;
+}
+
+/* The d × d matrix of a sublattice permutation on η: A = Q P Q⁺ with
+ * (Q P)[i][s] = Q[i][perm[s]] (qp: d × m work), entries snapped to simple
+ * rationals; fails when Q's rows are not closed: Q P ≠ A Q, i.e.
+ * Q P (I − Q⁺Q) ≠ 0.  g and t name the operation in the message. */
+static int prim_group_matrix(const prim_group *pg, const int *perm, int g, int t, double *qp,
+                             double *a)
+{
+    int d = pg->d, m = pg->m;
+    const double *q = pg->q;
+    for (int i = 0; i < d; i++)
+        for (int s = 0; s < m; s++)
+            qp[(size_t)i * m + s] = q[(size_t)i * m + perm[s]];
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++) {
+            double sum = 0.0;
+            for (int s = 0; s < m; s++)
+                sum += qp[(size_t)i * m + s] * pg->q_pinv[(size_t)s * d + j];
+            a[i * d + j] = snap_rational(sum);
+        }
+    double residual = 0.0;
+    for (int i = 0; i < d; i++)
+        for (int s = 0; s < m; s++) {
+            double sum = 0.0;
+            for (int j = 0; j < d; j++)
+                sum += a[i * d + j] * q[(size_t)j * m + s];
+            double r = fabs(qp[(size_t)i * m + s] - sum);
+            residual = r > residual ? r : residual;
+        }
+    if (residual > 1e-9 * pg->q_size) {
+        const int *cell = pg->lattice.cells[t];
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "the %d rows of Q are not closed under the symmetry group: "
+                         "operation %d of the space group of %s with translation "
+                         "(%d %d %d) maps them outside their span (residual %.3g); "
+                         "Q needs every row of each star (all images of a row)",
+                         d, g, pg->prim_path, cell[0], cell[1], cell[2], residual);
+    }
+    return ALFE_OK;
+}
+
+/* Append a to the list of distinct d × d matrices (*ops, *n_ops of *cap). */
+static void group_add_distinct(double **ops, int *n_ops, int *cap, const double *a, int d)
+{
+    for (int h = 0; h < *n_ops; h++)
+        if (matrix_equal(*ops + (size_t)h * d * d, a, d, 1e-9))
+            return;
+    if (*n_ops == *cap) {
+        *cap *= 2;
+        *ops = ALFE_REALLOC(*ops, sizeof(double) * (size_t)*cap * d * d);
+    }
+    memcpy(*ops + (size_t)*n_ops * d * d, a, sizeof(double) * (size_t)d * d);
+    (*n_ops)++;
+}
+
+/* Every (factor-group operation, translation in the ordering cell) as a
+ * matrix on η; the distinct ones, identity first, in *ops. */
+static int prim_group_operations(const prim_group *pg, double **ops_out, int *n_out)
+{
+    int d = pg->d, m = pg->m;
+    int *perm = ALFE_MALLOC(sizeof(int) * (size_t)m);
+    double *a = ALFE_MALLOC(sizeof(double) * (size_t)d * d);
+    double *qp = ALFE_MALLOC(sizeof(double) * (size_t)d * m);
+    int cap = 16, n_ops = 1;
+    double *ops = ALFE_MALLOC(sizeof(double) * (size_t)cap * d * d);
+    for (int i = 0; i < d * d; i++)
+        ops[i] = i % (d + 1) == 0;
+    int status = ALFE_OK;
+    for (int g = 0; g < pg->n_sym && status == ALFE_OK; g++)
+        for (int t = 0; t < pg->lattice.n && status == ALFE_OK; t++) {
+            status = prim_group_permutation(pg, g, t, perm);
+            if (status == ALFE_OK)
+                status = prim_group_matrix(pg, perm, g, t, qp, a);
+            if (status == ALFE_OK)
+                group_add_distinct(&ops, &n_ops, &cap, a, d);
+        }
+    free(perm);
+    free(a);
+    free(qp);
+    if (status != ALFE_OK) {
+        free(ops);
+        return status;
+    }
+    *ops_out = ops;
+    *n_out = n_ops;
+    return ALFE_OK;
+}
+
 int invariants_group_from_prim(const char *prim_path, const int ordering[3][3],
                                const double *q, int d, int m, double **ops_out, int *n_out)
 {
     *ops_out = NULL;
     *n_out = 0;
-    int64_t det = imat3_det(ordering);
-    if (det == 0)
+    prim_group pg = {.prim_path = prim_path, .ordering = ordering, .q = q, .d = d, .m = m};
+    pg.det = imat3_det(ordering);
+    if (pg.det == 0)
         return ALFE_FAIL(ALFE_ERR_INPUT, "ordering cell matrix is singular");
-    clex_prim prim;
-    ALFE_CHECK(clex_read_prim(prim_path, &prim));
-    int n_vb = 0;
-    int *vb_of = ALFE_MALLOC(sizeof(int) * (size_t)(prim.n_sites > 0 ? prim.n_sites : 1));
-    int *b_of_vb = ALFE_MALLOC(sizeof(int) * (size_t)(prim.n_sites > 0 ? prim.n_sites : 1));
-    for (int b = 0; b < prim.n_sites; b++) {
-        vb_of[b] = prim.sites[b].n_occ > 1 ? n_vb : -1;
-        if (prim.sites[b].n_occ > 1)
-            b_of_vb[n_vb++] = b;
-    }
-    int64_t adet = det < 0 ? -det : det;
-    long big_m = (long)adet * n_vb;
-    clex_symop *symops = NULL;
-    int n_sym = 0, n_cells = 0, n_ops = 0, cap = 0;
-    cell_lattice lattice = {0};
-    int (*cells)[3] = NULL;
-    double *q_pinv = NULL, *a = NULL, *ops = NULL, *qp = NULL;
-    int *perm = NULL;
-    int64_t adj[3][3];
-    imat3_adjugate(ordering, adj);
-    int status = ALFE_OK;
-    if (n_vb == 0) {
-        status = ALFE_FAIL(ALFE_ERR_INPUT, "%s has no variable sites", prim_path);
-        goto done;
-    }
-    if (m != big_m) {
-        status = ALFE_FAIL(ALFE_ERR_INPUT,
-                           "Q has %d columns but the ordering cell has M = %ld sublattices "
-                           "(%lld cells x %d variable sites)",
-                           m, big_m, (long long)adet, n_vb);
-        goto done;
-    }
-    if (d < 1 || d > m) {
-        status = ALFE_FAIL(ALFE_ERR_INPUT, "dimension %d outside 1..M = %d", d, m);
-        goto done;
-    }
-    q_pinv = ALFE_MALLOC(sizeof(double) * (size_t)m * d);
-    status = linalg_pinv_full_row_rank(q, d, m, q_pinv);
-    if (status != ALFE_OK)
-        goto done;
-    status = clex_factor_group(&prim, &symops, &n_sym);
-    if (status != ALFE_OK)
-        goto done;
-    /* The ordering cell's cells, numbered as orderparam.c numbers them. */
-    status = cell_lattice_init(&lattice, ordering, 1000000);
-    if (status != ALFE_OK)
-        goto done;
-    cells = lattice.cells;
-    n_cells = lattice.n;
-    /* An operation permutes the sublattices only if it maps O's lattice
-     * onto itself: rot·O[:, c] ∈ O ℤ³ ⇔ adj(O)·rot·O[:, c] ≡ 0 (mod det O). */
-    for (int g = 0; g < n_sym && status == ALFE_OK; g++)
-        for (int c = 0; c < 3 && status == ALFE_OK; c++) {
-            int v[3];
-            for (int i = 0; i < 3; i++)
-                v[i] = symops[g].rot[i][0] * ordering[0][c] + symops[g].rot[i][1] * ordering[1][c] +
-                       symops[g].rot[i][2] * ordering[2][c];
-            for (int i = 0; i < 3 && status == ALFE_OK; i++)
-                if ((adj[i][0] * v[0] + adj[i][1] * v[1] + adj[i][2] * v[2]) % det != 0)
-                    status = ALFE_FAIL(
-                        ALFE_ERR_INPUT,
-                        "operation %d of the space group of %s does not map the ordering "
-                        "cell's lattice onto itself, so it does not permute the %d "
-                        "sublattices: choose an ordering cell with the prim's full symmetry",
-                        g, prim_path, m);
-        }
-    if (status != ALFE_OK)
-        goto done;
-
-    perm = ALFE_MALLOC(sizeof(int) * (size_t)m);
-    a = ALFE_MALLOC(sizeof(double) * (size_t)d * d);
-    qp = ALFE_MALLOC(sizeof(double) * (size_t)d * m);
-    double q_size = 0.0;
-    for (long i = 0; i < (long)d * m; i++)
-        q_size = fabs(q[i]) > q_size ? fabs(q[i]) : q_size;
-    /* The identity first. */
-    cap = 16;
-    ops = ALFE_MALLOC(sizeof(double) * (size_t)cap * d * d);
-    for (int i = 0; i < d * d; i++)
-        ops[i] = i % (d + 1) == 0;
-    n_ops = 1;
-    for (int g = 0; g < n_sym && status == ALFE_OK; g++)
-        for (int t = 0; t < n_cells && status == ALFE_OK; t++) {
-            /* x'_{perm[s]} = x_s: the occupation of sublattice s moves to perm[s]. */
-            for (int s = 0; s < m; s++)
-                perm[s] = -1;
-            for (int s = 0; s < m && status == ALFE_OK; s++) {
-                int r = s / n_vb, vb = s % n_vb;
-                clex_ucoord in = {b_of_vb[vb], {cells[r][0], cells[r][1], cells[r][2]}}, img;
-                status = clex_apply_op(&prim, &symops[g], &in, &img);
-                if (status != ALFE_OK)
-                    break;
-                int moved[3] = {img.cell[0] + cells[t][0], img.cell[1] + cells[t][1],
-                                img.cell[2] + cells[t][2]};
-                int k = cell_lattice_index(&lattice, moved);
-                int vb2 = vb_of[img.b];
-                if (k < 0 || vb2 < 0) {
-                    status = ALFE_FAIL(ALFE_ERR_RUNTIME,
-                                       "operation %d maps sublattice %d outside the variable "
-                                       "sublattices",
-                                       g, s);
-                    break;
-                }
-                perm[s] = k * n_vb + vb2;
-            }
-            if (status != ALFE_OK)
-                break;
-            for (int s = 0; s < m; s++)
-                for (int u = s + 1; u < m; u++)
-                    if (perm[s] == perm[u])
-                        status = ALFE_FAIL(ALFE_ERR_RUNTIME,
-                                           "operation %d does not permute the sublattices", g);
-            if (status != ALFE_OK)
-                break;
-            /* A = Q P Q⁺ with (Q P)[i][s] = Q[i][perm[s]]. */
-            for (int i = 0; i < d; i++)
-                for (int s = 0; s < m; s++)
-                    qp[(size_t)i * m + s] = q[(size_t)i * m + perm[s]];
-            for (int i = 0; i < d; i++)
-                for (int j = 0; j < d; j++) {
-                    double sum = 0.0;
-                    for (int s = 0; s < m; s++)
-                        sum += qp[(size_t)i * m + s] * q_pinv[(size_t)s * d + j];
-                    a[i * d + j] = snap_rational(sum);
-                }
-            /* Closed: Q P = A Q (i.e. Q P (I − Q⁺Q) = 0). */
-            double residual = 0.0;
-            for (int i = 0; i < d; i++)
-                for (int s = 0; s < m; s++) {
-                    double sum = 0.0;
-                    for (int j = 0; j < d; j++)
-                        sum += a[i * d + j] * q[(size_t)j * m + s];
-                    double r = fabs(qp[(size_t)i * m + s] - sum);
-                    residual = r > residual ? r : residual;
-                }
-            if (residual > 1e-9 * q_size) {
-                status = ALFE_FAIL(ALFE_ERR_INPUT,
-                                   "the %d rows of Q are not closed under the symmetry group: "
-                                   "operation %d of the space group of %s with translation "
-                                   "(%d %d %d) maps them outside their span (residual %.3g); "
-                                   "Q needs every row of each star (all images of a row)",
-                                   d, g, prim_path, cells[t][0], cells[t][1], cells[t][2],
-                                   residual);
-                break;
-            }
-            int known = 0;
-            for (int h = 0; h < n_ops && !known; h++)
-                known = matrix_equal(ops + (size_t)h * d * d, a, d, 1e-9);
-            if (known)
-                continue;
-            if (n_ops == cap) {
-                cap *= 2;
-                ops = ALFE_REALLOC(ops, sizeof(double) * (size_t)cap * d * d);
-            }
-            memcpy(ops + (size_t)n_ops * d * d, a, sizeof(double) * (size_t)d * d);
-            n_ops++;
-        }
-done:
+    ALFE_CHECK(clex_read_prim(prim_path, &pg.prim));
+    int status = prim_group_sublattices(&pg);
     if (status == ALFE_OK) {
-        *ops_out = ops;
-        *n_out = n_ops;
-    } else {
-        free(ops);
+        pg.q_pinv = ALFE_MALLOC(sizeof(double) * (size_t)m * d);
+        status = linalg_pinv_full_row_rank(q, d, m, pg.q_pinv);
     }
-    free(vb_of);
-    free(b_of_vb);
-    free(symops);
-    cell_lattice_free(&lattice);
-    free(q_pinv);
-    free(perm);
-    free(a);
-    free(qp);
-    clex_prim_free(&prim);
+    if (status == ALFE_OK)
+        status = clex_factor_group(&pg.prim, &pg.symops, &pg.n_sym);
+    /* The ordering cell's cells, numbered as orderparam.c numbers them. */
+    if (status == ALFE_OK)
+        status = cell_lattice_init(&pg.lattice, ordering, 1000000);
+    if (status == ALFE_OK)
+        status = prim_group_check_ordering(&pg);
+    if (status == ALFE_OK) {
+        for (long i = 0; i < (long)d * m; i++)
+            pg.q_size = fabs(q[i]) > pg.q_size ? fabs(q[i]) : pg.q_size;
+        status = prim_group_operations(&pg, ops_out, n_out);
+    }
+    prim_group_free(&pg);
+    if (status != ALFE_OK)
+        alfe_trace_at(__FILE__, __LINE__, __func__);
     return status;
 }

@@ -1,9 +1,11 @@
 /* coordinator.c — `alfe run`: the round loop, read like the algorithm.
  *
+ *   load the committee of the last finished round          [collective]
  *   for each round not done:
  *       acquire its points (rank 0) and create its rows    [collective]
  *       hand out its pending rows to the workers            [farm]
- *       record the round as done                            [collective]
+ *       train the committee on every usable row             [collective]
+ *       record the round as done, with its models           [collective]
  *   validate, write the run record, close
  *
  * Owns: round bookkeeping and the run record.  A round whose rows exist is
@@ -11,6 +13,7 @@
 #include "alfe/run/coordinator.h"
 
 #include "alfe/acquire/acquire.h"
+#include "alfe/io/campaign_guard.h"
 #include "alfe/io/campaign_io.h"
 #include "alfe/base/comm.h"
 #include "alfe/io/config.h"
@@ -26,7 +29,6 @@
 #include "alfe/base/timers.h"
 #include "alfe/base/util.h"
 
-#include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,12 +51,11 @@ static void print_progress(void *context, int64_t done, int64_t total, double se
 
 static void build_info(char *buf, size_t size)
 {
-    char mpi[256];
+    char mpi[256], hdf5[64];
     comm_library_version(mpi, sizeof mpi);
-    unsigned maj, min, rel;
-    H5get_libversion(&maj, &min, &rel);
-    snprintf(buf, size, "alfe %s (git %s); gcc %s; flags %s; HDF5 %u.%u.%u; %s", ALFE_VERSION,
-             ALFE_GIT_COMMIT, __VERSION__, ALFE_BUILD_FLAGS, maj, min, rel, mpi);
+    campaign_library_version(hdf5, sizeof hdf5);
+    snprintf(buf, size, "alfe %s (git %s); gcc %s; flags %s; %s; %s", ALFE_VERSION,
+             ALFE_GIT_COMMIT, __VERSION__, ALFE_BUILD_FLAGS, hdf5, mpi);
 }
 
 /* Order-independent checksum of the done rows and the exact identity

@@ -199,6 +199,24 @@ write_config "$TEST_TMP/net.ini" "$TEST_TMP/net.h5" "global.points = 60" "campai
 "$ALFE" run "$TEST_TMP/net.ini" > /dev/null 2>&1 || fail "campaign with a network"
 $REPORT "$TEST_TMP/net.h5" -o "$TEST_TMP/r_net" --alfe "$ALFE" > "$TEST_TMP/r_net.out" 2>&1 ||
     fail "report of a campaign with models: $(cat "$TEST_TMP/r_net.out")"
+# The export describes the stored committees (models.csv) and points to the
+# metric columns of rounds.csv, without a warning about unknown data.
+"$EXPORT" "$TEST_TMP/net.h5" --csv "$TEST_TMP/csv_net" > "$TEST_TMP/export_net.out" 2>&1 ||
+    fail "export of a campaign with models: $(cat "$TEST_TMP/export_net.out")"
+grep -q "metrics: columns of rounds.csv: mse_all" "$TEST_TMP/export_net.out" &&
+    ! grep -qi "does not know" "$TEST_TMP/export_net.out" ||
+    fail "export of a campaign with models: $(cat "$TEST_TMP/export_net.out")"
+"$PYTHON" - "$TEST_TMP/net.h5" "$TEST_TMP/csv_net/models.csv" <<'PY' || fail "models.csv"
+import csv, sys, h5py
+f = h5py.File(sys.argv[1], "r")
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert [int(r["round"]) for r in rows] == [int(f["models"][n].attrs["round"]) for n in sorted(f["models"])], rows
+for r, n in zip(rows, sorted(f["models"])):
+    g = f["models"][n]
+    members = [k for k in g if k.startswith("member_")]
+    assert int(r["n_members"]) == len(members) == int(g.attrs["n_members"]), r
+    assert int(r["n_params_total"]) == sum(g[m]["params"].shape[0] for m in members), r
+PY
 for fig in mse_per_round model_along_eta0 committee_spread; do
     "$PYTHON" -c "
 import sys, matplotlib.image as im

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "alfe/lattice/clex.h"
+#include "alfe/lattice/symmetry.h"
 #include "alfe/base/error.h"
 
 #include <math.h>

@@ -18,6 +18,7 @@
 #include "alfe/space/domain.h"
 #include "alfe/base/error.h"
 #include "alfe/network/invariants.h"
+#include "alfe/network/invariants_group.h"
 
 #include <complex.h>
 #include <lapacke.h>

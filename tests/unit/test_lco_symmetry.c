@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "alfe/lattice/clex.h"
+#include "alfe/lattice/symmetry.h"
 #include "alfe/space/domain.h"
 #include "alfe/base/error.h"
 

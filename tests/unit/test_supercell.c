@@ -32,6 +32,7 @@
 #include "alfe/lattice/orderparam.h"
 #include "alfe/base/rng.h"
 #include "alfe/lattice/supercell.h"
+#include "alfe/lattice/symmetry.h"
 
 #define LCO_PRIM "inputs/lco/prim.json"
 #define LCO_ECI "inputs/lco/eci.json"

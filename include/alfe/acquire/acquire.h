@@ -11,7 +11,7 @@
 #define ALFE_ACQUIRE_H
 
 #include "alfe/base/constants.h"
-#include "alfe/io/campaign_io.h"
+#include "alfe/io/round_record.h"
 #include "alfe/network/idnn_committee.h"
 #include "alfe/space/domain.h"
 #include "alfe/space/point.h"

@@ -1,12 +1,22 @@
 /* util.h — checked allocation, wall clock, small string and path helpers.
- * Owns: nothing stateful.  Allocation failure is fatal on the calling rank
- * (it prints "[rank r] file:line: ..." and aborts the job through comm). */
+ * Owns: the fatal-error hook.  Allocation failure is fatal on the calling
+ * rank: it prints "[rank r] file:line: ..." and calls the hook, which main.c
+ * sets to comm_abort (the whole job stops); without a hook (serial tools and
+ * tests) the process exits with the status.  Must not depend on comm.h. */
 #ifndef ALFE_UTIL_H
 #define ALFE_UTIL_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+
+/* Rank-local fatal error: flush and call the hook (default: exit(status)).
+ * Never returns; a hook that returns is followed by abort(). */
+void alfe_fatal(int status) __attribute__((noreturn));
+/* Install the fatal hook (NULL: the default); main.c passes comm_abort. */
+void alfe_set_fatal_hook(void (*hook)(int status));
+/* The rank printed in fatal messages (comm_init sets it; 0 by default). */
+void alfe_set_fatal_rank(int rank);
 
 void *alfe_malloc_at(size_t bytes, const char *file, int line);
 void *alfe_calloc_at(size_t count, size_t size, const char *file, int line);

@@ -12,7 +12,9 @@
  * CASM's correlations are (CASM: E_f = Σ_α ECI_α ⟨Φ_α⟩).  An orbit may have
  * several cluster functions (sites with 3+ occupants), each with its own
  * terms.  docs/clex-input.md.
- * Owns: the model struct.  casm_io.c reads, symmetry.c expands. */
+ * Owns: the model struct and the functions of casm_io.c (reading and
+ * loading); the symmetry operations on a prim are in symmetry.h.  Must not
+ * include the configuration. */
 #ifndef ALFE_CLEX_H
 #define ALFE_CLEX_H
 
@@ -107,28 +109,6 @@ void clex_destroy(clex_model **model);
 /* Read prim.json alone (also used for the ordering cell's symmetry). */
 int clex_read_prim(const char *path, clex_prim *prim);
 void clex_prim_free(clex_prim *prim);
-
-/* Factor group of a prim (spglib), sites distinguished by occupant lists. */
-int clex_factor_group(const clex_prim *prim, clex_symop **ops, int *n_ops);
-/* Image of a site under an operation; fails when it is not a prim site. */
-int clex_apply_op(const clex_prim *prim, const clex_symop *op, const clex_ucoord *in,
-                  clex_ucoord *out);
-
-/* Addition (symmetry.c; clex_load uses it).  Expand one decorated prototype
- * cluster: apply every operation of ops[0..n_ops) to prototype->sites (each
- * site keeps its function index), put each image in canonical form (sites
- * sorted by (b, i, j, k, f), then translated so that the first site is in
- * cell 0), and return the distinct decorated images in *images (malloc'd,
- * *n_images of them) with weight = prototype->weight · (operations giving
- * that image) / n_ops and orbit/function copied from the prototype, so that
- * the weights sum to prototype->weight.  *n_clusters = distinct undecorated
- * clusters = clusters of the orbit per prim cell (CASM's mult).  A prototype
- * of size 0 gives one image and *n_clusters = 1.  Fails with ALFE_ERR_INPUT
- * when the prototype repeats a site, ALFE_ERR_RUNTIME when an image is not a
- * prim site (operations that are not the prim's). */
-int clex_orbit_expand(const clex_prim *prim, const clex_symop *ops, int n_ops,
-                      const clex_term *prototype, clex_term **images, int *n_images,
-                      int *n_clusters);
 
 /* Index of an occupant name on sublattice b, or -1. */
 int clex_occupant_index(const clex_prim *prim, int b, const char *name);

@@ -5,8 +5,8 @@
  * invariants as formulas (+ - * / ^, parentheses, numbers, sqrt(number),
  * variables e0…e(d−1)); alfe can also generate them from the group acting on
  * η by Reynolds averaging of monomials (docs/invariants.md).
- * Owns: polynomial and invariant_set (invariants.c), the Reynolds generator
- * and the group acting on η built from a prim (invariants_group.c). */
+ * Owns: polynomial and invariant_set (invariants.c).  The Reynolds generator
+ * and the group acting on η built from a prim are in invariants_group.h. */
 #ifndef ALFE_INVARIANTS_H
 #define ALFE_INVARIANTS_H
 
@@ -84,36 +84,5 @@ int invariant_set_write(const invariant_set *set, const char *path, const char *
  * NULL. */
 void invariant_set_eval(const invariant_set *set, const double *eta, double *h, double *jac,
                         double *hess);
-
-/* Invariants of a finite group acting linearly on η (n_ops matrices d×d,
- * row-major, η' = A η): Reynolds averages of monomials up to max_degree, a
- * linearly independent set chosen lowest degree first, leaving out products of
- * lower-degree invariants (docs/invariants.md).  Each invariant is scaled so
- * that its coefficient of largest magnitude (the first in canonical order
- * among equals) is +1, then coefficients within 1e-12 of a fraction p/q with
- * q ≤ 1000 are replaced by it.  Fails with ALFE_ERR_INPUT when the matrices
- * are not closed under multiplication (not a group) or the degree is out of
- * range (1..32, and at most 2^20 monomials of the top degree). */
-int invariants_from_group(int d, int n_ops, const double *ops, int max_degree,
-                          invariant_set **out);
-
-/* Addition: dimension of the space of invariant polynomials of each degree
- * 0..max_degree (Molien's series: dims[k] = (1/|G|) Σ_g h_k(eigenvalues of
- * A_g), h_k the complete homogeneous symmetric polynomial, from power sums
- * tr A_g^j by Newton's identities).  Values are real averages; they are
- * integers up to rounding when the matrices form a group. */
-void invariants_molien(int d, int n_ops, const double *ops, int max_degree, double *dims);
-
-/* Addition: the group acting on η for a CASM prim, an ordering cell O
- * (integer, prim coordinates, columns = ordering-cell vectors, as in
- * orderparam.h) and Q (d×m, row-major, m = M sublattices, s = r·n_vb + vb as
- * in orderparam.c).  Every factor-group operation of the prim followed by
- * every translation of the prim modulo O permutes the sublattices, x' = P x;
- * the induced action is A = Q P Q⁺.  Fails with ALFE_ERR_INPUT when m is not
- * M, when O's lattice is not mapped onto itself by some operation, or when
- * the rows of Q are not closed under the group (Q P ≠ A Q).  *ops receives
- * the distinct matrices (malloc'd, *n_ops × d × d, the identity first). */
-int invariants_group_from_prim(const char *prim_path, const int ordering[3][3],
-                               const double *q, int d, int m, double **ops, int *n_ops);
 
 #endif

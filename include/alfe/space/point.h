@@ -10,8 +10,8 @@
 
 enum point_status { POINT_PENDING = 0, POINT_DONE = 1, POINT_FAILED = 2 };
 
-/* Criteria that propose points; the id is stored per row and the names in
- * the file's /points/criterion attribute "criterion_names". */
+/* Criteria that propose points; the id is stored per row and the names
+ * (point.c) in the file's /points/criterion attribute "criterion_names". */
 enum criterion_id { CRITERION_GLOBAL_BILLIARD = 0, CRITERION_GLOBAL_SOBOL = 1, CRITERION_COUNT };
 extern const char *const criterion_names[CRITERION_COUNT];
 

@@ -1,0 +1,227 @@
+/* campaign_guard.c — the crash guard of the campaign file: the run lock, the
+ * backup that protects every metadata boundary (FILE.bak: taken after a
+ * flush, removed after the change is flushed; a run killed inside restores
+ * it on the next start) and the check of an existing file before a run
+ * touches it (docs/restart.md).
+ * Owns: the lock descriptor and the sidecar files FILE.lock, FILE.bak,
+ * FILE.bak.tmp, FILE.partial.  Must not call MPI except through comm.h. */
+#include "alfe/io/campaign_guard.h"
+
+#include "campaign_internal.h"
+
+#include "alfe/base/comm.h"
+#include "alfe/base/error.h"
+#include "alfe/base/util.h"
+#include "alfe/io/h5util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+/* ---------------------------------------------------------------------------
+ * The run lock. */
+static int lock_fd = -1;
+
+int campaign_lock(const char *path)
+{
+    char lock_path[4096];
+    snprintf(lock_path, sizeof lock_path, "%s.lock", path);
+    int fd = open(lock_path, O_RDWR | O_CREAT, 0644);
+    if (fd < 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: cannot create lock file: %s", lock_path,
+                         strerror(errno));
+    int locked = flock(fd, LOCK_EX | LOCK_NB) == 0;
+    if (!locked && errno == EWOULDBLOCK) {
+        char pid[32] = "?";
+        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 1] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        close(fd);
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s is in use by another alfe run (pid %s); wait for it or stop it",
+                         path, pid);
+    }
+    if (!locked) {
+        /* Some parallel file systems mount without flock support: warn and
+         * go on; the lock only guards against two runs at once. */
+        fprintf(stderr, "alfe: warning: cannot lock %s (%s); make sure no other run uses "
+                        "this campaign\n", lock_path, strerror(errno));
+    }
+    char buf[32];
+    int len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)len, 0) != len) {
+        /* The pid is informational only. */
+    }
+    lock_fd = fd;
+    return ALFE_OK;
+}
+
+void campaign_unlock(void)
+{
+    if (lock_fd >= 0) {
+        flock(lock_fd, LOCK_UN);
+        close(lock_fd);
+        lock_fd = -1;
+    }
+}
+
+void campaign_sidecar_path(char *buf, size_t size, const char *path, const char *suffix)
+{
+    snprintf(buf, size, "%s%s", path, suffix);
+}
+
+/* Rank 0, before any open: a FILE.bak means a run died inside a boundary
+ * after the backup was complete; the backup is the last consistent state. */
+static int restore_backup(const char *path)
+{
+    char bak[4096], tmp[4096], partial[4096];
+    campaign_sidecar_path(bak, sizeof bak, path, ".bak");
+    campaign_sidecar_path(tmp, sizeof tmp, path, ".bak.tmp");
+    campaign_sidecar_path(partial, sizeof partial, path, ".partial");
+    unlink(tmp);     /* an incomplete backup: the main file was not touched yet */
+    unlink(partial); /* an incomplete creation: no campaign existed */
+    if (access(bak, F_OK) == 0) {
+        if (rename(bak, path) != 0)
+            return ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot restore %s from %s: %s", path, bak,
+                             strerror(errno));
+        printf("[alfe] restored %s from its backup (the previous run stopped during a "
+               "round boundary)\n", path);
+        fflush(stdout);
+    }
+    return ALFE_OK;
+}
+
+/* Flush, then rank 0 copies the consistent file to FILE.bak (atomically via
+ * FILE.bak.tmp).  Collective. */
+int campaign_boundary_begin(hid_t file, const char *path)
+{
+    H5_CHECK(H5Fflush(file, H5F_SCOPE_GLOBAL), "cannot flush %s", path);
+    comm_barrier();
+    int status = ALFE_OK;
+    if (comm_rank() == 0) {
+        char bak[4096], tmp[4096];
+        campaign_sidecar_path(bak, sizeof bak, path, ".bak");
+        campaign_sidecar_path(tmp, sizeof tmp, path, ".bak.tmp");
+        status = alfe_copy_file(path, tmp);
+        if (status == ALFE_OK && rename(tmp, bak) != 0)
+            status = ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot rename %s: %s", tmp, strerror(errno));
+    }
+    return comm_agree_status(status);
+}
+
+int campaign_boundary_end(hid_t file, const char *path)
+{
+    H5_CHECK(H5Fflush(file, H5F_SCOPE_GLOBAL), "cannot flush %s", path);
+    comm_barrier();
+    if (comm_rank() == 0) {
+        char bak[4096];
+        campaign_sidecar_path(bak, sizeof bak, path, ".bak");
+        unlink(bak);
+    }
+    comm_barrier();
+    return ALFE_OK;
+}
+
+/* ---------------------------------------------------------------------------
+ * The check of an existing file (rank 0, serial, read-only). */
+/* Every fixed key of the configuration equals the one stored in /config. */
+static int check_fixed_keys(hid_t file, const char *path, const alfe_config *cfg)
+{
+    hid_t group = H5Gopen2(file, "config", H5P_DEFAULT);
+    if (group < 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: no /config group", path);
+    int status = ALFE_OK;
+    for (int i = 0; i < config_key_count() && status == ALFE_OK; i++) {
+        const char *section, *key;
+        int fixed;
+        config_key_info(i, &section, &key, &fixed);
+        if (!fixed)
+            continue;
+        char name[256], stored[4096], now[4096];
+        snprintf(name, sizeof name, "%s.%s", section, key);
+        config_value_string(cfg, section, key, now, sizeof now);
+        if (h5u_attr_read_string(group, name, stored, sizeof stored) != 0)
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: /config has no %s", path, name);
+        else if (!config_values_equal(section, key, stored, now))
+            status = ALFE_FAIL(ALFE_ERR_INPUT,
+                               "%s: [%s] %s = %s differs from the campaign's %s = %s; a "
+                               "campaign keeps it fixed (start a new campaign, or restore the "
+                               "value)",
+                               cfg->config_path, section, key, now, key, stored);
+    }
+    H5Gclose(group);
+    return status;
+}
+
+/* The Q of the configuration equals /system/Q exactly. */
+static int check_q(hid_t file, const alfe_config *cfg)
+{
+    double *q = NULL;
+    hsize_t dims[2] = {0, 0};
+    int rank = 0;
+    int status = h5u_read_f64_dataset(file, "system/Q", &q, dims, &rank);
+    if (status == ALFE_OK) {
+        int same = rank == 2 && (int)dims[0] == cfg->dimension && (int)dims[1] == cfg->q_m;
+        for (size_t i = 0; same && i < (size_t)cfg->dimension * cfg->q_m; i++)
+            same = q[i] == cfg->q[i];
+        if (!same)
+            status = ALFE_FAIL(ALFE_ERR_INPUT,
+                               "%s: [system] q_file = %s holds a different Q from the one "
+                               "stored in the campaign (/system/Q); a campaign keeps Q fixed",
+                               cfg->config_path, cfg->q_file);
+    }
+    free(q);
+    return status;
+}
+
+/* The prim and ECI files have the contents stored in /system (clex only). */
+static int check_cluster_expansion(hid_t file, const alfe_config *cfg)
+{
+    const char *names[2] = {"system/prim_json", "system/eci_json"};
+    const char *keys[2] = {"prim", "eci"};
+    const char *paths[2] = {cfg->prim_path, cfg->eci_path};
+    const char *written[2] = {cfg->prim_file, cfg->eci_file};
+    int status = ALFE_OK;
+    for (int i = 0; i < 2 && status == ALFE_OK; i++) {
+        char *stored = h5u_read_text_dataset(file, names[i]);
+        char *now = NULL;
+        status = alfe_read_text_file(paths[i], &now, NULL);
+        /* Fixed-length strings drop a trailing NUL pad only; compare the
+         * text as written. */
+        if (status == ALFE_OK && (!stored || strcmp(stored, now) != 0))
+            status = ALFE_FAIL(ALFE_ERR_INPUT,
+                               "%s: [system] %s = %s: the file's contents differ from the "
+                               "campaign's (/%s); a campaign keeps its cluster expansion "
+                               "fixed",
+                               cfg->config_path, keys[i], written[i], names[i]);
+        free(stored);
+        free(now);
+    }
+    return status;
+}
+
+int campaign_check_existing(const char *path, const alfe_config *cfg, int *exists)
+{
+    ALFE_CHECK(restore_backup(path));
+    *exists = access(path, F_OK) == 0;
+    if (!*exists)
+        return ALFE_OK;
+    int status;
+    hid_t file = campaign_open_readonly(path, &status);
+    if (file < 0)
+        return status;
+    status = campaign_check_format(file, path);
+    if (status == ALFE_OK)
+        status = check_fixed_keys(file, path, cfg);
+    if (status == ALFE_OK)
+        status = check_q(file, cfg);
+    if (status == ALFE_OK && cfg->model == MODEL_CLEX)
+        status = check_cluster_expansion(file, cfg);
+    H5Fclose(file);
+    return status;
+}

@@ -1,0 +1,183 @@
+/* campaign_info.c — `alfe info`: a serial, read-only summary of a campaign
+ * file.  Counts come from the rows themselves (a running round's record is
+ * stale until the round ends), so the summary is right after a kill too.
+ * Owns: the summary's layout.  Must not write to the file or call MPI. */
+#include "alfe/io/campaign_info.h"
+
+#include "campaign_internal.h"
+
+#include "alfe/base/error.h"
+#include "alfe/base/util.h"
+#include "alfe/io/campaign_io.h"
+#include "alfe/io/h5util.h"
+#include "alfe/space/point.h"
+
+#include <hdf5.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows [first, first+n) of a 1-D integer column as int32; -1 on failure. */
+static int read_i32_rows(hid_t file, const char *name, int64_t first, int64_t n, int32_t *v)
+{
+    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    if (ds < 0)
+        return -1;
+    hid_t fs = H5Dget_space(ds);
+    hsize_t start[1] = {(hsize_t)first}, count[1] = {(hsize_t)n};
+    H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+    hid_t ms = H5Screate_simple(1, count, NULL);
+    herr_t r = H5Dread(ds, H5T_NATIVE_INT32, ms, fs, H5P_DEFAULT, v);
+    H5Sclose(ms);
+    H5Sclose(fs);
+    H5Dclose(ds);
+    return r < 0 ? -1 : 0;
+}
+
+/* The "campaign", "format" and "system" lines. */
+static void print_header(hid_t file, const char *path, FILE *out)
+{
+    char version[32] = "", alfe_version[32] = "", created[32] = "", model[32] = "";
+    int64_t d = 0, m = 0;
+    uint64_t seed = 0;
+    double temperature = NAN;
+    h5u_attr_read_string(file, "format_version", version, sizeof version);
+    h5u_attr_read_string(file, "alfe_version", alfe_version, sizeof alfe_version);
+    h5u_attr_read_string(file, "created", created, sizeof created);
+    h5u_attr_read_numeric(file, "dimension", H5T_NATIVE_INT64, &d);
+    h5u_attr_read_numeric(file, "sublattices", H5T_NATIVE_INT64, &m);
+    h5u_attr_read_numeric(file, "seed", H5T_NATIVE_UINT64, &seed);
+    hid_t sys = H5Gopen2(file, "system", H5P_DEFAULT);
+    if (sys >= 0) {
+        h5u_attr_read_string(sys, "model", model, sizeof model);
+        h5u_attr_read_numeric(sys, "temperature", H5T_NATIVE_DOUBLE, &temperature);
+        H5Gclose(sys);
+    }
+    fprintf(out, "campaign  %s\n", path);
+    fprintf(out, "format    %s %s (written by alfe %s), created %s\n", CAMPAIGN_FORMAT, version,
+            alfe_version, created);
+    fprintf(out, "system    model %s, d = %lld order parameters, M = %lld sublattices, T = %g K, "
+                 "seed %llu\n",
+            model, (long long)d, (long long)m, temperature, (unsigned long long)seed);
+}
+
+/* Row counts of the whole table, summed over the rounds. */
+typedef struct {
+    int64_t done, failed, pending;
+    int rounds_done;
+} info_totals;
+
+/* One round's line: its record plus counts from the rows' status and
+ * criterion columns ("global_billiard 800/800" = done / proposed). */
+static void print_round(hid_t file, int r, FILE *out, info_totals *totals)
+{
+    round_record rec;
+    campaign_read_round_from(file, r, &rec);
+    int64_t n = rec.n_points > 0 ? rec.n_points : 0;
+    int32_t *crit = ALFE_MALLOC(sizeof(int32_t) * (size_t)n);
+    int32_t *status = ALFE_MALLOC(sizeof(int32_t) * (size_t)n);
+    if (n > 0 && read_i32_rows(file, "points/criterion", rec.first_row, n, crit) != 0)
+        memset(crit, 0xff, sizeof(int32_t) * (size_t)n); /* no criterion known */
+    int status_read = n > 0 && read_i32_rows(file, "points/status", rec.first_row, n, status) == 0;
+    int64_t all_crit[CRITERION_COUNT] = {0}, done_crit[CRITERION_COUNT] = {0};
+    int64_t done = 0, failed = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int known = crit[i] >= 0 && crit[i] < CRITERION_COUNT;
+        if (known)
+            all_crit[crit[i]]++;
+        if (status_read && status[i] == POINT_DONE) {
+            done++;
+            if (known)
+                done_crit[crit[i]]++;
+        } else if (status_read && status[i] == POINT_FAILED) {
+            failed++;
+        }
+    }
+    free(status);
+    free(crit);
+    int64_t pending = rec.n_points - done - failed;
+    totals->done += done;
+    totals->failed += failed;
+    totals->pending += pending;
+    totals->rounds_done += rec.state == ROUND_DONE;
+    char crit_text[512] = "";
+    size_t used = 0;
+    for (int k = 0; k < CRITERION_COUNT; k++)
+        if (all_crit[k] > 0)
+            used += (size_t)snprintf(crit_text + used, sizeof crit_text - used,
+                                     "%s%s %lld/%lld", used ? ", " : "", criterion_names[k],
+                                     (long long)done_crit[k], (long long)all_crit[k]);
+    fprintf(out, "%5d  %-8s %8lld %8lld %8lld %8lld %10.3f %10.3f %9.1f  %s\n", r,
+            campaign_round_state_name(rec.state), (long long)rec.n_points, (long long)done,
+            (long long)failed, (long long)pending, rec.seconds_acquire, rec.seconds_evaluate,
+            rec.points_per_second, crit_text);
+}
+
+/* The table of rounds and its "all" line. */
+static void print_rounds(hid_t file, FILE *out, info_totals *totals)
+{
+    hid_t rounds = H5Gopen2(file, "rounds", H5P_DEFAULT);
+    H5G_info_t ginfo = {0};
+    if (rounds >= 0) {
+        H5Gget_info(rounds, &ginfo);
+        H5Gclose(rounds);
+    }
+    fprintf(out, "\n%5s  %-8s %8s %8s %8s %8s %10s %10s %9s  %s\n", "round", "state", "points",
+            "done", "failed", "pending", "acquire_s", "evaluate_s", "points/s", "per criterion");
+    for (int r = 0; r < (int)ginfo.nlinks; r++)
+        print_round(file, r, out, totals);
+    fprintf(out, "%5s  %-8s %8lld %8lld %8lld %8lld\n", "all", "",
+            (long long)(totals->done + totals->failed + totals->pending),
+            (long long)totals->done, (long long)totals->failed, (long long)totals->pending);
+}
+
+/* The "runs" line: how many runs are recorded and how the last one ended. */
+static void print_last_run(hid_t file, FILE *out)
+{
+    hid_t runs = H5Gopen2(file, "runs", H5P_DEFAULT);
+    if (runs < 0)
+        return;
+    H5G_info_t rinfo = {0};
+    H5Gget_info(runs, &rinfo);
+    if (rinfo.nlinks > 0) {
+        char name[32], reason[64] = "", finished[32] = "";
+        int64_t ranks = 0;
+        snprintf(name, sizeof name, "%04d", (int)rinfo.nlinks - 1);
+        hid_t g = H5Gopen2(runs, name, H5P_DEFAULT);
+        if (g >= 0) {
+            h5u_attr_read_string(g, "exit_reason", reason, sizeof reason);
+            h5u_attr_read_string(g, "finished", finished, sizeof finished);
+            h5u_attr_read_numeric(g, "ranks", H5T_NATIVE_INT64, &ranks);
+            H5Gclose(g);
+        }
+        fprintf(out, "\nruns      %d recorded; last: %s on %lld ranks, finished %s\n",
+                (int)rinfo.nlinks, reason, (long long)ranks, finished);
+    }
+    H5Gclose(runs);
+}
+
+int campaign_print_info(const char *path, FILE *out)
+{
+    int status;
+    hid_t file = campaign_open_readonly(path, &status);
+    if (file < 0)
+        return status;
+    status = campaign_check_format(file, path);
+    if (status != ALFE_OK) {
+        H5Fclose(file);
+        return status;
+    }
+    int64_t requested = 0;
+    h5u_attr_read_numeric(file, "rounds_requested", H5T_NATIVE_INT64, &requested);
+    print_header(file, path, out);
+    info_totals totals = {0, 0, 0, 0};
+    print_rounds(file, out, &totals);
+    print_last_run(file, out);
+    int complete = totals.rounds_done >= requested && totals.pending == 0 && requested > 0;
+    fprintf(out, "status    %d of %lld rounds done: %s\n", totals.rounds_done,
+            (long long)requested,
+            complete ? "complete" : "incomplete (resume with: alfe run CONFIG)");
+    H5Fclose(file);
+    return ALFE_OK;
+}

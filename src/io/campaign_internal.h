@@ -1,0 +1,32 @@
+/* campaign_internal.h — private to src/io/campaign_*.c: the pieces that the
+ * file I/O (campaign_io.c), the guard (campaign_guard.c) and `alfe info`
+ * (campaign_info.c) share.  Not installed under include/: nothing outside
+ * io/ may use HDF5 handles.
+ * Owns: nothing.  Must not be included outside src/io/. */
+#ifndef ALFE_CAMPAIGN_INTERNAL_H
+#define ALFE_CAMPAIGN_INTERNAL_H
+
+#include "alfe/io/round_record.h"
+
+#include <hdf5.h>
+#include <stddef.h>
+
+/* campaign_guard.c: "path" + suffix (".bak", ".bak.tmp", ".partial"). */
+void campaign_sidecar_path(char *buf, size_t size, const char *path, const char *suffix);
+/* campaign_guard.c, collective: flush, then rank 0 copies the consistent
+ * file to FILE.bak (atomically via FILE.bak.tmp). */
+int campaign_boundary_begin(hid_t file, const char *path);
+/* campaign_guard.c, collective: flush, then rank 0 removes FILE.bak. */
+int campaign_boundary_end(hid_t file, const char *path);
+
+/* campaign_io.c, serial: open read-only (status names a missing or non-HDF5
+ * file); -1 on failure. */
+hid_t campaign_open_readonly(const char *path, int *status);
+/* campaign_io.c: refuse a file that is not an alfe campaign of our major version. */
+int campaign_check_format(hid_t file, const char *path);
+/* campaign_io.c: /rounds/NNNN of an open file (state ROUND_ABSENT when missing). */
+int campaign_read_round_from(hid_t file, int round, round_record *rec);
+/* campaign_io.c: "done", "running" or "absent" as stored in /rounds/NNNN. */
+const char *campaign_round_state_name(int state);
+
+#endif
