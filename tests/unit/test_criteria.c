@@ -397,6 +397,12 @@ static void test_high_error(void **state)
     in.prev = NULL;
     assert_int_equal(high_error_propose(&in, &s, &c, &n), ALFE_OK);
     assert_int_equal(n, 0);
+    /* A round with no done rows may come with no arrays at all. */
+    acquire_data none = {.n = 0, .d = D};
+    in.prev = &none;
+    assert_int_equal(high_error_propose(&in, &s, &c, &n), ALFE_OK);
+    assert_int_equal(n, 0);
+    assert_null(c);
 
     prev.n = N;
     prev.mu_pred = NULL;
@@ -588,9 +594,18 @@ static void test_weights(void **state)
     assert_true(budget[1] > budget[0] && budget[1] > budget[3]);
     assert_true(budget[1] > 20);
 
-    /* No compounding: one update uses only last round's signal. */
+    /* No compounding: an update reads last round's weights and last round's
+     * signal only, so a round without signals leaves the weights as they are
+     * (the published weights kept growing from old signals). */
     const double one[NC] = {1, 1, 1, 1};
     const double quiet[NC] = {NAN, NAN, NAN, NAN};
+    double w1[NC], w2[NC];
+    assert_int_equal(weights_update(NC, WEIGHT_RULE_SURPRISE, 0.5, enabled, one, before, NULL, w1),
+                     ALFE_OK);
+    assert_int_equal(weights_update(NC, WEIGHT_RULE_SURPRISE, 0.5, enabled, w1, quiet, NULL, w2),
+                     ALFE_OK);
+    for (int c = 0; c < NC; c++)
+        assert_true(fabs(w2[c] - w1[c]) < 1e-12);
     assert_int_equal(weights_update(NC, WEIGHT_RULE_SURPRISE, 0.5, enabled, one, quiet, NULL, wn),
                      ALFE_OK);
     for (int c = 0; c < NC; c++)
