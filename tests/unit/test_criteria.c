@@ -692,6 +692,81 @@ static void test_special(void **state)
     alfe_error_clear();
 }
 
+/* The filters chained (select_apply) on a QBC ranking inside a domain: the
+ * budget is met, a candidate sitting on an existing row is dropped, every
+ * point is inside, the result is reproducible. */
+static void test_select_apply(void **state)
+{
+    (void)state;
+    domain *dom = NULL;
+    assert_int_equal(domain_create(Q3, 3, 3, &dom), ALFE_OK);
+    enum { N = 800 };
+    static double eta[N * D], g[N], mu[N * D], mu_std[N * D];
+    rng_stream rng;
+    rng_stream_init(&rng, 5, 3, RNG_PURPOSE_TEST);
+    for (int i = 0; i < N; i++) {
+        double x[3], r2 = 0.0;
+        for (int q = 0; q < 3; q++)
+            x[q] = rng_uniform(&rng);
+        for (int r = 0; r < 3; r++) {
+            eta[i * D + r] = 0.0;
+            for (int q = 0; q < 3; q++)
+                eta[i * D + r] += Q3[r * 3 + q] * x[q];
+            r2 += (x[r] - 0.8) * (x[r] - 0.8);
+        }
+        g[i] = 0.0;
+        for (int j = 0; j < D; j++) {
+            mu[i * D + j] = 0.0;
+            mu_std[i * D + j] = exp(-r2 / 0.05); /* peaked near the corner x = 0.8 */
+        }
+    }
+    acquire_pool pool = {.n = N, .d = D, .eta = eta, .g_mean = g, .mu_mean = mu, .mu_std = mu_std};
+    criterion_settings s;
+    criterion_settings_default(&s);
+    s.perturb = 0.02;
+    s.min_distance = 1e-6;
+    s.novelty_k = 1;
+    criterion_input in = {.pool = &pool, .dom = dom};
+    acquire_candidate *c = NULL;
+    int n = 0;
+    assert_int_equal(qbc_propose(&in, &s, &c, &n), ALFE_OK);
+    const int64_t top = c[0].index;
+    acquire_data all = {.n = 1, .d = D, .eta = eta + top * D}; /* already measured */
+    in.all = &all;
+    acquire_candidate *c2 = malloc(sizeof(acquire_candidate) * (size_t)n);
+    memcpy(c2, c, sizeof(acquire_candidate) * (size_t)n);
+    acquire_candidate *o = NULL, *o2 = NULL;
+    int m = 0, m2 = 0;
+    select_counts counts, counts2;
+    select_perturb_stream(&rng, 1, 2, CRITERION_QBC);
+    assert_int_equal(select_apply(c, n, &in, &s, 12, &rng, &o, &m, &counts), ALFE_OK);
+    assert_int_equal(m, 12);
+    assert_int_equal(counts.novelty_dropped, 1);
+    assert_int_equal(counts.chosen, 12);
+    for (int i = 0; i < m; i++) {
+        assert_true(o[i].index != top);
+        assert_true(domain_contains(dom, o[i].eta, 1e-12));
+    }
+    select_perturb_stream(&rng, 1, 2, CRITERION_QBC);
+    assert_int_equal(select_apply(c2, n, &in, &s, 12, &rng, &o2, &m2, &counts2), ALFE_OK);
+    assert_int_equal(m2, m);
+    assert_memory_equal(o, o2, sizeof(acquire_candidate) * (size_t)m);
+    free(o2);
+    free(o);
+    /* Groups: the budget cuts the copies. */
+    s.n_groups = 1;
+    s.groups[0] = (criterion_group){4, 5};
+    memcpy(c2, c, sizeof(acquire_candidate) * (size_t)n);
+    assert_int_equal(select_apply(c2, n - 1, &in, &s, 12, &rng, &o, &m, &counts), ALFE_OK);
+    assert_int_equal(m, 12);
+    assert_int_equal(counts.chosen, 4);
+    assert_true(o[0].index == o[4].index && o[4].index != o[5].index);
+    free(o);
+    free(c2);
+    free(c);
+    domain_destroy(&dom);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -701,7 +776,7 @@ int main(void)
         cmocka_unit_test(test_high_error),  cmocka_unit_test(test_diversity),
         cmocka_unit_test(test_novelty),     cmocka_unit_test(test_perturb),
         cmocka_unit_test(test_weights),     cmocka_unit_test(test_groups),
-        cmocka_unit_test(test_special),
+        cmocka_unit_test(test_special),     cmocka_unit_test(test_select_apply),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
