@@ -187,4 +187,54 @@ signal_case term_mpirun 3 mpirun TERM inflight
 signal_case usr1_mpirun_startup 3 mpirun USR1 startup
 signal_case term_serial_startup 1 ranks TERM startup
 signal_case term_ranks_asan 3 ranks TERM inflight "$ALFE_ASAN"
+
+# During training (a committee is trained after every round): the round's
+# training finishes, the round is stored with its models, the run stops
+# gracefully (exit 0, run record "signal") before the next round, and a
+# resume gives the data and models of an uninterrupted run.
+train=("${common[@]}" "network.invariants = $ROOT/inputs/lco/invariants.txt"
+       "network.committee = 2" "network.width = 24" "training.epochs = 400")
+write_config "$TEST_TMP/train_ref.ini" "$TEST_TMP/train_ref.h5" "${train[@]}"
+$MPIRUN -n 3 "$ALFE" run "$TEST_TMP/train_ref.ini" >"$TEST_TMP/train_ref.stdout" 2>&1 ||
+    fail "training reference exited $?: $(tail -5 "$TEST_TMP/train_ref.stdout")"
+write_config "$TEST_TMP/train.ini" "$TEST_TMP/train.h5" "${train[@]}"
+(setsid $MPIRUN -n 3 "$ALFE" run "$TEST_TMP/train.ini" >"$TEST_TMP/train.stdout" 2>&1; exit $?) 2>/dev/null &
+RUN_PID=$!
+deadline=$((SECONDS + 60))
+until grep -q "round 1/2 train: 2 members" "$TEST_TMP/train.h5.log" 2>/dev/null; do
+    running && [ "$SECONDS" -lt "$deadline" ] || fail "train: no training line: $(tail -5 "$TEST_TMP/train.stdout")"
+    sleep 0.01
+done
+# Still training (the metrics line comes after it): the signal lands in training.
+grep -q "round 1/2 metrics" "$TEST_TMP/train.h5.log" && fail "train: training ended before the signal"
+kill -USR1 "$(ps -o pid= --ppid "$RUN_PID" | tr -d ' ')" || fail "train: cannot signal mpirun"
+wait "$RUN_PID"
+rc=$?
+[ "$rc" -eq 0 ] || fail "train: exit $rc after SIGUSR1 during training: $(tail -10 "$TEST_TMP/train.stdout")"
+grep -q "stopped by SIGUSR1" "$TEST_TMP/train.stdout" || fail "train: $(tail -3 "$TEST_TMP/train.stdout")"
+"$ALFE" info "$TEST_TMP/train.h5" >"$TEST_TMP/train.info" 2>&1 || fail "train: alfe info exited $?"
+grep -q "^status    1 of 2 rounds done: incomplete" "$TEST_TMP/train.info" ||
+    fail "train: expected round 1 stored and the run stopped: $(tail -1 "$TEST_TMP/train.info")"
+"$PYTHON" - "$TEST_TMP/train.h5" <<'PY' || fail "train: round 1's models not stored"
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+assert "models" in f and len(f["models"]) == 1, list(f.get("models", {}))
+PY
+$MPIRUN -n 3 "$ALFE" run "$TEST_TMP/train.ini" >"$TEST_TMP/train.resume" 2>&1 ||
+    fail "train: resume exited $?: $(tail -10 "$TEST_TMP/train.resume")"
+compare_campaigns "$TEST_TMP/train_ref.h5" "$TEST_TMP/train.h5" ||
+    fail "train: resumed campaign differs from the uninterrupted one"
+"$PYTHON" - "$TEST_TMP/train_ref.h5" "$TEST_TMP/train.h5" <<'PY' || fail "train: models differ after the resume"
+import sys, h5py, numpy as np
+a, b = (h5py.File(p, "r")["models"] for p in sys.argv[1:3])
+assert sorted(a) == sorted(b), (sorted(a), sorted(b))
+def walk(g, h, path):
+    for k in g:
+        if isinstance(g[k], h5py.Dataset):
+            assert np.array_equal(g[k][...], h[k][...]), path + "/" + k
+        else:
+            walk(g[k], h[k], path + "/" + k)
+walk(a, b, "/models")
+print("train: SIGUSR1 during training: round stored with its models, exit 0; resume identical")
+PY
 echo "ok"
