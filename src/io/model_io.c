@@ -57,6 +57,17 @@ int model_write_group(int64_t loc_id, const idnn_committee *ms)
         if (status == ALFE_OK)
             status = h5u_attr_write_strings(g, "activations", acts, net->arch.n_layers);
         if (status == ALFE_OK) status = h5u_attr_write_f64(g, "scale", net->arch.scale);
+        /* Invariants of the dimensionless eta in, scale * g out: every
+         * parameter is dimensionless and scale is per (eV per prim cell). */
+        if (status == ALFE_OK)
+            status = h5u_attr_write_string(g, "units", "scale: 1/(eV per prim cell)");
+        if (status == ALFE_OK) {
+            hid_t ds = H5Dopen2(g, "params", H5P_DEFAULT);
+            status = ds < 0 ? ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot open %s/params", name)
+                            : h5u_attr_write_string(ds, "units", "dimensionless");
+            if (ds >= 0)
+                H5Dclose(ds);
+        }
         H5Gclose(g);
         ALFE_CHECK(status);
     }
