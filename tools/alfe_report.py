@@ -610,16 +610,26 @@ class Report:
         out.append("</table>")
         out.append("<h2>Rounds</h2><table><tr><th>round</th><th class=\"l\">state</th>"
                    "<th>points</th><th>done</th><th>failed</th><th>pending</th>"
-                   "<th>evaluate (s)</th><th>points/s</th></tr>")
+                   "<th>evaluate (s)</th><th>points/s</th><th>μ MSE all</th>"
+                   "<th>μ MSE new, before training</th><th>μ MSE test</th></tr>")
+
+        def mse(v):
+            v = float(v) if v is not None else float("nan")
+            return "%.3g" % v if np.isfinite(v) else "—"
         for r in c.rounds:
             sel = c.p["round"] == r["round"]
             out.append("<tr><td>%d</td><td class=\"l\">%s</td><td>%d</td><td>%d</td><td>%d</td>"
-                       "<td>%d</td><td>%.3g</td><td>%.3g</td></tr>" %
+                       "<td>%d</td><td>%.3g</td><td>%.3g</td><td>%s</td><td>%s</td><td>%s</td>"
+                       "</tr>" %
                        (r["round"], e(r["state"]), r["n_points"], np.sum(sel & c.done),
                         np.sum(sel & (c.status == FAILED)), np.sum(sel & (c.status == PENDING)),
                         r.get("seconds_evaluate", float("nan")),
-                        r.get("points_per_second", float("nan"))))
-        out.append("</table>")
+                        r.get("points_per_second", float("nan")), mse(r.get("mse_all")),
+                        mse(r.get("mse_new_before_training")), mse(r.get("mse_test"))))
+        out.append("</table><p><small>Rounds are numbered from 0, as in the run log "
+                   "(<code>round 3 (4 of 4)</code>), <code>alfe info</code>, /rounds/NNNN and "
+                   "<code>alfe predict --round</code>; μ MSE in (eV per prim cell)², — not "
+                   "measured.</small></p>")
         if c.runs:
             out.append("<h2>Runs</h2><table><tr><th>run</th><th class=\"l\">started</th>"
                        "<th class=\"l\">finished</th><th>ranks</th><th class=\"l\">exit reason</th>"
