@@ -405,8 +405,9 @@ int coordinator_run(const char *config_path)
     int stopped = 0, valid = 1;
     int64_t evaluated_here = 0;
     if (status == ALFE_OK) {
-        log_line("%s campaign %s: %d rounds, model %s, d = %d, M = %d, T = %g K, %d rank%s",
+        log_line("%s campaign %s: %d round%s, model %s, d = %d, M = %d, T = %g K, %d rank%s",
                  s.exists ? "resuming" : "new", cfg->output, cfg->rounds,
+                 cfg->rounds == 1 ? "" : "s",
                  cfg->model == MODEL_ORACLE ? "oracle" : "clex", cfg->dimension, cfg->q_m,
                  cfg->temperature, comm_size(), comm_size() > 1 ? "s" : "");
         status = run_rounds(s.c, cfg, s.dom, s.ev, s.l, &evaluated_here, &stopped);

@@ -299,10 +299,10 @@ static int fit_committee(learner *l, const round_rows *r, const idnn_batch *data
     if (status != ALFE_OK)
         return status;
     *reports = ALFE_CALLOC((size_t)l->committee->n_members, sizeof **reports);
-    log_line("round %d (%d of %d) train: %d members on %d rows (%d new; %lld done rows excluded: "
+    log_line("round %d (%d of %d) train: %d member%s on %d rows (%d new; %lld done rows excluded: "
              "not converged or non-finite), %d rank%s", round, round + 1, cfg->rounds,
-             l->committee->n_members, r->n, r->n_new, (long long)r->n_excluded, comm_size(),
-             comm_size() == 1 ? "" : "s");
+             l->committee->n_members, l->committee->n_members == 1 ? "" : "s", r->n, r->n_new,
+             (long long)r->n_excluded, comm_size(), comm_size() == 1 ? "" : "s");
     return idnn_committee_train(l->committee, data, base, cfg->seed, round, cfg->net_bootstrap,
                                 *reports);
 }
