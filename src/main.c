@@ -82,8 +82,11 @@ static const char *const PREDICT_USAGE =
     "separated by spaces, tabs or commas; '#' comments) and prints whitespace columns\n"
     "with a header line: g, g_std,\n"
     "mu_0..mu_{d-1}, mu_std_0..mu_std_{d-1} (committee mean and standard deviation,\n"
-    "eV per prim cell) and, with --hessian, the eigenvalues of the committee-mean\n"
-    "Hessian of g in ascending order.\n";
+    "eV per prim cell), with --hessian the eigenvalues of the committee-mean\n"
+    "Hessian of g in ascending order, and last in_domain: 1 when the point lies in the\n"
+    "campaign's domain (0 <= x(eta) <= 1, /system/Q), 0 outside (the committee\n"
+    "extrapolates; a warning on stderr counts them), -1 for a model file (no domain).\n"
+    "R counts from 0, as the run log (\"round R (R+1 of N)\"), alfe info and /rounds/NNNN.\n";
 
 static const char *const IMPORT_USAGE =
     "usage: alfe import-keras WEIGHTS.h5 --invariants FILE --scale S -o MODEL.h5\n"
@@ -580,6 +583,31 @@ static int command_predict(int argc, char **argv)
     int n = 0;
     if (status == ALFE_OK)
         status = read_points(points_path, ms->d, &eta, &n);
+    /* The campaign's domain, to mark points where the committee extrapolates. */
+    domain *dom = NULL;
+    int *inside = NULL;
+    if (status == ALFE_OK) {
+        double *q = NULL;
+        int qd = 0, qm = 0;
+        status = model_read_q(path, &q, &qd, &qm);
+        if (status == ALFE_OK && q && qd == ms->d)
+            status = domain_create(q, qd, qm, &dom);
+        free(q);
+    }
+    if (status == ALFE_OK) {
+        inside = ALFE_MALLOC(sizeof(int) * (size_t)(n ? n : 1));
+        int outside = 0, first = -1;
+        for (int i = 0; i < n; i++) {
+            inside[i] = dom ? domain_contains(dom, eta + (size_t)i * ms->d, 1e-9) : -1;
+            if (inside[i] == 0 && outside++ == 0)
+                first = i;
+        }
+        if (outside > 0)
+            fprintf(stderr, "alfe: warning: %s: %d of %d points lie outside the campaign's "
+                            "domain (0 <= x(eta) <= 1), the first is point %d (counting from 0); "
+                            "the committee extrapolates there (column in_domain = 0)\n",
+                    points_path, outside, n, first);
+    }
     if (status == ALFE_OK) {
         const int d = ms->d;
         double *g = ALFE_MALLOC(sizeof(double) * (size_t)(n ? n : 1));
@@ -597,7 +625,7 @@ static int command_predict(int argc, char **argv)
                 printf(" mu_std_%d", j);
             for (int j = 0; hessian && j < d; j++)
                 printf(" hess_eig_%d", j);
-            printf("\n");
+            printf(" in_domain\n");
             for (int i = 0; i < n && status == ALFE_OK; i++) {
                 printf("%.12g %.6g", g[i], gs[i]);
                 for (int j = 0; j < d; j++)
@@ -606,7 +634,7 @@ static int command_predict(int argc, char **argv)
                     printf(" %.6g", mus[(size_t)i * d + j]);
                 for (int j = 0; hessian && j < d; j++)
                     printf(" %.10g", eig[(size_t)i * d + j]);
-                printf("\n");
+                printf(" %d\n", inside[i]);
             }
         }
         free(g);
@@ -616,6 +644,8 @@ static int command_predict(int argc, char **argv)
         free(eig);
     }
     free(eta);
+    free(inside);
+    domain_destroy(&dom);
     idnn_committee_destroy(&ms);
     return report(status);
 }

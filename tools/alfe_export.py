@@ -7,13 +7,20 @@ Writes into DIR (created if needed):
   points.csv  the /points table: one line per row (column `row` = point id),
               one column per scalar column and per component of a vector
               column (eta_mean_0 ... eta_mean_{d-1}); every row, whatever its
-              status (select status == 1 for the done ones)
-  rounds.csv  one line per /rounds/NNNN record: every attribute; per-criterion
+              status (select status == 1 for the done ones); next to the
+              numeric codes criterion and status, their names: criterion_name
+              (from the attribute criterion_names) and status_name (pending,
+              done, failed)
+  rounds.csv  one line per /rounds/NNNN record: every attribute except units;
+              per-criterion
               arrays become one column per criterion, named after
               criterion_names (points_per_criterion_global_billiard, ...)
   runs.csv    one line per /runs/NNNN record (without the long config and
               build texts) and its timers (timer_total_min, ...)
   config.csv  key,value: the /config attributes
+  units.csv   table,column,units: the unit of every numeric column of
+              points.csv, rounds.csv and runs.csv (format 1.2; for older files
+              only the columns whose units the file records)
   models.csv  only for a campaign with /models (format 1.1 with [network]):
               one line per stored committee (round, members, d, invariants,
               widths, activations, parameters); the weights are not exported
@@ -38,7 +45,10 @@ import numpy as np
 COLUMN_ORDER = ["round", "criterion", "seed", "T", "eta_target", "kappa", "phi", "eta_mean",
                 "mu", "mu_stderr", "tau", "passes", "samples", "equilibration_samples",
                 "converged", "acceptance", "wall_seconds", "rank", "status"]
-SKIP_RUN_ATTRS = {"config", "build"}
+SKIP_RUN_ATTRS = {"config", "build", "units"}
+# Coded columns and the attribute naming their codes (default for old files).
+CODE_NAMES = {"criterion": ("criterion_names", ["global_billiard", "global_sobol"]),
+              "status": ("status_names", ["pending", "done", "failed"])}
 ROUND_ORDER = ["round", "state", "first_row", "n_points", "done", "failed", "pending",
                "points_per_criterion", "budget_per_criterion", "weight_per_criterion",
                "sobol_index_end", "seconds_acquire", "seconds_evaluate", "seconds_total",
@@ -110,6 +120,12 @@ def export_points(f, outdir):
         if data.ndim == 1:
             header.append(name)
             columns.append(column_text(data))
+            labels = CODE_NAMES.get(name)
+            if labels is not None:  # criterion_name, status_name: the codes' names
+                labels = [text(x) for x in p[name].attrs.get(labels[0], labels[1])]
+                header.append(name + "_name")
+                columns.append([labels[v] if 0 <= v < len(labels) else "" for v in
+                                data.tolist()])
         elif data.ndim == 2:
             for j in range(data.shape[1]):
                 header.append("%s_%d" % (name, j))
@@ -129,7 +145,7 @@ def export_rounds(f, outdir):
     for name in sorted(f["rounds"]):
         a = f["rounds"][name].attrs
         crit = a.get("criterion_names")
-        pairs = flatten_attrs(a, ROUND_ORDER, crit, skip={"criterion_names"})
+        pairs = flatten_attrs(a, ROUND_ORDER, crit, skip={"criterion_names", "units"})
         if header is None:
             header = [k for k, _ in pairs]
         values = dict(pairs)
@@ -173,6 +189,39 @@ METRIC_ATTRS = ["mse_all", "mse_new_before_training", "mse_test", "n_train", "n_
                 "seconds_train"]
 
 
+def units_of(attr_text):
+    """A group's units attribute ("name: unit; ...") as a dict."""
+    pairs = [p.split(":", 1) for p in text(attr_text).split(";") if ":" in p]
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
+def export_units(f, outdir, points_header, rounds_header, runs_header):
+    """units.csv: table, column, units for every column whose unit the file
+    records (/points/<name> units, /rounds/NNNN and /runs/NNNN units)."""
+    rows = []
+    p = f["points"]
+    for col in points_header[1:]:
+        base, _, j = col.rpartition("_")
+        name = base if base in p and p[base].ndim == 2 and j.isdigit() else col
+        if name in p and "units" in p[name].attrs:
+            rows.append(("points.csv", col, text(p[name].attrs["units"])))
+    for table, group, header in (("rounds.csv", "rounds", rounds_header),
+                                 ("runs.csv", "runs", runs_header)):
+        units = {}
+        for name in f[group]:
+            units.update(units_of(f[group][name].attrs.get("units", "")))
+        for col in header:
+            key = col if col in units else next((k for k in units if col.startswith(k + "_")),
+                                                None)
+            if key is None and col.startswith("timer_") and "timers" in units:
+                key = "timers"  # timer_<phase>_<statistic>: the timers dataset
+            if key is not None:
+                rows.append((table, col, units[key]))
+    path = os.path.join(outdir, "units.csv")
+    write_table(path, ["table", "column", "units"], rows)
+    return path, len(rows)
+
+
 def export_models(f, outdir):
     """/models/NNNN (format 1.1, campaigns with [network]): one line per
     stored committee describing it; the weights themselves are not tables
@@ -199,8 +248,8 @@ def export_models(f, outdir):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 epilog="Files: points.csv, rounds.csv, runs.csv, config.csv "
-                                        "(and models.csv with /models).")
+                                 epilog="Files: points.csv, rounds.csv, runs.csv, config.csv, "
+                                        "units.csv (and models.csv with /models).")
     ap.add_argument("campaign", help="campaign file (HDF5, format alfe-campaign 1.x)")
     ap.add_argument("--csv", required=True, metavar="DIR", help="directory for the CSV files")
     args = ap.parse_args()
@@ -226,6 +275,12 @@ def main():
         print("wrote %s: %d runs" % (path, n))
         path, n = export_config(f, args.csv)
         print("wrote %s: %d keys" % (path, n))
+        headers = []
+        for name in ("points.csv", "rounds.csv", "runs.csv"):
+            with open(os.path.join(args.csv, name), newline="") as fh:
+                headers.append(next(csv.reader(fh)))
+        path, n = export_units(f, args.csv, *headers)
+        print("wrote %s: units of %d columns" % (path, n))
         models = export_models(f, args.csv)
         if models is None:
             print("metrics: none in this campaign (no /models: it was run without [network]): "

@@ -43,7 +43,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch  # noqa: E402
 
 DONE, FAILED, PENDING = 1, 2, 0
 DPI = 100
@@ -56,6 +57,9 @@ def text(v):
 def marker_size(n):
     """Scatter marker area for n points: large for a few, small for many."""
     return float(np.clip(8000.0 / max(n, 1), 1.5, 16.0))
+
+
+TAU_FLOOR = 3.0  # smallest tau the estimator of src/lattice/convergence.c reports (but 1)
 
 
 def eta(j):
@@ -117,6 +121,8 @@ class Report:
 
     def save(self, fig, name, title, caption):
         fname = name + ".png"
+        # The title on the figure itself, so a PNG shown alone says what it is.
+        fig.suptitle("%s — %s" % (title, os.path.basename(self.path)), fontsize=11)
         fig.savefig(os.path.join(self.outdir, fname), dpi=DPI, bbox_inches="tight")
         plt.close(fig)
         self.figures.append((fname, title, caption))
@@ -272,9 +278,19 @@ class Report:
                   "⟨ηj⟩ (each panel one j; the other components vary). These are the data a "
                   "model is trained on, not a model." % len(e))
 
+    def not_monte_carlo(self, title):
+        """Skip a Monte Carlo diagnostic for a campaign without chains; True if skipped."""
+        if self.c.model == "clex":
+            return False
+        self.skip(title, "no Monte Carlo chains in this campaign (model %s): a Monte Carlo "
+                         "diagnostic" % self.c.model)
+        return True
+
     def mc_converged(self):
         c = self.c
         title = "Converged share per round"
+        if self.not_monte_carlo(title):
+            return
         if not c.done.any():
             return self.skip(title, "no point is done yet")
         rounds = [int(r["round"]) for r in c.rounds]
@@ -340,22 +356,46 @@ class Report:
         if not np.isfinite(tau).any():
             return self.skip(title, "no Monte Carlo chains in this campaign (model %s): "
                                     "tau is NaN" % c.model)
-        data = [tau[:, j][np.isfinite(tau[:, j]) & (tau[:, j] > 0)] for j in range(c.d)]
-        fig, a = plt.subplots(figsize=(max(6.0, 0.9 * c.d + 2), 4), constrained_layout=True)
+        # The estimator's floor (src/lattice/convergence.c): τ = (1+ρ)/(1−ρ) with
+        # ρ = 2^(−1/L) at the first lag L where the autocorrelation falls below
+        # 1/2, so its smallest value is 3 (L = 1: decorrelated within one
+        # sample, resolution not finer), and 1 for a constant series (e.g. η0
+        # at fixed composition).  Those are bounds, not measurements.
+        floor = TAU_FLOOR + 1e-9
+        finite = [tau[:, j][np.isfinite(tau[:, j])] for j in range(c.d)]
+        data = [x[x > floor] for x in finite]
+        at_floor = [int(np.sum(x <= floor)) for x in finite]
+        fig, a = plt.subplots(figsize=(max(6.0, 0.9 * c.d + 2), 4.4), constrained_layout=True)
         a.boxplot([x if len(x) else [np.nan] for x in data], showfliers=True,
                   flierprops={"markersize": 3})
+        a.axhline(TAU_FLOOR, color="0.5", ls=":", lw=1,
+                  label="estimator floor τ = %g (values at it are bounds, not drawn)" % TAU_FLOOR)
+        for j in range(c.d):
+            a.annotate("%d at floor" % at_floor[j] if at_floor[j] else "", (j + 1, TAU_FLOOR),
+                       xytext=(0, -12), textcoords="offset points", ha="center", va="top",
+                       fontsize=7, color="0.35")
         a.set_xticks(range(1, c.d + 1))
         a.set_xticklabels([r"$\eta_{%d}$" % j for j in range(c.d)])
         a.set_yscale("log")
+        lo = min([TAU_FLOOR] + [float(x.min()) for x in data if len(x)])
+        hi = max([TAU_FLOOR * 10] + [float(x.max()) for x in data if len(x)])
+        a.set_ylim(lo / 2.5, hi * 1.5)
         a.set_ylabel("τ (samples)")
+        a.legend(fontsize=8, loc="upper left")
         self.save(fig, "mc_tau", title,
                   "Integrated autocorrelation time τ = (1+ρ)/(1−ρ) of each ηj over the chains "
-                  "where it is finite (%d of %d done points for η0); boxes: quartiles, "
-                  "whiskers: 1.5 IQR." % (len(data[0]), int(c.done.sum())))
+                  "of the %d done points, where it was measured; boxes: quartiles, whiskers: "
+                  "1.5 IQR. Values at the estimator's floor (τ ≤ %g: the series decorrelates "
+                  "within one sample, or is constant — η0 at fixed composition) are upper "
+                  "bounds, not measurements: they are counted under each box (%s) and not "
+                  "drawn." % (int(c.done.sum()), TAU_FLOOR,
+                              ", ".join("η%d: %d" % (j, k) for j, k in enumerate(at_floor))))
 
     def mc_stderr(self):
         c = self.c
         title = "μ standard errors"
+        if self.not_monte_carlo(title):
+            return
         if not c.done.any():
             return self.skip(title, "no point is done yet")
         se = c.p["mu_stderr"][c.done]
@@ -428,43 +468,84 @@ class Report:
         x = line[:, 0]
         cmap = plt.get_cmap("viridis")
         colour = {r: cmap(k / max(1, len(rounds) - 1)) for k, r in enumerate(rounds)}
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+        # The η0 range of the data: outside it the committee extrapolates.
+        e0 = c.p["eta_mean"][c.done, 0]
+        data_lo, data_hi = (float(e0.min()), float(e0.max())) if len(e0) else (x[0], x[-1])
+
+        def mark_data_range(a):
+            for lo, hi in ((x[0], data_lo), (data_hi, x[-1])):
+                if hi > lo:
+                    a.axvspan(lo, hi, color="0.85", alpha=0.6, lw=0, zorder=0)
+            for v in (data_lo, data_hi):
+                a.axvline(v, color="0.4", ls="--", lw=0.8, zorder=1)
+
+        extrap = Patch(facecolor="0.85", edgecolor="0.4", ls="--",
+                       label="outside the data's η0 range (extrapolation)")
+        band = Patch(facecolor="0.6", alpha=0.35, label="committee spread: mean ± 1σ over members")
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), constrained_layout=True)
         for r in rounds:
             p = preds[r]
             g, gs, mu0, mu0s = p[:, 0], p[:, 1], p[:, 2], p[:, 2 + c.d]
             g = g - g.min()
-            axes[0].plot(x, g, color=colour[r], label="round %d" % r)
+            axes[0].plot(x, g, color=colour[r], label="round %d committee mean" % r)
             axes[0].fill_between(x, g - gs, g + gs, color=colour[r], alpha=0.25, linewidth=0)
-            axes[1].plot(x, mu0, color=colour[r], label="round %d" % r)
+            axes[1].plot(x, mu0, color=colour[r], label="round %d committee mean" % r)
             axes[1].fill_between(x, mu0 - mu0s, mu0 + mu0s, color=colour[r], alpha=0.25,
                                  linewidth=0)
         near = c.done & (np.abs(c.p["eta_mean"][:, 1:]).max(axis=1) < 0.02) if c.d > 1 else c.done
         if near.any():
-            axes[1].scatter(c.p["eta_mean"][near, 0], c.p["mu"][near, 0], s=8, color="k",
-                            label="data with |ηi| < 0.02")
-        axes[0].set_xlabel(eta(0))
+            axes[1].errorbar(c.p["eta_mean"][near, 0], c.p["mu"][near, 0],
+                             yerr=c.p["mu_stderr"][near, 0], fmt="o", ms=3, color="k",
+                             label="measured μ0, |ηi| < 0.02 (%d)" % int(near.sum()))
+        for a in axes:
+            mark_data_range(a)
+            a.set_xlabel(eta(0))
         axes[0].set_ylabel("g − min g (eV per prim cell)")
-        axes[1].set_xlabel(eta(0))
+        axes[0].set_title("free energy g", fontsize=10)
         axes[1].set_ylabel(r"$\mu_0$ (eV per prim cell)")
-        axes[1].legend(fontsize=8)
+        axes[1].set_title(r"$\mu_0 = \partial g/\partial\eta_0$", fontsize=10)
+        for a in axes:
+            h, _ = a.get_legend_handles_labels()
+            a.legend(handles=h + [band, extrap], fontsize=7, loc="upper left")
+        if near.any():
+            points_note = ("black: the %d measured points within 0.02 of the line (every "
+                           "|ηi| < 0.02, i ≥ 1), with their μ_stderr." % int(near.sum()))
+        else:
+            points_note = ("No measured point lies within 0.02 of the line (every |ηi| < 0.02, "
+                           "i ≥ 1), so no data point is drawn: the data are spread over the "
+                           "%d-dimensional domain (see the η planes)." % c.d)
         self.save(fig, "model_along_eta0", titles[0],
                   "Committee mean of the learned free energy g (left, shifted to a minimum of "
                   "0) and of μ0 = ∂g/∂η0 (right) along η0 with every other ηi = 0, for the "
-                  "models of rounds %s; bands: ± one committee standard deviation; black: "
-                  "measured points within 0.02 of the line. Evaluated with `alfe predict`."
-                  % ", ".join(str(r) for r in rounds))
-        fig, ax = plt.subplots(figsize=(6.5, 4), constrained_layout=True)
+                  "models of rounds %s; bands: ± one standard deviation over the committee's "
+                  "members (their disagreement, not a measurement error). Grey, outside the "
+                  "dashed lines: η0 beyond the range of the measured points (%.3g to %.3g), "
+                  "where the networks extrapolate. %s Evaluated with `alfe predict`."
+                  % (", ".join(str(r) for r in rounds), data_lo, data_hi, points_note))
+        fig, ax = plt.subplots(figsize=(6.5, 4.4), constrained_layout=True)
+        medians = []
         for r in rounds:
             p = preds[r]
             spread = p[:, 2 + c.d:2 + 2 * c.d].mean(axis=1)
+            medians.append(float(np.median(spread)))
             ax.semilogy(x, np.maximum(spread, 1e-12), color=colour[r], label="round %d" % r)
+        mark_data_range(ax)
         ax.set_xlabel(eta(0))
-        ax.set_ylabel("mean committee std of μj (eV)")
-        ax.legend(fontsize=8)
+        ax.set_ylabel("committee std of μj, mean over j\n(eV per prim cell)")
+        h, _ = ax.get_legend_handles_labels()
+        ax.legend(handles=h + [extrap], fontsize=8)
+        trend = ("falls" if medians[-1] < 0.8 * medians[0] else
+                 "rises" if medians[-1] > 1.25 * medians[0] else "stays about level")
         self.save(fig, "committee_spread", titles[1],
-                  "Uncertainty of the committee: the standard deviation of μ over the members, "
-                  "averaged over the components, along the same line, per round. It should "
-                  "fall as data accumulate.")
+                  "Uncertainty of the committee: the standard deviation of μj over the members "
+                  "(eV per prim cell), averaged over the components j, along the same line "
+                  "(other ηi = 0), per round; grey: outside the data's η0 range. Its median "
+                  "over the line %s from round %d to round %d (%s eV per prim cell). The "
+                  "spread measures how much the members disagree; it falls where added data "
+                  "pin the model down, and can rise when retraining on more, harder data "
+                  "changes the members differently."
+                  % (trend, rounds[0], rounds[-1],
+                     " → ".join("%.2g" % m for m in medians)))
 
     def mse_per_round(self):
         c = self.c
@@ -483,14 +564,16 @@ class Report:
             if np.isfinite(v).any():
                 ax.semilogy(rounds[np.isfinite(v)], v[np.isfinite(v)], marker=marker, label=label)
         ax.set_xlabel("round")
-        ax.set_ylabel("μ mean squared error (eV²)")
+        ax.set_ylabel("μ mean squared error (eV per prim cell)²")
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.legend(fontsize=8)
         self.save(fig, "mse_per_round", title,
                   "Mean squared error of the committee-mean μ over points and components: on "
                   "every usable row after the round's training, on the round's new rows with "
-                  "the previous round's committee (honest generalisation), and on the "
-                  "configured test set. (No region metrics are configured in this version.)")
+                  "the previous round's committee (honest generalisation; none in round 0), "
+                  "and on the configured test set%s. (No region metrics are configured in "
+                  "this version.)" % ("" if np.isfinite(series["mse_test"]).any() else
+                                     " — none here: [training] test_set is not set"))
 
     # -- the page -----------------------------------------------------------
     def write_html(self):
@@ -527,16 +610,26 @@ class Report:
         out.append("</table>")
         out.append("<h2>Rounds</h2><table><tr><th>round</th><th class=\"l\">state</th>"
                    "<th>points</th><th>done</th><th>failed</th><th>pending</th>"
-                   "<th>evaluate (s)</th><th>points/s</th></tr>")
+                   "<th>evaluate (s)</th><th>points/s</th><th>μ MSE all</th>"
+                   "<th>μ MSE new, before training</th><th>μ MSE test</th></tr>")
+
+        def mse(v):
+            v = float(v) if v is not None else float("nan")
+            return "%.3g" % v if np.isfinite(v) else "—"
         for r in c.rounds:
             sel = c.p["round"] == r["round"]
             out.append("<tr><td>%d</td><td class=\"l\">%s</td><td>%d</td><td>%d</td><td>%d</td>"
-                       "<td>%d</td><td>%.3g</td><td>%.3g</td></tr>" %
+                       "<td>%d</td><td>%.3g</td><td>%.3g</td><td>%s</td><td>%s</td><td>%s</td>"
+                       "</tr>" %
                        (r["round"], e(r["state"]), r["n_points"], np.sum(sel & c.done),
                         np.sum(sel & (c.status == FAILED)), np.sum(sel & (c.status == PENDING)),
                         r.get("seconds_evaluate", float("nan")),
-                        r.get("points_per_second", float("nan"))))
-        out.append("</table>")
+                        r.get("points_per_second", float("nan")), mse(r.get("mse_all")),
+                        mse(r.get("mse_new_before_training")), mse(r.get("mse_test"))))
+        out.append("</table><p><small>Rounds are numbered from 0, as in the run log "
+                   "(<code>round 3 (4 of 4)</code>), <code>alfe info</code>, /rounds/NNNN and "
+                   "<code>alfe predict --round</code>; μ MSE in (eV per prim cell)², — not "
+                   "measured.</small></p>")
         if c.runs:
             out.append("<h2>Runs</h2><table><tr><th>run</th><th class=\"l\">started</th>"
                        "<th class=\"l\">finished</th><th>ranks</th><th class=\"l\">exit reason</th>"

@@ -13,6 +13,7 @@ the row stays pending and is redone on resume).
 Needs only Debian's python3-h5py and python3-numpy.
 """
 import argparse
+import re
 import sys
 
 import h5py
@@ -37,7 +38,7 @@ CONFIG_KEYS_1_0 = [
     "oracle.delay", "umbrella.phi", "global.points", "global.method", "global.path_length",
     "run.progress_seconds",
 ]
-KNOWN_MINOR = 1
+KNOWN_MINOR = 2
 ROUND_ATTRS_1_1 = {"mse_all": "f64", "mse_new_before_training": "f64", "mse_test": "f64",
                    "n_train": "i64", "n_excluded": "i64", "seconds_train": "f64"}
 ROUND_ATTRS = {
@@ -75,6 +76,16 @@ COLUMNS = {
     "rank": ("<i4", False, None),
     "status": ("|i1", False, None),
 }
+# 1.2: every /points column has units ("dimensionless" where 1.0 gave none)
+# and dimension labels ("row", and "order parameter" for n x d columns).
+UNITS_1_2 = {name: units or {"passes": "passes", "samples": "samples",
+                             "equilibration_samples": "samples"}.get(name, "dimensionless")
+             for name, (_, _, units) in COLUMNS.items()}
+SYSTEM_LABELS_1_2 = {"Q": ("order parameter", "sublattice"),
+                     "Q_pinv": ("sublattice", "order parameter"),
+                     "domain_A": ("half-space", "order parameter"), "domain_b": ("half-space",)}
+MSE_UNITS = "eV^2 (per prim cell)^2"
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$")
 RESULT_FLOAT = ["eta_mean", "mu", "mu_stderr", "tau", "acceptance", "wall_seconds"]
 RESULT_ZERO = ["passes", "samples", "equilibration_samples", "converged"]
 PENDING, DONE, FAILED = 0, 1, 2
@@ -183,6 +194,8 @@ class Checker:
         runs = self.check_runs(f["runs"])
         if self.minor >= 1:
             self.check_1_1(f, d, rounds)
+        if self.minor >= 2:
+            self.check_1_2(f)
         if pts is None:
             return None
         st = pts["status"]
@@ -192,6 +205,91 @@ class Checker:
                  (st == DONE).sum(), (st == FAILED).sum(), (st == PENDING).sum(),
                  len(rounds), sum(r["state"] == "done" for r in rounds), runs,
                  "" if runs == 1 else "s"))
+
+    # -- 1.2 additions: units, dimension labels, timestamps with a time zone --
+    def units_map(self, obj, where):
+        """The "name: unit; name: unit" attribute units of a group, as a dict."""
+        text = self.attr(obj, "units", "str", where)
+        if text is None:
+            return {}
+        pairs = [p.split(":", 1) for p in text.split(";") if p.strip()]
+        if any(len(p) != 2 for p in pairs):
+            self.bad("%s: attribute units %r is not 'name: unit; ...'" % (where, text))
+            return {}
+        return {k.strip(): v.strip() for k, v in pairs}
+
+    def labels(self, ds, expected, where):
+        got = tuple(dim.label for dim in ds.dims)
+        if got != tuple(expected):
+            self.bad("%s: dimension labels %s, expected %s" % (where, got, tuple(expected)))
+
+    def timestamp(self, obj, name, where, may_be_empty=False):
+        value = obj.attrs.get(name)
+        value = value.decode() if isinstance(value, bytes) else value
+        if value is None or (may_be_empty and value == ""):
+            return
+        if not TIMESTAMP.match(str(value)):
+            self.bad("%s: %s = %r is not ISO 8601 with a time zone (e.g. "
+                     "2026-12-07T03:52:18Z)" % (where, name, value))
+
+    def check_1_2(self, f):
+        self.timestamp(f, "created", "/")
+        for name, units in UNITS_1_2.items():
+            ds = f["points"].get(name)
+            if isinstance(ds, h5py.Dataset):
+                where = "/points/" + name
+                u = self.attr(ds, "units", "str", where)
+                if u is not None and u != units:
+                    self.bad("%s: units %r, expected %r" % (where, u, units))
+                self.labels(ds, ("row", "order parameter")[:ds.ndim], where)
+        sysg = f["system"]
+        for name, labels in SYSTEM_LABELS_1_2.items():
+            ds = sysg.get(name)
+            if isinstance(ds, h5py.Dataset):
+                where = "/system/" + name
+                if self.attr(ds, "units", "str", where) not in (None, "dimensionless"):
+                    self.bad("%s: units %r, expected 'dimensionless'" % (where, ds.attrs["units"]))
+                self.labels(ds, labels, where)
+        if self.units_map(sysg, "/system").get("temperature") != "K":
+            self.bad("/system: attribute units does not give temperature: K")
+        numeric = [k for k, kind in list(ROUND_ATTRS.items()) + list(ROUND_ATTRS_1_1.items())
+                   if not kind.startswith("str")]
+        for name in sorted(f["rounds"]):
+            where = "/rounds/" + name
+            g = f["rounds"][name]
+            units = self.units_map(g, where)
+            missing = [k for k in numeric if k not in units]
+            if missing:
+                self.bad("%s: attribute units names no unit for %s" % (where, ", ".join(missing)))
+            for k in ("mse_all", "mse_new_before_training", "mse_test"):
+                if k in units and units[k] != MSE_UNITS:
+                    self.bad("%s: units of %s %r, expected %r" % (where, k, units[k], MSE_UNITS))
+            self.timestamp(g, "started", where)
+            self.timestamp(g, "finished", where, may_be_empty=True)
+        for name in sorted(f["runs"]):
+            where = "/runs/" + name
+            g = f["runs"][name]
+            units = self.units_map(g, where)
+            for k in ("ranks", "points_evaluated", "timers"):
+                if k not in units:
+                    self.bad("%s: attribute units names no unit for %s" % (where, k))
+            self.timestamp(g, "started", where)
+            self.timestamp(g, "finished", where)
+            t = g.get("timers")
+            if isinstance(t, h5py.Dataset):
+                if self.attr(t, "units", "str", where + "/timers") not in (None, "s"):
+                    self.bad("%s/timers: units %r, expected 's'" % (where, t.attrs["units"]))
+                self.labels(t, ("timer", "statistic over ranks"), where + "/timers")
+        for name in sorted(f.get("models", {})):
+            for mem in sorted(k for k in f["models"][name] if k.startswith("member_")):
+                where = "/models/%s/%s" % (name, mem)
+                mg = f["models"][name][mem]
+                if "params" in mg and self.attr(mg["params"], "units", "str", where + "/params") \
+                        not in (None, "dimensionless"):
+                    self.bad("%s/params: units %r, expected 'dimensionless'" %
+                             (where, mg["params"].attrs["units"]))
+                if "scale" not in self.units_map(mg, where):
+                    self.bad("%s: attribute units names no unit for scale" % where)
 
     # -- 1.1 additions: round metrics, /models, the CASM texts ----------------
     def check_1_1(self, f, d, rounds):

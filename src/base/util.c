@@ -87,10 +87,12 @@ double alfe_wall_time(void)
 
 void alfe_timestamp(char *buf, size_t size)
 {
+    /* ISO 8601 in UTC with its zone, e.g. 2026-12-07T03:52:18Z: readable
+     * anywhere, and comparable between machines in different zones. */
     time_t now = time(NULL);
     struct tm tm;
-    localtime_r(&now, &tm);
-    strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+    gmtime_r(&now, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 char *alfe_path_dirname(const char *path)

@@ -68,9 +68,19 @@ typedef struct {
     int rounds_done;
 } info_totals;
 
+/* A μ MSE in a 10-character column; "—" when not measured (NaN). */
+static void print_mse(double v, FILE *out)
+{
+    if (isfinite(v))
+        fprintf(out, " %10.3g", v);
+    else
+        fprintf(out, " %9s\xe2\x80\x94", ""); /* "—": 3 bytes, 1 column */
+}
+
 /* One round's line: its record plus counts from the rows' status and
- * criterion columns ("global_billiard 800/800" = done / proposed). */
-static void print_round(hid_t file, int r, FILE *out, info_totals *totals)
+ * criterion columns ("global_billiard 800/800" = done / proposed); with
+ * show_mse, the round's three μ MSE (eV² per prim cell², docs/campaign-file.md). */
+static void print_round(hid_t file, int r, int show_mse, FILE *out, info_totals *totals)
 {
     round_record rec;
     campaign_read_round_from(file, r, &rec);
@@ -108,10 +118,16 @@ static void print_round(hid_t file, int r, FILE *out, info_totals *totals)
             used += (size_t)snprintf(crit_text + used, sizeof crit_text - used,
                                      "%s%s %lld/%lld", used ? ", " : "", criterion_names[k],
                                      (long long)done_crit[k], (long long)all_crit[k]);
-    fprintf(out, "%5d  %-8s %8lld %8lld %8lld %8lld %10.3f %10.3f %9.1f  %s\n", r,
+    fprintf(out, "%5d  %-8s %8lld %8lld %8lld %8lld %10.3f %10.3f %9.1f", r,
             campaign_round_state_name(rec.state), (long long)rec.n_points, (long long)done,
             (long long)failed, (long long)pending, rec.seconds_acquire, rec.seconds_evaluate,
-            rec.points_per_second, crit_text);
+            rec.points_per_second);
+    if (show_mse) {
+        print_mse(rec.mse_all, out);
+        print_mse(rec.mse_new, out);
+        print_mse(rec.mse_test, out);
+    }
+    fprintf(out, "  %s\n", crit_text);
 }
 
 /* The table of rounds and its "all" line. */
@@ -123,13 +139,28 @@ static void print_rounds(hid_t file, FILE *out, info_totals *totals)
         H5Gget_info(rounds, &ginfo);
         H5Gclose(rounds);
     }
-    fprintf(out, "\n%5s  %-8s %8s %8s %8s %8s %10s %10s %9s  %s\n", "round", "state", "points",
-            "done", "failed", "pending", "acquire_s", "evaluate_s", "points/s", "per criterion");
+    /* The μ MSE columns only when some round measured one ([network]). */
+    int show_mse = 0;
+    for (int r = 0; r < (int)ginfo.nlinks && !show_mse; r++) {
+        round_record rec;
+        campaign_read_round_from(file, r, &rec);
+        show_mse = isfinite(rec.mse_all) || isfinite(rec.mse_new) || isfinite(rec.mse_test);
+    }
+    fprintf(out, "\n%5s  %-8s %8s %8s %8s %8s %10s %10s %9s", "round", "state", "points", "done",
+            "failed", "pending", "acquire_s", "evaluate_s", "points/s");
+    if (show_mse)
+        fprintf(out, " %10s %10s %10s", "mse_all", "mse_new", "mse_test");
+    fprintf(out, "  %s\n", "per criterion");
     for (int r = 0; r < (int)ginfo.nlinks; r++)
-        print_round(file, r, out, totals);
+        print_round(file, r, show_mse, out, totals);
     fprintf(out, "%5s  %-8s %8lld %8lld %8lld %8lld\n", "all", "",
             (long long)(totals->done + totals->failed + totals->pending),
             (long long)totals->done, (long long)totals->failed, (long long)totals->pending);
+    if (show_mse)
+        fprintf(out, "       rounds count from 0 (as the run log and predict --round); mu MSE in "
+                     "eV^2 (per prim cell)^2:\n       mse_all all usable rows after training, "
+                     "mse_new the round's rows before it, mse_test the test set; "
+                     "\xe2\x80\x94 not measured\n");
 }
 
 /* The "runs" line: how many runs are recorded and how the last one ended. */
@@ -151,8 +182,8 @@ static void print_last_run(hid_t file, FILE *out)
             h5u_attr_read_numeric(g, "ranks", H5T_NATIVE_INT64, &ranks);
             H5Gclose(g);
         }
-        fprintf(out, "\nruns      %d recorded; last: %s on %lld ranks, finished %s\n",
-                (int)rinfo.nlinks, reason, (long long)ranks, finished);
+        fprintf(out, "\nruns      %d recorded; last: %s on %lld rank%s, finished %s\n",
+                (int)rinfo.nlinks, reason, (long long)ranks, ranks == 1 ? "" : "s", finished);
     }
     H5Gclose(runs);
 }

@@ -46,35 +46,35 @@ typedef struct {
 #define IN(f) OWNER_INPUT, offsetof(point_input, f)
 #define RES(f) OWNER_RESULT, offsetof(point_result, f)
 static const column_spec COLUMNS[] = {
-    {"round", KIND_I32, KIND_I32, 0, IN(round), "", "round that requested the point"},
-    {"criterion", KIND_I32, KIND_I32, 0, IN(criterion), "",
+    {"round", KIND_I32, KIND_I32, 0, IN(round), "dimensionless", "round that requested the point"},
+    {"criterion", KIND_I32, KIND_I32, 0, IN(criterion), "dimensionless",
      "criterion that proposed the point; names in the attribute criterion_names"},
-    {"seed", KIND_U64, KIND_U64, 0, IN(seed), "",
+    {"seed", KIND_U64, KIND_U64, 0, IN(seed), "dimensionless",
      "seed of the point's own random streams (from campaign seed and row)"},
     {"T", KIND_F64, KIND_F64, 0, IN(temperature), "K", "temperature"},
-    {"eta_target", KIND_F64, KIND_F64, 1, IN(eta_target), "", "order parameters wanted"},
-    {"kappa", KIND_F64, KIND_F64, 1, IN(kappa), "", "umbrella centre"},
+    {"eta_target", KIND_F64, KIND_F64, 1, IN(eta_target), "dimensionless", "order parameters wanted"},
+    {"kappa", KIND_F64, KIND_F64, 1, IN(kappa), "dimensionless", "umbrella centre"},
     {"phi", KIND_F64, KIND_F64, 1, IN(phi), "eV per prim cell", "umbrella curvature"},
-    {"eta_mean", KIND_F64, KIND_F64, 1, RES(eta_mean), "",
+    {"eta_mean", KIND_F64, KIND_F64, 1, RES(eta_mean), "dimensionless",
      "measured <eta>: where mu was evaluated"},
     {"mu", KIND_F64, KIND_F64, 1, RES(mu), "eV per prim cell", "dg/deta at eta_mean"},
     {"mu_stderr", KIND_F64, KIND_F64, 1, RES(mu_stderr), "eV per prim cell",
      "standard error of mu"},
     {"tau", KIND_F64, KIND_F64, 1, RES(tau), "samples",
      "integrated autocorrelation time of each eta_j (NaN: not a chain)"},
-    {"passes", KIND_I64, KIND_I64, 0, RES(passes), "", "Monte Carlo passes (0: oracle)"},
-    {"samples", KIND_I64, KIND_I64, 0, RES(samples), "", "samples averaged"},
-    {"equilibration_samples", KIND_I64, KIND_I64, 0, RES(equilibration_samples), "",
+    {"passes", KIND_I64, KIND_I64, 0, RES(passes), "passes", "Monte Carlo passes (0: oracle)"},
+    {"samples", KIND_I64, KIND_I64, 0, RES(samples), "samples", "samples averaged"},
+    {"equilibration_samples", KIND_I64, KIND_I64, 0, RES(equilibration_samples), "samples",
      "samples discarded as equilibration"},
-    {"converged", KIND_I8, KIND_I32, 0, RES(converged), "", "1 when the point converged"},
-    {"acceptance", KIND_F64, KIND_F64, 0, RES(acceptance), "",
+    {"converged", KIND_I8, KIND_I32, 0, RES(converged), "dimensionless", "1 when the point converged"},
+    {"acceptance", KIND_F64, KIND_F64, 0, RES(acceptance), "dimensionless",
      "Metropolis acceptance rate (NaN: not a chain)"},
     {"wall_seconds", KIND_F64, KIND_F64, 0, RES(wall_seconds), "s",
      "evaluation time (differs between runs)"},
-    {"rank", KIND_I32, KIND_I32, 0, RES(rank), "",
+    {"rank", KIND_I32, KIND_I32, 0, RES(rank), "dimensionless",
      "MPI rank that evaluated the point (differs between runs)"},
     /* status last: a row counts as written only once its status is. */
-    {"status", KIND_I8, KIND_I32, 0, RES(status), "", "0 pending, 1 done, 2 failed"},
+    {"status", KIND_I8, KIND_I32, 0, RES(status), "dimensionless", "0 pending, 1 done, 2 failed"},
 };
 #undef IN
 #undef RES
@@ -174,6 +174,10 @@ static int create_columns(hid_t points, int d)
         int status = h5u_attr_write_string(ds, "description", col->description);
         if (status == ALFE_OK && col->units[0])
             status = h5u_attr_write_string(ds, "units", col->units);
+        /* 1.2: h5py's ds.dims[0].label, ds.dims[1].label. */
+        const char *labels[2] = {"row", "order parameter"};
+        if (status == ALFE_OK)
+            status = h5u_set_dimension_labels(ds, labels, rank);
         if (status == ALFE_OK && !strcmp(col->name, "criterion"))
             status = h5u_attr_write_strings(ds, "criterion_names", criterion_names, CRITERION_COUNT);
         if (status == ALFE_OK && !strcmp(col->name, "status")) {
@@ -224,6 +228,23 @@ static int write_system_group(hid_t file, const alfe_config *cfg, const domain *
     if (status == ALFE_OK)
         status = h5u_dataset_write_f64_2d(group, "domain_b", dom->b, (hsize_t)dom->n_half, 0,
                                       "domain half-spaces: domain_A eta <= domain_b");
+    /* 1.2: units and dimension labels of the domain datasets. */
+    const char *const system_sets[4] = {"Q", "Q_pinv", "domain_A", "domain_b"};
+    const char *const system_labels[4][2] = {{"order parameter", "sublattice"},
+                                             {"sublattice", "order parameter"},
+                                             {"half-space", "order parameter"},
+                                             {"half-space", ""}};
+    for (int i = 0; i < 4 && status == ALFE_OK; i++) {
+        hid_t ds = H5Dopen2(group, system_sets[i], H5P_DEFAULT);
+        status = ds < 0 ? ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot open /system/%s", system_sets[i])
+                        : h5u_attr_write_string(ds, "units", "dimensionless");
+        if (status == ALFE_OK)
+            status = h5u_set_dimension_labels(ds, system_labels[i], i == 3 ? 1 : 2);
+        if (ds >= 0)
+            H5Dclose(ds);
+    }
+    if (status == ALFE_OK)
+        status = h5u_attr_write_string(group, "units", "temperature: K");
     if (status == ALFE_OK)
         status = h5u_attr_write_string(group, "model", cfg->model == MODEL_ORACLE ? "oracle" : "clex");
     if (status == ALFE_OK)
@@ -534,6 +555,8 @@ static int write_round_attrs(hid_t g, const round_record *rec)
     ALFE_CHECK(h5u_attr_write_i64(g, "n_train", rec->n_train));
     ALFE_CHECK(h5u_attr_write_i64(g, "n_excluded", rec->n_excluded));
     ALFE_CHECK(h5u_attr_write_f64(g, "seconds_train", rec->seconds_train));
+    /* 1.2: the units of the numeric attributes, "name: unit; ..." */
+    ALFE_CHECK(h5u_attr_write_string(g, "units", CAMPAIGN_ROUND_UNITS));
     return ALFE_OK;
 }
 
@@ -715,6 +738,9 @@ int campaign_write_run(campaign *c, const run_record *run, const char *config_te
     if (status == ALFE_OK) status = h5u_attr_write_i64(g, "points_evaluated", run->points_evaluated);
     if (status == ALFE_OK) status = h5u_attr_write_string(g, "config", config_text);
     if (status == ALFE_OK) status = h5u_attr_write_string(g, "build", build_info);
+    if (status == ALFE_OK)
+        status = h5u_attr_write_string(g, "units", "ranks: dimensionless; points_evaluated: "
+                                                   "dimensionless; timers: s");
     if (status == ALFE_OK) {
         double table[TIMER_COUNT * 3];
         for (int t = 0; t < TIMER_COUNT; t++) {
@@ -730,6 +756,11 @@ int campaign_write_run(campaign *c, const run_record *run, const char *config_te
             status = h5u_attr_write_strings(ds, "names", run_timer_names, TIMER_COUNT);
             if (status == ALFE_OK)
                 status = h5u_attr_write_strings(ds, "columns", cols, 3);
+            const char *labels[2] = {"timer", "statistic over ranks"};
+            if (status == ALFE_OK)
+                status = h5u_attr_write_string(ds, "units", "s");
+            if (status == ALFE_OK)
+                status = h5u_set_dimension_labels(ds, labels, 2);
             H5Dclose(ds);
         }
     }

@@ -113,7 +113,8 @@ static const key_spec KEYS[] = {
      "own stream): exercises restart and load balance with the fast oracle; 0 = none"},
     {"umbrella", "phi", KEY_PHI_LIST, "50, 0.05", 0, 1e6, NULL, RESUME_FIXED, OFF(phi),
      "bias curvature phi_j per order parameter (eV per prim cell): one value for all, or "
-     "d values; the default gives 50 to eta0 and 0.05 to the others (as the published runs)"},
+     "d values (the default, written out for d = 7: 50, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, "
+     "as the published runs)"},
     {"global", "points", KEY_INT, "200", 1, 10000000, NULL, RESUME_FREE, OFF(global_points),
      "space-filling points per round"},
     {"global", "method", KEY_ENUM, "billiard", 0, 0, "billiard|sobol", RESUME_FREE,
@@ -1012,9 +1013,15 @@ void config_print_help(FILE *out)
             snprintf(range, sizeof range, ", range [%g, %g]", k->min, k->max);
         else if (k->type == KEY_ENUM)
             snprintf(range, sizeof range, ", one of %s", k->choices);
-        fprintf(out, "  %-18s %s%s, default %s%s%s, %s\n", k->key, type_name(k->type), range,
-                k->default_value ? "\"" : "", k->default_value ? k->default_value : "(required)",
-                k->default_value ? "\"" : "", k->resume == RESUME_FIXED ? "fixed" : "may change");
+        if (k->type == KEY_PHI_LIST) /* the default is 2 values spread over d (parse_phi) */
+            fprintf(out, "  %-18s %s%s, default 50 for eta0 and 0.05 for every other eta_j, "
+                         "%s\n", k->key, type_name(k->type), range,
+                    k->resume == RESUME_FIXED ? "fixed" : "may change");
+        else
+            fprintf(out, "  %-18s %s%s, default %s%s%s, %s\n", k->key, type_name(k->type), range,
+                    k->default_value ? "\"" : "",
+                    k->default_value ? k->default_value : "(required)",
+                    k->default_value ? "\"" : "", k->resume == RESUME_FIXED ? "fixed" : "may change");
         /* wrap the help text at ~76 columns */
         const char *h = k->help;
         while (*h) {

@@ -55,6 +55,16 @@ int h5u_attr_write_strings(hid_t loc, const char *name, const char *const *value
     return status;
 }
 
+int h5u_set_dimension_labels(hid_t ds, const char *const *labels, int n)
+{
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    hsize_t dims[1] = {(hsize_t)n};
+    int status = h5u_attr_write(ds, "DIMENSION_LABELS", type, type, 1, dims, labels);
+    H5Tclose(type);
+    return status;
+}
+
 int h5u_attr_write_i64(hid_t loc, const char *name, int64_t value)
 {
     return h5u_attr_write(loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, 0, NULL, &value);

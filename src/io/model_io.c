@@ -57,6 +57,17 @@ int model_write_group(int64_t loc_id, const idnn_committee *ms)
         if (status == ALFE_OK)
             status = h5u_attr_write_strings(g, "activations", acts, net->arch.n_layers);
         if (status == ALFE_OK) status = h5u_attr_write_f64(g, "scale", net->arch.scale);
+        /* Invariants of the dimensionless eta in, scale * g out: every
+         * parameter is dimensionless and scale is per (eV per prim cell). */
+        if (status == ALFE_OK)
+            status = h5u_attr_write_string(g, "units", "scale: 1/(eV per prim cell)");
+        if (status == ALFE_OK) {
+            hid_t ds = H5Dopen2(g, "params", H5P_DEFAULT);
+            status = ds < 0 ? ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot open %s/params", name)
+                            : h5u_attr_write_string(ds, "units", "dimensionless");
+            if (ds >= 0)
+                H5Dclose(ds);
+        }
         H5Gclose(g);
         ALFE_CHECK(status);
     }
@@ -214,7 +225,18 @@ int model_read(const char *path, int round, idnn_committee **out)
                     chosen = r;
             }
             if (chosen < 0 || (round >= 0 && chosen != round)) {
-                status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: no models for round %d", path, round);
+                int lo = -1, hi = -1;
+                for (hsize_t i = 0; i < info.nlinks; i++) {
+                    char name[64];
+                    H5Lget_name_by_idx(models, ".", H5_INDEX_NAME, H5_ITER_INC, i, name,
+                                       sizeof name, H5P_DEFAULT);
+                    int r = atoi(name);
+                    lo = lo < 0 || r < lo ? r : lo;
+                    hi = r > hi ? r : hi;
+                }
+                status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: no models for round %d (rounds are "
+                                   "numbered from 0, as in the run log and alfe info; models "
+                                   "stored for rounds %d to %d)", path, round, lo, hi);
             } else {
                 char name[64], where[1200];
                 snprintf(name, sizeof name, "%04d", chosen);
@@ -230,6 +252,34 @@ int model_read(const char *path, int round, idnn_committee **out)
     } else {
         status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: not an alfe model or campaign file (format '%s')",
                            path, format);
+    }
+    H5Fclose(file);
+    return status;
+}
+
+int model_read_q(const char *path, double **q, int *d, int *m)
+{
+    *q = NULL;
+    *d = *m = 0;
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: cannot open", path);
+    char format[64] = "";
+    h5u_attr_read_string(file, "format", format, sizeof format);
+    int status = ALFE_OK;
+    if (!strcmp(format, "alfe-campaign")) {
+        hsize_t dims[2] = {0, 0};
+        int rank = 0;
+        status = h5u_read_f64_dataset(file, "system/Q", q, dims, &rank);
+        if (status == ALFE_OK && rank != 2) {
+            free(*q);
+            *q = NULL;
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: /system/Q is not a matrix", path);
+        }
+        if (status == ALFE_OK) {
+            *d = (int)dims[0];
+            *m = (int)dims[1];
+        }
     }
     H5Fclose(file);
     return status;

@@ -44,8 +44,8 @@ static void print_progress(void *context, int64_t done, int64_t total, double se
     const progress_context *pc = context;
     double rate = seconds > 0 ? (double)done / seconds : 0.0;
     double eta = rate > 0 ? (double)(total - done) / rate : 0.0;
-    log_line("round %d/%d evaluate: %lld/%lld points (%.0f%%), %.1f points/s, ETA %.0f s",
-             pc->round + 1, pc->cfg->rounds, (long long)done, (long long)total,
+    log_line("round %d (%d of %d) evaluate: %lld/%lld points (%.0f%%), %.1f points/s, ETA %.0f s",
+             pc->round, pc->round + 1, pc->cfg->rounds, (long long)done, (long long)total,
              total ? 100.0 * (double)done / (double)total : 100.0, rate, eta);
 }
 
@@ -195,7 +195,7 @@ static int start_round(campaign *c, const alfe_config *cfg, const domain *dom,
     if (status != ALFE_OK)
         return status;
     comm_bcast_bytes(rec, sizeof *rec, 0);
-    log_line("round %d/%d acquire: %lld points (%s) in %.3f s", round + 1, cfg->rounds,
+    log_line("round %d (%d of %d) acquire: %lld points (%s) in %.3f s", round, round + 1, cfg->rounds,
              (long long)rec->n_points,
              cfg->global_method == GLOBAL_SOBOL ? "global Sobol" : "global billiard walk",
              rec->seconds_acquire);
@@ -243,8 +243,8 @@ static int run_rounds(campaign *c, const alfe_config *cfg, const domain *dom, ev
         int64_t n_pending = 0;
         ALFE_CHECK(comm_agree_status(read_pending(c, &rec, &pending, &n_pending)));
         if (rec.n_points > 0 && comm_rank() == 0)
-            log_line("round %d/%d evaluate: %lld of %lld points pending on %d rank%s",
-                     round + 1, cfg->rounds, (long long)n_pending, (long long)rec.n_points,
+            log_line("round %d (%d of %d) evaluate: %lld of %lld points pending on %d rank%s",
+                     round, round + 1, cfg->rounds, (long long)n_pending, (long long)rec.n_points,
                      comm_size(), comm_size() > 1 ? "s (1 coordinator)" : "");
         progress_context pc = {cfg, round};
         farm_outcome outcome;
@@ -280,7 +280,7 @@ static int run_rounds(campaign *c, const alfe_config *cfg, const domain *dom, ev
         status = campaign_update_round(c, &rec, learner_models(l));
         timer_stop(TIMER_BOUNDARY);
         ALFE_CHECK(status);
-        log_line("round %d/%d done: %lld points (%lld done, %lld failed) in %.2f s", round + 1,
+        log_line("round %d (%d of %d) done: %lld points (%lld done, %lld failed) in %.2f s", round, round + 1,
                  cfg->rounds, (long long)rec.n_points, (long long)rec.done,
                  (long long)rec.failed, rec.seconds_total);
     }
@@ -289,8 +289,8 @@ static int run_rounds(campaign *c, const alfe_config *cfg, const domain *dom, ev
 
 static void print_timer_table(const run_record *run)
 {
-    log_line("%-10s %10s %10s %10s   (seconds over %d ranks)", "timer", "min", "avg", "max",
-             run->ranks);
+    log_line("%-10s %10s %10s %10s   (seconds over %d rank%s)", "timer", "min", "avg", "max",
+             run->ranks, run->ranks == 1 ? "" : "s");
     for (int t = 0; t < TIMER_COUNT; t++)
         log_line("%-10s %10.3f %10.3f %10.3f", run_timer_names[t], run->timer_min[t],
                  run->timer_avg[t], run->timer_max[t]);
@@ -405,8 +405,9 @@ int coordinator_run(const char *config_path)
     int stopped = 0, valid = 1;
     int64_t evaluated_here = 0;
     if (status == ALFE_OK) {
-        log_line("%s campaign %s: %d rounds, model %s, d = %d, M = %d, T = %g K, %d rank%s",
+        log_line("%s campaign %s: %d round%s, model %s, d = %d, M = %d, T = %g K, %d rank%s",
                  s.exists ? "resuming" : "new", cfg->output, cfg->rounds,
+                 cfg->rounds == 1 ? "" : "s",
                  cfg->model == MODEL_ORACLE ? "oracle" : "clex", cfg->dimension, cfg->q_m,
                  cfg->temperature, comm_size(), comm_size() > 1 ? "s" : "");
         status = run_rounds(s.c, cfg, s.dom, s.ev, s.l, &evaluated_here, &stopped);
@@ -429,7 +430,8 @@ int coordinator_run(const char *config_path)
             log_line("stopped by %s: points in flight were finished and written. Resume with: "
                      "alfe run %s", stopflag_signal_name(stopflag_signal()), config_path);
         else
-            log_line("campaign %s: %d rounds done", cfg->output, cfg->rounds);
+            log_line("campaign %s: %d round%s done (numbered 0 to %d)", cfg->output, cfg->rounds,
+                     cfg->rounds == 1 ? "" : "s", cfg->rounds - 1);
     }
     status = session_close(&s, status);
     if (status == ALFE_OK && !valid)
@@ -461,7 +463,7 @@ int coordinator_train(const char *config_path)
     if (status == ALFE_OK)
         status = comm_agree_status(learner_load(s.l, s.c, latest - 1));
     if (status == ALFE_OK) {
-        log_line("retraining round %d/%d of %s", latest + 1, s.cfg->rounds, s.cfg->output);
+        log_line("retraining round %d (%d of %d) of %s", latest, latest + 1, s.cfg->rounds, s.cfg->output);
         timer_start(TIMER_TRAIN);
         status = learner_train_round(s.l, s.c, latest, &rec);
         timer_stop(TIMER_TRAIN);

@@ -299,9 +299,10 @@ static int fit_committee(learner *l, const round_rows *r, const idnn_batch *data
     if (status != ALFE_OK)
         return status;
     *reports = ALFE_CALLOC((size_t)l->committee->n_members, sizeof **reports);
-    log_line("round %d/%d train: %d members on %d rows (%d new; %lld done rows excluded: "
-             "not converged or non-finite), %d ranks", round + 1, cfg->rounds,
-             l->committee->n_members, r->n, r->n_new, (long long)r->n_excluded, comm_size());
+    log_line("round %d (%d of %d) train: %d member%s on %d rows (%d new; %lld done rows excluded: "
+             "not converged or non-finite), %d rank%s", round, round + 1, cfg->rounds,
+             l->committee->n_members, l->committee->n_members == 1 ? "" : "s", r->n, r->n_new,
+             (long long)r->n_excluded, comm_size(), comm_size() == 1 ? "" : "s");
     return idnn_committee_train(l->committee, data, base, cfg->seed, round, cfg->net_bootstrap,
                                 *reports);
 }
@@ -327,7 +328,7 @@ static int search_hyperparameters(learner *l, const idnn_batch *data,
         status = idnn_hypersearch_adopt(search, l->committee->n_members, current,
                                         l->committee->n_members, &l->committee, &replaced);
     if (status == ALFE_OK)
-        log_line("round %d/%d hyper-parameter search: %d candidates, %s", round + 1,
+        log_line("round %d (%d of %d) hyper-parameter search: %d candidates, %s", round, round + 1,
                  cfg->rounds, cfg->tr_hypersearch,
                  replaced ? "the best replace the committee" : "the committee stays");
     idnn_hypersearch_result_destroy(&search);
@@ -345,8 +346,8 @@ static void log_training(const learner *l, const train_report *reports, int roun
         worst = fmax(worst, reports[k].validation_loss);
         epochs += reports[k].epochs_run;
     }
-    log_line("round %d/%d train: validation loss %.4g .. %.4g over members, %d epochs "
-             "in all", round + 1, l->cfg->rounds, best, worst, epochs);
+    log_line("round %d (%d of %d) train: validation loss %.4g .. %.4g over members, %d epochs "
+             "in all", round, round + 1, l->cfg->rounds, best, worst, epochs);
 }
 
 /* Collective: fit, optionally search, on the round's rows (n >= 2). */
@@ -405,8 +406,8 @@ int learner_train_round(learner *l, campaign *c, int round, round_record *rec)
     ALFE_CHECK(gather_round(l, c, round, &r));
     int status = ALFE_OK;
     if (r.n < 2)
-        log_line("round %d/%d train: only %d usable rows (%lld done rows excluded: not "
-                 "converged or non-finite), no training this round", round + 1, cfg->rounds, r.n,
+        log_line("round %d (%d of %d) train: only %d usable rows (%lld done rows excluded: not "
+                 "converged or non-finite), no training this round", round, round + 1, cfg->rounds, r.n,
                  (long long)r.n_excluded);
     else
         status = train_on_rows(l, &r, round);
@@ -414,10 +415,23 @@ int learner_train_round(learner *l, campaign *c, int round, round_record *rec)
     status = measure_round(l, &r, status, rec);
     rec->seconds_train = alfe_wall_time() - t0;
     comm_bcast_doubles(&rec->seconds_train, 1, 0);
-    if (status == ALFE_OK)
-        log_line("round %d/%d metrics: mu MSE all %.3g, new (before training) %.3g, test %.3g "
-                 "eV^2; training %.1f s", round + 1, cfg->rounds, rec->mse_all, rec->mse_new,
-                 rec->mse_test, rec->seconds_train);
+    if (status == ALFE_OK) {
+        /* Metrics not measured (no committee yet, no test set) are left out,
+         * never printed as "nan". */
+        char all[48] = "", fresh[48] = "", test[48] = "";
+        if (isfinite(rec->mse_all))
+            snprintf(all, sizeof all, " all %.3g", rec->mse_all);
+        if (isfinite(rec->mse_new))
+            snprintf(fresh, sizeof fresh, ", new (before training) %.3g", rec->mse_new);
+        if (isfinite(rec->mse_test))
+            snprintf(test, sizeof test, ", test %.3g", rec->mse_test);
+        if (all[0] || fresh[0] || test[0])
+            log_line("round %d (%d of %d) metrics: mu MSE%s%s%s eV^2; training %.1f s", round,
+                     round + 1, cfg->rounds, all, fresh, test, rec->seconds_train);
+        else
+            log_line("round %d (%d of %d) metrics: mu MSE not measured; training %.1f s", round,
+                     round + 1, cfg->rounds, rec->seconds_train);
+    }
     round_rows_free(&r);
     return status;
 }

@@ -5,6 +5,8 @@
 #    stored models); `alfe train` reproduces the stored models;
 #  - round metrics are recorded (mse_new is NaN in round 0, before any model);
 #  - a configured test set is scored and the score equals `alfe predict`'s;
+#  - rounds are numbered from 0 in the log, alfe info, the file and predict
+#    --round; predict marks (and warns about) points outside the domain;
 #  - learning check (documented thresholds, docs/testing.md): noise-free
 #    oracle, 3 rounds x 600 points: on 400 held-out Sobol points the committee's
 #    mu MSE is below 1e-4 eV^2 and below 30 % of the variance of every
@@ -74,6 +76,30 @@ compare_models "$TEST_TMP/a1.h5" "$TEST_TMP/t.h5" || fail "alfe train changed th
 grep -q "last: train on 2 ranks" <("$ALFE" info "$TEST_TMP/t.h5") || fail "run record of alfe train"
 
 "$ALFE" predict "$TEST_TMP/a1.h5" --points "$TEST_TMP/held_eta.txt" > "$TEST_TMP/pred.txt" || fail "predict"
+
+# One round numbering (from 0) in the log, alfe info, the file and predict
+# --round: the number the log's last round line prints is a round predict
+# takes, and it evaluates that round's models (the latest: the default).
+last=$(sed -n 's/^\[alfe\] round \([0-9]*\) (\([0-9]*\) of \([0-9]*\)) done:.*/\1 \2 \3/p' "$TEST_TMP/a1.log" | tail -1)
+[ "$last" = "2 3 3" ] || fail "last round line of the log: '$last': $(grep "done:" "$TEST_TMP/a1.log")"
+r=${last%% *}
+"$ALFE" predict "$TEST_TMP/a1.h5" --points "$TEST_TMP/held_eta.txt" --round "$r" > "$TEST_TMP/pred_r.txt" 2> "$TEST_TMP/err" ||
+    fail "predict --round $r (the log's last round) failed: $(cat "$TEST_TMP/err")"
+cmp -s "$TEST_TMP/pred.txt" "$TEST_TMP/pred_r.txt" || fail "predict --round $r differs from the latest round's models"
+"$ALFE" info "$TEST_TMP/a1.h5" | grep -qE "^ +$r  done " || fail "alfe info has no round $r"
+"$PYTHON" -c "import h5py, sys; f = h5py.File(sys.argv[1], 'r'); assert '%04d' % int(sys.argv[2]) in f['models'] and f['rounds/%04d' % int(sys.argv[2])].attrs['round'] == int(sys.argv[2])" \
+    "$TEST_TMP/a1.h5" "$r" || fail "/models and /rounds do not hold round $r"
+rc=0; "$ALFE" predict "$TEST_TMP/a1.h5" --points "$TEST_TMP/held_eta.txt" --round 3 > /dev/null 2> "$TEST_TMP/err" || rc=$?
+[ $rc -eq 2 ] && grep -q "no models for round 3 (rounds are numbered from 0.*stored for rounds 0 to 2)" "$TEST_TMP/err" ||
+    fail "predict --round 3 of 3 rounds: exit $rc, $(cat "$TEST_TMP/err")"
+# The held-out points lie in the domain: in_domain = 1 on every line, no warning.
+"$PYTHON" -c "import numpy as np, sys; p = np.loadtxt(sys.argv[1]); assert p.shape[1] == 2 + 2 * 7 + 1 and (p[:, -1] == 1).all()" \
+    "$TEST_TMP/pred.txt" || fail "in_domain column of predict"
+printf "0.5 0 0 0 0 0 0\n2 0 0 0 0 0 0\n" > "$TEST_TMP/outside.txt"
+"$ALFE" predict "$TEST_TMP/a1.h5" --points "$TEST_TMP/outside.txt" > "$TEST_TMP/pred_out.txt" 2> "$TEST_TMP/err" || fail "predict outside"
+grep -q "warning: .*outside.txt: 1 of 2 points lie outside the campaign's domain" "$TEST_TMP/err" || fail "no warning for a point outside: $(cat "$TEST_TMP/err")"
+[ "$(awk '!/^#/ {print $NF}' "$TEST_TMP/pred_out.txt" | tr '\n' ' ')" = "1 0 " ] || fail "in_domain: $(cat "$TEST_TMP/pred_out.txt")"
+! grep -qi "nan\| 1 ranks" "$TEST_TMP/a1.log" || fail "nan or '1 ranks' in the log: $(grep -i "nan\| 1 ranks" "$TEST_TMP/a1.log")"
 "$PYTHON" - "$TEST_TMP/a1.h5" "$TEST_TMP/held.h5" "$TEST_TMP/pred.txt" "$ROOT/inputs/lco/Q.txt" <<'PY' || fail "metrics / learning check"
 import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1], "r"); held = h5py.File(sys.argv[2], "r")["points"]

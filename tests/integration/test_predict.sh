@@ -18,7 +18,8 @@ else
     "$PYTHON" - "$A/testing_set.txt" "$TEST_TMP/pred.txt" <<'PY' || fail "surrogate MSE"
 import sys, numpy as np
 ts = np.loadtxt(sys.argv[1]); p = np.loadtxt(sys.argv[2])
-assert p.shape == (1283, 16), p.shape
+assert p.shape == (1283, 17), p.shape
+assert (p[:, 16] == -1).all(), "a model file has no domain: in_domain -1"
 mse = ((p[:, 2:9] - ts[:, 22:29]) ** 2).mean()
 mse0 = ((p[:, 2] - ts[:, 22]) ** 2).mean()
 print("MSE %.4g (mu0 %.4g)" % (mse, mse0))
@@ -32,10 +33,10 @@ PY
     "$PYTHON" - "$TEST_TMP/zero.out" <<'PY' || fail "g(0) / Hessian"
 import sys, numpy as np
 head = open(sys.argv[1]).readline().split()
-assert head[1:3] == ["g", "g_std"] and head[-1] == "hess_eig_6", head
+assert head[1:3] == ["g", "g_std"] and head[-2:] == ["hess_eig_6", "in_domain"], head
 row = np.loadtxt(sys.argv[1])
 assert abs(row[0] - 2.6e-4) < 0.05e-4, row[0]
-eig = row[16:]
+eig = row[16:23]
 assert (np.diff(eig) >= 0).all(), "eigenvalues ascending"
 PY
 

@@ -294,7 +294,7 @@ kill_campaign() {
             # A kill inside round R's evaluation: the next run redid exactly
             # the rows that were pending, no done row.
             if [ -n "$expect_pending" ]; then
-                line=$(tail -n +"$from" "$out.log" | grep -m1 -Eo "round [0-9]+/[0-9]+ evaluate: [0-9]+ of")
+                line=$(tail -n +"$from" "$out.log" | grep -m1 -Eo "round [0-9]+ \([0-9]+ of [0-9]+\) evaluate: [0-9]+ of")
                 if [ -n "$line" ] || [ "$hit" = 0 ]; then
                     [ "${line% of}" = "${expect_pending}" ] ||
                         fail "$n ranks: after kill $kills the file had ${expect_pending#* evaluate: }" \
@@ -339,7 +339,7 @@ kill_campaign() {
                 fi
                 prev_done=$done
                 [ "$running_round" -ge 0 ] &&
-                    expect_pending="round $((running_round + 1))/$ROUNDS evaluate: $pending"
+                    expect_pending="round $running_round ($((running_round + 1)) of $ROUNDS) evaluate: $pending"
                 landed="$landed (rows $rows, done $done, pending $pending)"
             fi
             echo "kill $kills (aimed at $kind) landed: $landed"

@@ -4,8 +4,8 @@
 # 4x4x4 supercell, some chains stopped at max_passes unconverged).
 # Report: every figure file exists, is a PNG (signature) that matplotlib
 # decodes and that is not blank; index.html shows every PNG of the directory
-# and only those; the figures that cannot be drawn (acceptance and tau for the
-# oracle, the model figures for both) are reported as skipped, on stdout and
+# and only those; the figures that cannot be drawn (the Monte Carlo diagnostics
+# for the oracle, the model figures for both) are reported as skipped, on stdout and
 # on the page.  Export: points.csv, rounds.csv, runs.csv and config.csv read
 # back equal the HDF5 data exactly (floats bit for bit, NaN as NaN).  Both
 # tools exit 2 on a file that is not a campaign.
@@ -44,9 +44,9 @@ import numpy as np
 tmp = sys.argv[1]
 MODEL_SKIPS = ["μ MSE per round", "Learned g and μ along η0", "Committee spread"]
 expect = {
-    "oracle": (["points_per_round", "eta_by_round", "eta_by_criterion", "mu_vs_eta",
-                "mc_converged", "mc_stderr"],
-               ["Metropolis acceptance", "Integrated autocorrelation time"] + MODEL_SKIPS),
+    "oracle": (["points_per_round", "eta_by_round", "eta_by_criterion", "mu_vs_eta"],
+               ["Converged share per round", "Metropolis acceptance",
+                "Integrated autocorrelation time", "μ standard errors"] + MODEL_SKIPS),
     "mc": (["points_per_round", "eta_by_round", "eta_by_criterion", "mu_vs_eta",
             "mc_converged", "mc_acceptance", "mc_tau", "mc_stderr"], MODEL_SKIPS),
 }
@@ -120,7 +120,17 @@ n = p["status"].shape[0]
 assert len(rows) == n, "%d CSV rows, %d HDF5 rows" % (len(rows), n)
 assert header[0] == "row" and [int(r[0]) for r in rows] == list(range(n))
 expected_header, cells = ["row"], 0
+code_names = {"criterion_name": "criterion_names", "status_name": "status_names"}
+for name, attr in code_names.items():  # the codes' names, next to their numeric column
+    code = name[:-len("_name")]
+    assert header.index(name) == header.index(code) + 1, (name, header)
+    labels = [text(x) for x in p[code].attrs[attr]]
+    k = header.index(name)
+    for i, v in enumerate(p[code][:].tolist()):
+        assert rows[i][k] == labels[v], ("points.csv row %d %s" % (i, name), rows[i][k], labels[v])
 for name in header[1:]:
+    if name in code_names:
+        continue
     col, _, j = name.rpartition("_")
     if col in p and p[col].ndim == 2 and j.isdigit():
         data = p[col][:, int(j)]
@@ -135,7 +145,7 @@ for col in p:  # every column and component is there
     names = [col] if p[col].ndim == 1 else ["%s_%d" % (col, j) for j in range(p[col].shape[1])]
     for nm in names:
         assert nm in header, "points.csv lacks %s" % nm
-assert len(header) == 1 + sum(1 if p[c].ndim == 1 else p[c].shape[1] for c in p)
+assert len(header) == 1 + len(code_names) + sum(1 if p[c].ndim == 1 else p[c].shape[1] for c in p)
 nan_cells = sum(r.count("nan") for r in rows)
 
 # rounds.csv: every attribute of every round record.
@@ -147,7 +157,7 @@ for g, row in zip(groups, rows):
     crit = [text(c) for c in a["criterion_names"]]
     for key in a:
         v = a[key]
-        if key == "criterion_names":
+        if key in ("criterion_names", "units"):  # names: in the column names; units: units.csv
             continue
         if isinstance(v, np.ndarray) and v.ndim == 1:
             for c, x in zip(crit, v):
@@ -170,6 +180,25 @@ for r, row in zip(runs, rows):
     for i, tn in enumerate(names):
         for j, cn in enumerate(cols):
             same(row[header.index("timer_%s_%s" % (tn, cn))], t[i, j], "runs.csv %s timer" % r)
+
+# units.csv: the units the file records, for every numeric column of the
+# three tables (format 1.2 records them all).
+header, rows = table("units.csv")
+assert header == ["table", "column", "units"]
+units = {(t, c): u for t, c, u in rows}
+for name in ("points.csv", "rounds.csv", "runs.csv"):
+    cols, body = table(name)
+    for k, col in enumerate(cols):
+        numeric = all(r[k] in ("", "nan") or r[k].lstrip("-").replace(".", "", 1)
+                      .replace("e", "", 1).replace("-", "").replace("+", "").isdigit() or
+                      r[k] in ("inf", "-inf") for r in body)
+        if col in ("row", "run") or not numeric:
+            continue
+        assert (name, col) in units, "units.csv: no unit for %s %s" % (name, col)
+assert units[("points.csv", "mu_0")] == "eV per prim cell"
+assert units[("points.csv", "eta_mean_0")] == "dimensionless"
+assert units[("rounds.csv", "mse_all")] == "eV^2 (per prim cell)^2"
+assert units[("runs.csv", "timer_total_max")] == "s"
 
 # config.csv
 header, rows = table("config.csv")

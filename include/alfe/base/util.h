@@ -31,7 +31,7 @@ char *alfe_strdup_at(const char *s, const char *file, int line);
 
 /* Seconds since an arbitrary fixed point (monotonic). */
 double alfe_wall_time(void);
-/* Local time as "YYYY-MM-DDTHH:MM:SS" into buf (>= 20 bytes). */
+/* UTC as ISO 8601 "YYYY-MM-DDTHH:MM:SSZ" into buf (>= 21 bytes). */
 void alfe_timestamp(char *buf, size_t size);
 
 /* Directory part of a path ("." when there is none), newly allocated. */

@@ -30,7 +30,18 @@ struct alfe_config;
 
 #define CAMPAIGN_FORMAT "alfe-campaign"
 #define CAMPAIGN_FORMAT_MAJOR 1
-#define CAMPAIGN_FORMAT_MINOR 1
+#define CAMPAIGN_FORMAT_MINOR 2
+/* The units attribute of /rounds/NNNN (1.2): one "name: unit" per numeric
+ * attribute (docs/campaign-file.md). */
+#define CAMPAIGN_ROUND_UNITS                                                                  \
+    "round: dimensionless; first_row: dimensionless; n_points: dimensionless; "               \
+    "done: dimensionless; failed: dimensionless; pending: dimensionless; "                    \
+    "points_per_criterion: dimensionless; budget_per_criterion: dimensionless; "              \
+    "weight_per_criterion: dimensionless; sobol_index_end: dimensionless; "                   \
+    "seconds_acquire: s; seconds_evaluate: s; seconds_total: s; points_per_second: 1/s; "     \
+    "mse_all: eV^2 (per prim cell)^2; mse_new_before_training: eV^2 (per prim cell)^2; "      \
+    "mse_test: eV^2 (per prim cell)^2; n_train: dimensionless; n_excluded: dimensionless; "   \
+    "seconds_train: s"
 #define ALFE_VERSION "0.1.0"
 
 typedef struct campaign campaign;

@@ -38,6 +38,11 @@ int h5u_dataset_write_f64_2d(hid_t loc, const char *name, const double *v, hsize
                              hsize_t cols, const char *description);
 int h5u_dataset_write_text(hid_t loc, const char *name, const char *text, const char *source);
 char *h5u_read_text_dataset(hid_t loc, const char *name);
+/* Dimension labels as HDF5's dimension-scale API stores them (attribute
+ * DIMENSION_LABELS: one variable-length ASCII string per dimension, what
+ * H5DSset_label writes and h5py's ds.dims[i].label reads), without linking
+ * hdf5_hl.  n = the dataset's rank. */
+int h5u_set_dimension_labels(hid_t ds, const char *const *labels, int n);
 int h5u_read_f64_dataset(hid_t loc, const char *name, double **values, hsize_t *dims,
                          int *rank);
 

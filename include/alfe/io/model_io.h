@@ -24,6 +24,11 @@
  * clear message for a file of another format or major version, or a
  * campaign without models.  Free with idnn_committee_destroy. */
 int model_read(const char *path, int round, idnn_committee **out);
+/* The order-parameter matrix Q (d x M, row-major, malloc'd) of a campaign
+ * file's /system/Q, so a caller can build the domain the committee was
+ * trained in; *q = NULL (and ALFE_OK) for a standalone model file, which
+ * stores no domain. */
+int model_read_q(const char *path, double **q, int *d, int *m);
 /* Write a standalone model file (replaces it). */
 int model_write(const char *path, const idnn_committee *c, const char *provenance);
 /* Write the model group into an open HDF5 location (hid_t as int64_t); used
