@@ -21,6 +21,7 @@ enum rng_purpose {
     RNG_PURPOSE_ACQUIRE = 4,      /* per round: perturbations, subsampling */
     RNG_PURPOSE_TRAIN = 5,        /* per (round, member): network training */
     RNG_PURPOSE_DELAY = 6,        /* per point: simulated evaluation cost */
+    RNG_PURPOSE_POOL = 7,         /* per round: the acquisition pool's walks */
     RNG_PURPOSE_TEST = 99         /* tests only */
 };
 
