@@ -4,4 +4,6 @@
  * Owns: the name table.  Must not know about files, configuration or MPI. */
 #include "alfe/space/point.h"
 
-const char *const criterion_names[CRITERION_COUNT] = {"global_billiard", "global_sobol"};
+const char *const criterion_names[CRITERION_COUNT] = {
+    "global_billiard", "global_sobol", "special",     "high_error", "wells",
+    "instability",     "lowest_g",     "sensitivity", "qbc"};

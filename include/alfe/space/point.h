@@ -11,8 +11,21 @@
 enum point_status { POINT_PENDING = 0, POINT_DONE = 1, POINT_FAILED = 2 };
 
 /* Criteria that propose points; the id is stored per row and the names
- * (point.c) in the file's /points/criterion attribute "criterion_names". */
-enum criterion_id { CRITERION_GLOBAL_BILLIARD = 0, CRITERION_GLOBAL_SOBOL = 1, CRITERION_COUNT };
+ * (point.c) in the file's /points/criterion attribute "criterion_names".
+ * Ids are append-only: a stored campaign keeps its meaning.  What each one
+ * ranks: include/alfe/acquire/criterion.h and docs/acquisition.md. */
+enum criterion_id {
+    CRITERION_GLOBAL_BILLIARD = 0,
+    CRITERION_GLOBAL_SOBOL = 1,
+    CRITERION_SPECIAL = 2,       /* configured points and lines between them */
+    CRITERION_HIGH_ERROR = 3,    /* previous round's rows, largest μ error */
+    CRITERION_WELLS = 4,         /* positive-definite Hessian, smallest |μ̂| */
+    CRITERION_INSTABILITY = 5,   /* smallest Hessian eigenvalue below a tolerance */
+    CRITERION_LOWEST_G = 6,      /* lowest predicted g per η0 bin */
+    CRITERION_SENSITIVITY = 7,   /* largest |Hessian eigenvalue| */
+    CRITERION_QBC = 8,           /* largest committee spread */
+    CRITERION_COUNT
+};
 extern const char *const criterion_names[CRITERION_COUNT];
 
 typedef struct {
