@@ -88,7 +88,8 @@ NETWORK_SRC := $(addprefix src/network/,invariants.c invariants_group.c idnn.c t
                  committee.c idnn_committee.c hypersearch.c)
 IO_SRC      := $(addprefix src/io/,config.c h5util.c campaign_io.c campaign_guard.c \
                  campaign_info.c model_io.c)
-ACQUIRE_SRC := $(addprefix src/acquire/,acquire.c pool.c)
+ACQUIRE_SRC := $(addprefix src/acquire/,acquire.c pool.c criterion.c special.c uncertainty.c physics.c \
+                 select.c weights.c)
 RUN_SRC     := $(addprefix src/run/,system.c evaluate.c farm.c learn.c coordinator.c)
 # Layers bottom to top (docs/architecture.md); tests/integration/test_layers.sh
 # checks that the arrows only point down.

@@ -41,11 +41,11 @@ int weights_update(int n_crit, int rule, double alpha, const int *enabled, const
                    const double *before, const double *after, double *w_new);
 
 /* The round's points per criterion.  base[c]: c's configured points; the
- * total T = Σ_enabled base[c] is kept.  Each enabled criterion gets `floor`
- * points (min(floor, …) is not applied: T < E·floor is ALFE_ERR_INPUT), and
- * the remaining T − E·floor are shared in proportion to base[c]·w[c] by
+ * total T = Σ_enabled base[c] is kept.  Each enabled criterion gets
+ * floor_points (T < E·floor_points, E the enabled count, is ALFE_ERR_INPUT),
+ * and the remaining T − E·floor_points are shared in proportion to base[c]·w[c] by
  * largest remainders (ties: smaller c).  budget[c] = 0 for disabled c. */
-int weights_budget(int n_crit, const int *enabled, const int *base, const double *w, int floor,
+int weights_budget(int n_crit, const int *enabled, const int *base, const double *w, int floor_points,
                    int *budget);
 
 #endif
