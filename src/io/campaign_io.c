@@ -534,7 +534,7 @@ static int write_round_attrs(hid_t g, const round_record *rec)
     ALFE_CHECK(h5u_attr_write_i64(g, "n_train", rec->n_train));
     ALFE_CHECK(h5u_attr_write_i64(g, "n_excluded", rec->n_excluded));
     ALFE_CHECK(h5u_attr_write_f64(g, "seconds_train", rec->seconds_train));
-    return ALFE_OK;
+    return campaign_criteria_write(g, rec);
 }
 
 int campaign_round_count(const campaign *c)
@@ -587,6 +587,7 @@ int campaign_read_round_from(hid_t file, int round, round_record *rec)
     h5u_attr_read_numeric(g, "n_train", H5T_NATIVE_INT64, &rec->n_train);
     h5u_attr_read_numeric(g, "n_excluded", H5T_NATIVE_INT64, &rec->n_excluded);
     h5u_attr_read_numeric(g, "seconds_train", H5T_NATIVE_DOUBLE, &rec->seconds_train);
+    campaign_criteria_read(g, rec);
     H5Gclose(g);
     return ALFE_OK;
 }

@@ -171,12 +171,13 @@ static const key_spec KEYS[] = {
     {"training", "hypersearch", KEY_INT, "0", 0, 10000, NULL, RESUME_FIXED, OFF(tr_hypersearch),
      "candidates of a random hyper-parameter search each round (0: off); the best replace the "
      "committee only when better (docs/training.md has the bounds)"},
-    {"training", "hypersearch_trigger", KEY_ENUM, "never", 0, 0,
-     "never|first|first_and_no_improvement", RESUME_FREE, OFF(tr_hypersearch_trigger),
-     "when the hyper-parameter search runs (with hypersearch > 0): never = every round "
-     "(the trigger never limits it); first = round 1 only; first_and_no_improvement = round 1 "
-     "and every round whose new rows the committee predicted no better than the previous "
-     "round's (the published rule)"},
+    {"training", "hypersearch_trigger", KEY_ENUM, "always", 0, 0,
+     "always|never|first|first_and_no_improvement", RESUME_FREE, OFF(tr_hypersearch_trigger),
+     "when the hyper-parameter search (hypersearch > 0 candidates) runs: always = every round; "
+     "never; first = the first round that trains (round 1 in the log); "
+     "first_and_no_improvement = that round and every round whose new rows the committee "
+     "predicted (before training) no better than the previous round's new rows (the published "
+     "rule)"},
     {"training", "search_layers_min", KEY_INT, "2", 1, 8, NULL, RESUME_FREE, OFF(hs_layers_min),
      "hyper-parameter search: fewest hidden layers (inclusive)"},
     {"training", "search_layers_max", KEY_INT, "4", 1, 8, NULL, RESUME_FREE, OFF(hs_layers_max),
@@ -222,7 +223,9 @@ static const key_spec KEYS[] = {
     {"special", "copies", KEY_INT, "1", 1, 10000, NULL, RESUME_FREE, OFF(special_copies),
      "points per special point (perturbed copies)"},
     {"special", "perturb", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FREE, OFF(special_perturb),
-     "standard deviation (eta units) of the perturbation of each copy, before targeting"},
+     "perturbation of each copy, uniform in +-perturb/2 per order parameter, before targeting"},
+    {"special", "round", KEY_INT, "0", 0, 100000, NULL, RESUME_FREE, OFF(special_round),
+     "the round (0-based) whose points include the special points"},
     {"high_error", "points", KEY_INT, "0", 0, 10000000, NULL, RESUME_FREE, OFF(crit[CONFIG_HIGH_ERROR].points),
      "previous round's rows ranked by the committee's mu error |mu_pred - mu_MC|^2 before retraining: points per round before weighting (budget = points x weight); 0 = off"},
     {"high_error", "groups", KEY_INT, "0", 0, 10000000, NULL, RESUME_FREE, OFF(crit[CONFIG_HIGH_ERROR].groups),
@@ -230,8 +233,8 @@ static const key_spec KEYS[] = {
     {"high_error", "copies", KEY_INT, "1", 1, 10000, NULL, RESUME_FREE, OFF(crit[CONFIG_HIGH_ERROR].copies),
      "points per kept candidate (perturbed copies)"},
     {"high_error", "perturb", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FREE, OFF(crit[CONFIG_HIGH_ERROR].perturb),
-     "standard deviation (eta units) of the Gaussian perturbation of each point, before "
-     "targeting; perturbed points are pulled back into the domain"},
+     "perturbation of each point, uniform in +-perturb/2 per order parameter (eta units), "
+     "before targeting; a point outside the domain is re-drawn, then reflected in"},
     {"high_error", "from_round", KEY_INT, "1", 1, 100000, NULL, RESUME_FREE, OFF(crit[CONFIG_HIGH_ERROR].from_round),
      "first round (0-based) the criterion proposes in; it needs the previous round's committee"},
     {"high_error", "diversity", KEY_ENUM, "yes", 0, 0, "no|yes", RESUME_FREE, OFF(crit[CONFIG_HIGH_ERROR].diversity),
@@ -245,8 +248,8 @@ static const key_spec KEYS[] = {
     {"wells", "copies", KEY_INT, "1", 1, 10000, NULL, RESUME_FREE, OFF(crit[CONFIG_WELLS].copies),
      "points per kept candidate (perturbed copies)"},
     {"wells", "perturb", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FREE, OFF(crit[CONFIG_WELLS].perturb),
-     "standard deviation (eta units) of the Gaussian perturbation of each point, before "
-     "targeting; perturbed points are pulled back into the domain"},
+     "perturbation of each point, uniform in +-perturb/2 per order parameter (eta units), "
+     "before targeting; a point outside the domain is re-drawn, then reflected in"},
     {"wells", "from_round", KEY_INT, "1", 1, 100000, NULL, RESUME_FREE, OFF(crit[CONFIG_WELLS].from_round),
      "first round (0-based) the criterion proposes in; it needs the previous round's committee"},
     {"wells", "diversity", KEY_ENUM, "yes", 0, 0, "no|yes", RESUME_FREE, OFF(crit[CONFIG_WELLS].diversity),
@@ -262,8 +265,8 @@ static const key_spec KEYS[] = {
     {"instability", "copies", KEY_INT, "1", 1, 10000, NULL, RESUME_FREE, OFF(crit[CONFIG_INSTABILITY].copies),
      "points per kept candidate (perturbed copies)"},
     {"instability", "perturb", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FREE, OFF(crit[CONFIG_INSTABILITY].perturb),
-     "standard deviation (eta units) of the Gaussian perturbation of each point, before "
-     "targeting; perturbed points are pulled back into the domain"},
+     "perturbation of each point, uniform in +-perturb/2 per order parameter (eta units), "
+     "before targeting; a point outside the domain is re-drawn, then reflected in"},
     {"instability", "from_round", KEY_INT, "1", 1, 100000, NULL, RESUME_FREE, OFF(crit[CONFIG_INSTABILITY].from_round),
      "first round (0-based) the criterion proposes in; it needs the previous round's committee"},
     {"instability", "diversity", KEY_ENUM, "yes", 0, 0, "no|yes", RESUME_FREE, OFF(crit[CONFIG_INSTABILITY].diversity),
@@ -282,8 +285,8 @@ static const key_spec KEYS[] = {
     {"lowest_g", "copies", KEY_INT, "1", 1, 10000, NULL, RESUME_FREE, OFF(crit[CONFIG_LOWEST_G].copies),
      "points per kept candidate (perturbed copies)"},
     {"lowest_g", "perturb", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FREE, OFF(crit[CONFIG_LOWEST_G].perturb),
-     "standard deviation (eta units) of the Gaussian perturbation of each point, before "
-     "targeting; perturbed points are pulled back into the domain"},
+     "perturbation of each point, uniform in +-perturb/2 per order parameter (eta units), "
+     "before targeting; a point outside the domain is re-drawn, then reflected in"},
     {"lowest_g", "from_round", KEY_INT, "1", 1, 100000, NULL, RESUME_FREE, OFF(crit[CONFIG_LOWEST_G].from_round),
      "first round (0-based) the criterion proposes in; it needs the previous round's committee"},
     {"lowest_g", "diversity", KEY_ENUM, "yes", 0, 0, "no|yes", RESUME_FREE, OFF(crit[CONFIG_LOWEST_G].diversity),
@@ -299,8 +302,8 @@ static const key_spec KEYS[] = {
     {"sensitivity", "copies", KEY_INT, "1", 1, 10000, NULL, RESUME_FREE, OFF(crit[CONFIG_SENSITIVITY].copies),
      "points per kept candidate (perturbed copies)"},
     {"sensitivity", "perturb", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FREE, OFF(crit[CONFIG_SENSITIVITY].perturb),
-     "standard deviation (eta units) of the Gaussian perturbation of each point, before "
-     "targeting; perturbed points are pulled back into the domain"},
+     "perturbation of each point, uniform in +-perturb/2 per order parameter (eta units), "
+     "before targeting; a point outside the domain is re-drawn, then reflected in"},
     {"sensitivity", "from_round", KEY_INT, "1", 1, 100000, NULL, RESUME_FREE, OFF(crit[CONFIG_SENSITIVITY].from_round),
      "first round (0-based) the criterion proposes in; it needs the previous round's committee"},
     {"sensitivity", "diversity", KEY_ENUM, "yes", 0, 0, "no|yes", RESUME_FREE, OFF(crit[CONFIG_SENSITIVITY].diversity),
@@ -314,8 +317,8 @@ static const key_spec KEYS[] = {
     {"qbc", "copies", KEY_INT, "1", 1, 10000, NULL, RESUME_FREE, OFF(crit[CONFIG_QBC].copies),
      "points per kept candidate (perturbed copies)"},
     {"qbc", "perturb", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FREE, OFF(crit[CONFIG_QBC].perturb),
-     "standard deviation (eta units) of the Gaussian perturbation of each point, before "
-     "targeting; perturbed points are pulled back into the domain"},
+     "perturbation of each point, uniform in +-perturb/2 per order parameter (eta units), "
+     "before targeting; a point outside the domain is re-drawn, then reflected in"},
     {"qbc", "from_round", KEY_INT, "1", 1, 100000, NULL, RESUME_FREE, OFF(crit[CONFIG_QBC].from_round),
      "first round (0-based) the criterion proposes in; it needs the previous round's committee"},
     {"qbc", "diversity", KEY_ENUM, "yes", 0, 0, "no|yes", RESUME_FREE, OFF(crit[CONFIG_QBC].diversity),
@@ -329,14 +332,18 @@ static const key_spec KEYS[] = {
      "usable rows (eta) is below min_distance; 0 = off"},
     {"novelty", "k", KEY_INT, "1", 1, 1000, NULL, RESUME_FREE, OFF(novelty_k),
      "nearest rows of the novelty distance"},
+    {"novelty", "mode", KEY_ENUM, "distance", 0, 0, "distance|distance_eig", RESUME_FREE,
+     OFF(novelty_mode), "distance = mean distance to the k nearest rows; distance_eig = that "
+     "times the largest |Hessian eigenvalue| at the candidate (published)"},
     {"reweight", "rule", KEY_ENUM, "none", 0, 0, "none|surprise|improvement", RESUME_FREE,
      OFF(reweight_rule), "dynamic criterion weights: none = all 1; surprise = the committee's "
      "mu MSE on a criterion's new rows before training; improvement = the MSE drop on them "
      "after training (the published rule); w += alpha * signal, renormalised to mean 1"},
     {"reweight", "alpha", KEY_DOUBLE, "1", 0, 1e6, NULL, RESUME_FREE, OFF(reweight_alpha),
      "step of the weight update per unit of the (normalised) signal"},
-    {"reweight", "floor", KEY_DOUBLE, "0.1", 0, 1, NULL, RESUME_FREE, OFF(reweight_floor),
-     "smallest weight of an enabled criterion, so none is starved"},
+    {"reweight", "floor", KEY_INT, "0", 0, 10000000, NULL, RESUME_FREE, OFF(reweight_floor),
+     "points every enabled criterion gets whatever its weight (so none is starved); the "
+     "rest of the criteria's total points is shared by points x weight"},
     {"stop", "target_mse", KEY_DOUBLE, "0", 0, 1e300, NULL, RESUME_FREE, OFF(stop_target_mse),
      "stop when the mu MSE (eV^2) on the test set (without one: on the new rows before "
      "training) is at or below target_mse; 0 = off"},

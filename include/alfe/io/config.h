@@ -30,9 +30,10 @@ enum config_criterion {
 extern const char *const config_criterion_sections[CONFIG_CRITERIA];
 enum config_reweight { REWEIGHT_NONE = 0, REWEIGHT_SURPRISE = 1, REWEIGHT_IMPROVEMENT = 2 };
 enum config_hypersearch_trigger {
-    HYPERSEARCH_NEVER = 0,              /* every round with [training] hypersearch > 0 */
-    HYPERSEARCH_FIRST = 1,              /* round 1 only */
-    HYPERSEARCH_FIRST_AND_NO_IMPROVEMENT = 2
+    HYPERSEARCH_ALWAYS = 0,             /* every round (with [training] hypersearch > 0) */
+    HYPERSEARCH_NEVER = 1,
+    HYPERSEARCH_FIRST = 2,              /* the first round that trains */
+    HYPERSEARCH_FIRST_AND_NO_IMPROVEMENT = 3
 };
 
 /* One criterion's section: budget and selection (all sections the same keys,
@@ -40,13 +41,13 @@ enum config_hypersearch_trigger {
 typedef struct {
     int points;          /* budget per round; 0 = off */
     int groups, copies;  /* groups x copies points; groups 0 = points / copies */
-    double perturb;      /* Gaussian perturbation of each copy, eta units */
+    double perturb;      /* uniform ±perturb/2 per coordinate, eta units */
     int from_round;      /* first round (0-based) the criterion runs in */
     int diversity;       /* 0/1: farthest-point picking among the top candidates */
     double oversample;   /* candidates considered per point kept */
     double tolerance, band;  /* instability */
     int bins;                /* lowest_g */
-    double chord;            /* wells */
+    int chord;               /* wells: 0/1 */
     int with_g;              /* qbc */
 } config_criterion_keys;
 typedef struct alfe_config {
@@ -109,14 +110,16 @@ typedef struct alfe_config {
     char *special_lines;       /* "i-j, k-l" pairs of special points (0-based) */
     int special_line_points, special_copies;
     double special_perturb;
+    int special_round;
     /* one section per criterion (enum config_criterion) */
     config_criterion_keys crit[CONFIG_CRITERIA];
     /* [novelty] */
     double novelty_min_distance;
-    int novelty_k;
+    int novelty_k, novelty_mode;
     /* [reweight] */
     int reweight_rule;
-    double reweight_alpha, reweight_floor;
+    double reweight_alpha;
+    int reweight_floor;
     /* [stop] */
     double stop_target_mse;
     int stop_patience;
