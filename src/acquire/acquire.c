@@ -124,7 +124,9 @@ static int run_criterion(const acquire_settings *set, const domain *dom, int rou
     if (groups * copies > budget)
         groups = budget / copies;
     int status = ALFE_OK, dropped = 0, n_div = n, n_out = 0, n_short = 0;
-    if (ac->s.min_distance > 0 && all && all->n > 0)
+    /* Novelty filters new places only: high error re-measures rows on
+     * purpose and the special points are wanted wherever they are. */
+    if ((def->needs & CRITERION_NEEDS_POOL) && ac->s.min_distance > 0 && all && all->n > 0)
         status = select_novelty(cand, &n, d, all, in->pool, ac->s.novelty_k, ac->s.min_distance,
                                 ac->s.novelty_mode, NULL, &dropped);
     if (status == ALFE_OK && ac->s.diversity)

@@ -235,8 +235,9 @@ static const key_spec KEYS[] = {
     {"high_error", "perturb", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FREE, OFF(crit[CONFIG_HIGH_ERROR].perturb),
      "perturbation of each point, uniform in +-perturb/2 per order parameter (eta units), "
      "before targeting; a point outside the domain is re-drawn, then reflected in"},
-    {"high_error", "from_round", KEY_INT, "1", 1, 100000, NULL, RESUME_FREE, OFF(crit[CONFIG_HIGH_ERROR].from_round),
-     "first round (0-based) the criterion proposes in; it needs the previous round's committee"},
+    {"high_error", "from_round", KEY_INT, "2", 2, 100000, NULL, RESUME_FREE, OFF(crit[CONFIG_HIGH_ERROR].from_round),
+     "first round (0-based) the criterion proposes in: round r ranks round r-1's rows by the error "
+     "of round r-2's committee (the one before training on them), so 2 at the earliest"},
     {"high_error", "diversity", KEY_ENUM, "yes", 0, 0, "no|yes", RESUME_FREE, OFF(crit[CONFIG_HIGH_ERROR].diversity),
      "yes: pick far-apart candidates (farthest point) among the top oversample x groups"},
     {"high_error", "oversample", KEY_DOUBLE, "4", 1, 1000, NULL, RESUME_FREE, OFF(crit[CONFIG_HIGH_ERROR].oversample),
@@ -256,8 +257,9 @@ static const key_spec KEYS[] = {
      "yes: pick far-apart candidates (farthest point) among the top oversample x groups"},
     {"wells", "oversample", KEY_DOUBLE, "4", 1, 1000, NULL, RESUME_FREE, OFF(crit[CONFIG_WELLS].oversample),
      "top candidates considered per candidate kept (diversity, novelty)"},
-    {"wells", "chord", KEY_DOUBLE, "0", 0, 100, NULL, RESUME_FREE, OFF(crit[CONFIG_WELLS].chord),
-     "> 0: candidate wells closer than chord (eta units) count as one well"},
+    {"wells", "chord", KEY_ENUM, "no", 0, 0, "no|yes", RESUME_FREE, OFF(crit[CONFIG_WELLS].chord),
+     "yes: rank by |mu - s| with s the end-member chord slope of the predicted g (wells of the "
+     "common-tangent construction); no: by |mu|"},
     {"instability", "points", KEY_INT, "0", 0, 10000000, NULL, RESUME_FREE, OFF(crit[CONFIG_INSTABILITY].points),
      "pool points whose smallest committee Hessian eigenvalue is below tolerance (non-convexity), most negative first: points per round before weighting (budget = points x weight); 0 = off"},
     {"instability", "groups", KEY_INT, "0", 0, 10000000, NULL, RESUME_FREE, OFF(crit[CONFIG_INSTABILITY].groups),
