@@ -6,9 +6,10 @@
  *     "the smallest"; here λ_min is the minimum over all d eigenvalues (the
  *     pool's are documented ascending, but the criterion does not rely on it)
  *     and the ranking is most negative first;
- *   - wells ranked by |μ̂| without requiring convexity in every direction; here
- *     every eigenvalue must be > 0 (positive definite);
- *   - lowest free energy returns exactly one (the lowest) point per bin.
+ *   - wells: positive definiteness is tested on all d eigenvalues (> 0), so
+ *     it does not depend on their order either;
+ *   - lowest free energy: exactly one (the lowest) point per bin, ties by
+ *     index, so the result is deterministic.
  * Owns: wells/instability/lowest-g propose, the chord slope.  Must not read
  * files, the configuration or MPI. */
 #include "alfe/acquire/physics.h"

@@ -315,3 +315,53 @@ int select_perturb(acquire_candidate *c, int n, int d, double a, int tries, cons
     }
     return ALFE_OK;
 }
+
+int select_apply(acquire_candidate *c, int n, const criterion_input *in,
+                 const criterion_settings *s, int budget, rng_stream *rng,
+                 acquire_candidate **out, int *n_out, select_counts *counts)
+{
+    *out = NULL;
+    *n_out = 0;
+    memset(counts, 0, sizeof *counts);
+    counts->proposed = n;
+    if (!in || !in->dom)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "select: no domain");
+    const int d = in->dom->d;
+    if (budget <= 0 || n <= 0)
+        return ALFE_OK;
+    if (s->min_distance > 0.0 && in->all)
+        ALFE_CHECK(select_novelty(c, &n, d, in->all, in->pool, s->novelty_k, s->min_distance,
+                                  s->novelty_mode, NULL, &counts->novelty_dropped));
+    int k = budget;
+    if (s->n_groups > 0) {
+        k = 0;
+        for (int g = 0; g < s->n_groups; g++)
+            k += s->groups[g].count;
+    }
+    if (s->diversity)
+        ALFE_CHECK(select_diversity(c, n, d, k, s->oversample, &counts->chosen));
+    else
+        counts->chosen = k < n ? k : n;
+    criterion_settings local = *s;
+    if (local.n_groups == 0)
+        local.points = counts->chosen;
+    acquire_candidate *o = NULL;
+    int m = 0;
+    ALFE_CHECK(select_expand(c, counts->chosen, &local, &o, &m, &counts->short_of));
+    if (m > budget)
+        m = budget;
+    int status = select_perturb(o, m, d, s->perturb, s->perturb_tries, in->dom, rng,
+                                &counts->redrawn, &counts->reflected);
+    if (status != ALFE_OK) {
+        free(o);
+        ALFE_CHECK(status);
+    }
+    if (m == 0) {
+        free(o);
+        o = NULL;
+    }
+    counts->points = m;
+    *out = o;
+    *n_out = m;
+    return ALFE_OK;
+}

@@ -2,8 +2,8 @@
  * members, wells, vertices) and evenly spaced interior points on lines
  * between configured pairs.  The points arrive as an array; the file is read
  * by run/.  Points are proposed in configuration order (score −position).
- * Published workflow: the special points were hard-coded per system; here
- * they are data, and lines between pairs are generated.
+ * Points outside the domain are not dropped here: select_perturb brings them
+ * in and counts them.
  * Owns: special_propose.  Must not read files, the configuration or MPI. */
 #include "alfe/acquire/special.h"
 

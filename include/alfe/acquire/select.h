@@ -62,4 +62,26 @@ int select_perturb(acquire_candidate *c, int n, int d, double a, int tries, cons
  * domain centre by bisection until inside.  Returns 1 when eta changed. */
 int select_into_domain(const domain *dom, double *eta);
 
+/* What select_apply did, for the round's log and record. */
+typedef struct {
+    int proposed;        /* candidates in */
+    int novelty_dropped; /* removed by novelty */
+    int chosen;          /* distinct candidates kept (diversity or top-k) */
+    int points;          /* points out (after copies and the budget) */
+    int short_of;        /* points the groups wanted but the candidates lacked */
+    int redrawn;         /* perturbations re-drawn */
+    int reflected;       /* points brought into the domain by reflection */
+} select_counts;
+
+/* The four filters in order on one criterion's ranked list c (n entries;
+ * c is reordered and compacted): novelty (s->min_distance > 0, against
+ * in->all), diversity (s->diversity) or plain top-k, groups/copies, and
+ * perturbation + domain (in->dom, stream rng; the domain step also runs when
+ * s->perturb = 0).  k, the distinct candidates wanted, is Σ groups[i].count
+ * with groups, else `budget`; the output is cut to `budget` points.  *out is
+ * allocated (NULL when *n_out = 0). */
+int select_apply(acquire_candidate *c, int n, const criterion_input *in,
+                 const criterion_settings *s, int budget, rng_stream *rng,
+                 acquire_candidate **out, int *n_out, select_counts *counts);
+
 #endif
