@@ -99,9 +99,10 @@ static int inputs_present(const criterion_def *def, const criterion_input *in)
     return 1;
 }
 
-/* One criterion: propose, novelty, diversity, groups/copies, perturbation;
- * the kept points are added to the list. */
-static int run_criterion(const acquire_settings *set, const domain *dom, int round, int id,
+/* One criterion: propose, then select_apply's filters (novelty, diversity,
+ * groups/copies, perturbation into the domain); the kept points are added
+ * to the list. */
+static int run_criterion(const acquire_settings *set, int round, int id,
                          int budget, const criterion_input *in, const acquire_data *all,
                          proposal_list *list, round_record *rec)
 {
@@ -114,7 +115,6 @@ static int run_criterion(const acquire_settings *set, const domain *dom, int rou
                                                      : "no committee");
         return ALFE_OK;
     }
-    const int d = dom->d;
     acquire_candidate *cand = NULL;
     int n = 0;
     ALFE_CHECK(def->propose(in, &ac->s, &cand, &n));
@@ -123,37 +123,29 @@ static int run_criterion(const acquire_settings *set, const domain *dom, int rou
     int groups = ac->groups > 0 ? ac->groups : budget / copies;
     if (groups * copies > budget)
         groups = budget / copies;
-    int status = ALFE_OK, dropped = 0, n_div = n, n_out = 0, n_short = 0;
-    /* Novelty filters new places only: high error re-measures rows on
-     * purpose and the special points are wanted wherever they are. */
-    if ((def->needs & CRITERION_NEEDS_POOL) && ac->s.min_distance > 0 && all && all->n > 0)
-        status = select_novelty(cand, &n, d, all, in->pool, ac->s.novelty_k, ac->s.min_distance,
-                                ac->s.novelty_mode, NULL, &dropped);
-    if (status == ALFE_OK && ac->s.diversity)
-        status = select_diversity(cand, n, d, groups, ac->s.oversample, &n_div);
-    else
-        n_div = n < groups ? n : groups;
     criterion_settings s = ac->s;
-    s.points = groups * copies;
     s.n_groups = 1;
     s.groups[0].count = groups;
     s.groups[0].copies = copies;
+    /* Novelty filters new places only: high error re-measures rows on
+     * purpose and the special points are wanted wherever they are. */
+    criterion_input filter_in = *in;
+    filter_in.all = (def->needs & CRITERION_NEEDS_POOL) ? all : NULL;
+    rng_stream rng;
+    select_perturb_stream(&rng, set->seed, round, id);
     acquire_candidate *kept = NULL;
-    if (status == ALFE_OK && groups > 0)
-        status = select_expand(cand, n_div, &s, &kept, &n_out, &n_short);
-    int redrawn = 0, reflected = 0;
-    if (status == ALFE_OK && n_out > 0) {
-        rng_stream rng;
-        select_perturb_stream(&rng, set->seed, round, id);
-        status = select_perturb(kept, n_out, d, ac->s.perturb, ac->s.perturb_tries, dom, &rng,
-                                &redrawn, &reflected);
-    }
+    int n_out = 0;
+    select_counts counts;
+    int status = select_apply(cand, n, &filter_in, &s, groups * copies, &rng, &kept, &n_out,
+                              &counts);
     for (int i = 0; status == ALFE_OK && i < n_out; i++)
         list_add(list, id, kept[i].eta);
     if (status == ALFE_OK)
         log_line("round %d acquire: %s budget %d: %d proposed, %d dropped by novelty, %d kept "
-                 "(%d x %d)%s", round + 1, def->name, budget, (int)rec->proposed[id], dropped,
-                 n_out, groups, copies, n_short ? " (short of candidates)" : "");
+                 "(%d x %d; %d perturbations re-drawn, %d reflected into the domain)%s",
+                 round + 1, def->name, budget, counts.proposed, counts.novelty_dropped, n_out,
+                 counts.chosen, copies, counts.redrawn, counts.reflected,
+                 counts.short_of ? " (short of candidates)" : "");
     free(cand);
     free(kept);
     return status;
@@ -220,7 +212,7 @@ int acquire_round(const acquire_settings *set, const domain *dom, int round, int
                                         : budget[id];
         rec->budget[id] = b;
         if (b > 0)
-            status = run_criterion(set, dom, round, id, b, &in, in.all, &list, rec);
+            status = run_criterion(set, round, id, b, &in, in.all, &list, rec);
     }
     const int n = list.n;
     point_input *inputs = ALFE_CALLOC((size_t)(n ? n : 1), sizeof *inputs);

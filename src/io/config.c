@@ -327,7 +327,7 @@ static const key_spec KEYS[] = {
     {"lowest_g", "oversample", KEY_DOUBLE, "4", 1, 1000, NULL, RESUME_FREE,
      OFF(crit[CONFIG_LOWEST_G].oversample),
      "top candidates considered per candidate kept (diversity, novelty)"},
-    {"lowest_g", "bins", KEY_INT, "20", 1, 100000, NULL, RESUME_FREE,
+    {"lowest_g", "bins", KEY_INT, "10", 1, 100000, NULL, RESUME_FREE,
      OFF(crit[CONFIG_LOWEST_G].bins),
      "bins of eta0 over the domain's range"},
     {"sensitivity", "points", KEY_INT, "0", 0, 10000000, NULL, RESUME_FREE,
@@ -377,7 +377,7 @@ static const key_spec KEYS[] = {
     {"novelty", "min_distance", KEY_DOUBLE, "0", 0, 100, NULL, RESUME_FREE,
      OFF(novelty_min_distance), "drop candidates whose mean distance to their k nearest "
      "usable rows (eta) is below min_distance; 0 = off"},
-    {"novelty", "k", KEY_INT, "1", 1, 1000, NULL, RESUME_FREE, OFF(novelty_k),
+    {"novelty", "k", KEY_INT, "5", 1, 1000, NULL, RESUME_FREE, OFF(novelty_k),
      "nearest rows of the novelty distance"},
     {"novelty", "mode", KEY_ENUM, "distance", 0, 0, "distance|distance_eig", RESUME_FREE,
      OFF(novelty_mode), "distance = mean distance to the k nearest rows; distance_eig = that "

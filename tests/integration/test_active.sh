@@ -12,6 +12,9 @@
 #             patience as "no_improvement": the run record's exit_reason, the
 #             root and round stop_reason, `alfe info`'s "complete (stopped:
 #             REASON)", and a second `alfe run` adds nothing;
+#   search    [training] hypersearch_trigger: never, first (round 1 only) and
+#             first_and_no_improvement (round 1 and the rounds whose new rows
+#             the committee predicted no better than the previous round's);
 #   schema    tools/alfe_schema_check.py accepts every file.
 source "$(dirname "$0")/../lib.sh"
 
@@ -206,4 +209,33 @@ grep -q "by the \[stop\] rule: no_improvement" "$TEST_TMP/pat.log" ||
 "$ALFE" info "$TEST_TMP/pat.h5" | tail -1 | grep -q "complete (stopped: no_improvement)$" ||
     fail "stop: alfe info says $("$ALFE" info "$TEST_TMP/pat.h5" | tail -1)"
 $CHECK "$TEST_TMP/pat.h5" >/dev/null || fail "schema check, no_improvement"
+
+# ---- hyper-parameter search triggers ------------------------------------------
+for trigger in never first first_and_no_improvement; do
+    write_config "$TEST_TMP/hs_$trigger.ini" "$TEST_TMP/hs_$trigger.h5" "campaign.rounds = 5" \
+        "global.points = 40" "network.invariants = $ROOT/inputs/lco/invariants.txt" \
+        "network.layers = 1" "network.width = 8" "network.committee = 2" \
+        "training.optimizer = adam" "training.learning_rate = 0.003" "training.epochs = 20" \
+        "training.hypersearch = 2" "training.hypersearch_trigger = $trigger" \
+        "training.search_layers_min = 1" "training.search_layers_max = 2" \
+        "training.search_width_min = 4" "training.search_width_max = 8"
+    $MPIRUN -n 2 "$ALFE" run "$TEST_TMP/hs_$trigger.ini" >"$TEST_TMP/hs_$trigger.log" 2>&1 ||
+        fail "search $trigger exited $?: $(tail -5 "$TEST_TMP/hs_$trigger.log")"
+    "$PYTHON" - "$TEST_TMP/hs_$trigger.h5" "$TEST_TMP/hs_$trigger.log" "$trigger" <<'PY' ||
+import re, sys, h5py, numpy as np
+path, log, trigger = sys.argv[1:4]
+searched = sorted(int(m) - 1 for m in re.findall(r"round (\d+)/5 hyper-parameter search", open(log).read()))
+f = h5py.File(path, "r")
+new = [f["rounds"]["%04d" % r].attrs["mse_new_before_training"] for r in range(5)]
+if trigger == "never":
+    want = []
+elif trigger == "first":
+    want = [0]
+else:
+    want = [0] + [r for r in range(2, 5) if not new[r] < new[r - 1]]
+print(trigger, "searched in rounds", searched, "mse_new", np.round(new, 8).tolist())
+assert searched == want, "searched %s, expected %s" % (searched, want)
+PY
+        fail "search trigger $trigger"
+done
 echo "ok"
