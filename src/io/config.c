@@ -1027,6 +1027,13 @@ static int check_acquisition(alfe_config *cfg, const char *path, const location_
                          location_line(index, "special", "lines"));
     for (int c = 0; c < CONFIG_CRITERIA; c++) {
         const config_criterion_keys *k = &cfg->crit[c];
+        /* Every subset of the criteria that runs in a round can then give
+         * each of them the floor (weights_budget). */
+        if (k->points > 0 && cfg->reweight_floor > k->points)
+            return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [reweight] floor = %d exceeds [%s] points = %d "
+                                             "(every criterion that runs gets the floor)", path,
+                             location_line(index, "reweight", "floor"), cfg->reweight_floor,
+                             config_criterion_sections[c], k->points);
         if (k->points > 0 && k->groups * k->copies > k->points)
             return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [%s] groups = %d x copies = %d exceeds "
                                              "points = %d", path,
