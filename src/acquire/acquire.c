@@ -109,7 +109,8 @@ static int run_criterion(const acquire_settings *set, int round, int id,
     const criterion_def *def = criterion_get(id);
     const acquire_criterion *ac = &set->crit[id];
     if (!inputs_present(def, in)) {
-        log_line("round %d acquire: %s has no input yet (%s), skipped", round + 1, def->name,
+        log_line("round %d/%d acquire: %s has no input yet (%s), skipped", round + 1,
+                 set->rounds, def->name,
                  (def->needs & CRITERION_NEEDS_DATA) ? "no rows with a prediction before "
                                                        "training"
                                                      : "no committee");
@@ -141,9 +142,9 @@ static int run_criterion(const acquire_settings *set, int round, int id,
     for (int i = 0; status == ALFE_OK && i < n_out; i++)
         list_add(list, id, kept[i].eta);
     if (status == ALFE_OK)
-        log_line("round %d acquire: %s budget %d: %d proposed, %d dropped by novelty, %d kept "
-                 "(%d x %d; %d perturbations re-drawn, %d reflected into the domain)%s",
-                 round + 1, def->name, budget, counts.proposed, counts.novelty_dropped, n_out,
+        log_line("round %d/%d acquire: %s budget %d: %d proposed, %d dropped by novelty, %d "
+                 "kept (%d x %d; %d perturbations re-drawn, %d reflected into the domain)%s",
+                 round + 1, set->rounds, def->name, budget, counts.proposed, counts.novelty_dropped, n_out,
                  counts.chosen, copies, counts.redrawn, counts.reflected,
                  counts.short_of ? " (short of candidates)" : "");
     free(cand);

@@ -217,6 +217,7 @@ void system_acquire_settings(const alfe_system *sys, acquire_settings *s)
     const alfe_config *cfg = sys->cfg;
     memset(s, 0, sizeof *s);
     s->seed = cfg->seed;
+    s->rounds = cfg->rounds;
     s->temperature = cfg->temperature;
     memcpy(s->phi, cfg->phi, sizeof s->phi);
     s->global_points = cfg->global_points;

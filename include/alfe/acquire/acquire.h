@@ -43,6 +43,7 @@ typedef struct {
 /* What the criteria need from the configuration (filled by run/system.c). */
 typedef struct {
     uint64_t seed;                /* campaign seed */
+    int rounds;                   /* rounds of the campaign (log lines only) */
     double temperature;           /* K: the points' temperature, ideal-mixing μ̂ */
     double phi[ALFE_MAX_DIM];     /* umbrella stiffness per order parameter */
     int global_points;            /* space-filling points per round */
