@@ -48,8 +48,9 @@ static const key_spec KEYS[] = {
      "campaign seed; every random stream is keyed by (seed, point or round, purpose)"},
     {"campaign", "rounds", KEY_INT, "3", 1, 100000, NULL, RESUME_FREE, OFF(rounds),
      "total number of rounds, those already in the campaign file included; each round "
-     "acquires [global] points space-filling points, evaluates them and, with [network] "
-     "invariants, trains the committee; raise it to extend a finished campaign"},
+     "acquires [global] points space-filling points and the points of the active-learning "
+     "criteria, evaluates them and, with [network] invariants, trains the committee; raise it "
+     "to extend a finished campaign ([stop] may end it earlier)"},
     {"campaign", "description", KEY_STRING, "", 0, 0, NULL, RESUME_FREE, OFF(description),
      "free text stored in the campaign file"},
     {"system", "model", KEY_ENUM, NULL, 0, 0, "oracle|clex", RESUME_FIXED, OFF(model),
