@@ -21,6 +21,10 @@ source "$(dirname "$0")/../lib.sh"
 cp "$ALFE" "$TEST_TMP/alfe" && ALFE=$TEST_TMP/alfe
 CHECK="$PYTHON $ROOT/tools/alfe_schema_check.py"
 
+# rnd K N: an ERE for the log's name of the K-th of N rounds (1-based K), as
+# "round K/N" or as "round K-1 (K of N)" (0-based numbering with the count).
+rnd() { echo "round ($1/$2|$(($1 - 1)) \\($1 of $2\\))"; }
+
 # active_config FILE OUTPUT [more keys]: 4 rounds, every criterion on.
 active_config() {
     local file=$1 out=$2
@@ -112,7 +116,7 @@ active_config "$TEST_TMP/sig.ini" "$TEST_TMP/sig.h5" "oracle.delay = 0.002"
 $MPIRUN -n 3 "$ALFE" run "$TEST_TMP/sig.ini" >"$TEST_TMP/sig.log" 2>&1 &
 pid=$!
 deadline=$((SECONDS + 120))
-until grep -q "round 2/4 done" "$TEST_TMP/sig.log" 2>/dev/null; do
+until grep -Eq "$(rnd 2 4) done" "$TEST_TMP/sig.log" 2>/dev/null; do
     kill -0 $pid 2>/dev/null || break
     [ "$SECONDS" -lt "$deadline" ] || fail "signal: round 2 never ended"
     sleep 0.02
@@ -146,7 +150,7 @@ for target in 2 3; do
     (setsid $MPIRUN -n 3 "$ALFE" run "$TEST_TMP/kill.ini" >"$TEST_TMP/kill.log.$target" 2>&1; exit $?) 2>/dev/null &
     runner=$!
     deadline=$((SECONDS + 120))
-    until grep -q "round $target/4 done" "$TEST_TMP/kill.log.$target" 2>/dev/null; do
+    until grep -Eq "$(rnd $target 4) done" "$TEST_TMP/kill.log.$target" 2>/dev/null; do
         kill -0 $runner 2>/dev/null || fail "kill: the run ended before round $target was done"
         [ "$SECONDS" -lt "$deadline" ] || fail "kill: round $target never ended"
         sleep 0.01
@@ -156,7 +160,7 @@ for target in 2 3; do
     kill -9 $procs 2>/dev/null
     wait $runner 2>/dev/null
     sleep 0.2
-    acquired=$(grep -c "round $((target + 1))/4 acquire: [0-9]* points" "$TEST_TMP/kill.log.$target")
+    acquired=$(grep -Ec "$(rnd $((target + 1)) 4) acquire: [0-9]+ points" "$TEST_TMP/kill.log.$target")
     echo "kill after round $target: $( [ "$acquired" -eq 0 ] && echo "during the acquisition of round $((target + 1))" || echo "after round $((target + 1))'s acquisition")"
     [ "$acquired" -eq 0 ] && kills=$((kills + 1))
 done
@@ -172,7 +176,7 @@ $CHECK "$TEST_TMP/kill.h5" >/dev/null || fail "schema check after kills"
 active_config "$TEST_TMP/conv.ini" "$TEST_TMP/conv.h5" "campaign.rounds = 6" "stop.target_mse = 1"
 $MPIRUN -n 2 "$ALFE" run "$TEST_TMP/conv.ini" >"$TEST_TMP/conv.log" 2>&1 ||
     fail "stop converged exited $?: $(tail -5 "$TEST_TMP/conv.log")"
-grep -q "stopped after round 2/6 by the \[stop\] rule: converged" "$TEST_TMP/conv.log" ||
+grep -Eq "stopped after $(rnd 2 6) by the \[stop\] rule: converged" "$TEST_TMP/conv.log" ||
     fail "stop: no 'converged' line: $(grep -i stop "$TEST_TMP/conv.log")"
 "$ALFE" info "$TEST_TMP/conv.h5" | tail -1 | grep -q "status    2 of 6 rounds done: complete (stopped: converged)$" ||
     fail "stop: alfe info says $("$ALFE" info "$TEST_TMP/conv.h5" | tail -1)"
@@ -224,7 +228,10 @@ for trigger in never first first_and_no_improvement; do
     "$PYTHON" - "$TEST_TMP/hs_$trigger.h5" "$TEST_TMP/hs_$trigger.log" "$trigger" <<'PY' ||
 import re, sys, h5py, numpy as np
 path, log, trigger = sys.argv[1:4]
-searched = sorted(int(m) - 1 for m in re.findall(r"round (\d+)/5 hyper-parameter search", open(log).read()))
+text = open(log).read()
+# "round K/5" (1-based) or "round R (R+1 of 5)" (0-based).
+searched = sorted([int(k) - 1 for k in re.findall(r"round (\d+)/5 hyper-parameter search", text)] +
+                  [int(r) for r in re.findall(r"round (\d+) \(\d+ of 5\) hyper-parameter search", text)])
 f = h5py.File(path, "r")
 new = [f["rounds"]["%04d" % r].attrs["mse_new_before_training"] for r in range(5)]
 if trigger == "never":
