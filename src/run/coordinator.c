@@ -1,10 +1,13 @@
 /* coordinator.c — `alfe run`: the round loop, read like the algorithm.
  *
  *   load the committee of the last finished round          [collective]
- *   for each round not done:
+ *   for each round not done (unless the [stop] rule ended the campaign):
+ *       the criteria's inputs: pool predictions, rows,      [collective]
+ *         weights (active.c)
  *       acquire its points (rank 0) and create its rows    [collective]
  *       hand out its pending rows to the workers            [farm]
  *       train the committee on every usable row             [collective]
+ *       the [stop] rule on the round's metrics              [every rank]
  *       record the round as done, with its models           [collective]
  *   validate, write the run record, close
  *
