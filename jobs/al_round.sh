@@ -32,7 +32,8 @@
 #   2. on SIGUSR1 (warning) or SIGTERM (time limit or scancel) sends SIGUSR1 to
 #      the launcher and waits for alfe to stop;
 #   3. reads the campaign's state with `alfe info` (its last line, "status
-#      N of M rounds done: complete" or ": incomplete ...") and submits its
+#      N of M rounds done: complete", "...: complete (stopped: REASON)" when
+#      the [stop] rule ended it early, or ": incomplete ...") and submits its
 #      own continuation, `sbatch --dependency=afterany:THIS_JOB`, only when
 #      alfe exited 0 or stopped gracefully on a signal (a run record of this
 #      job with exit_reason "signal": mpirun itself may exit 1 when it got
@@ -214,12 +215,13 @@ say "$launcher exited $rc${signal:+ after SIG$signal}"
 # at the time limit; a user may kill mpirun) can exit 1 although alfe stopped
 # gracefully (Open MPI's mpirun does).  The campaign knows: alfe writes a run
 # record only when it ends cleanly; one written by this job with exit_reason
-# "signal" (a graceful stop) or "complete" means alfe itself succeeded.
+# "signal" (a graceful stop), "complete" or a [stop]-rule end ("converged",
+# "no_improvement") means alfe itself succeeded.
 if [ "$rc" -ne 0 ] && [ -n "$signal" ] && [ -n "$campaign" ] &&
     [ "$(runs_recorded)" -gt "$runs_before" ]; then
     reason=$(last_exit_reason)
     case $reason in
-    signal | complete)
+    signal | complete | converged | no_improvement)
         say "alfe recorded a clean end (run record exit_reason = $reason): treating exit $rc" \
             "of $launcher as stopped"
         rc=0 ;;

@@ -14,6 +14,10 @@ relative links, so DIR can be copied elsewhere):
   mc_acceptance.png         Metropolis acceptance rates      (Monte Carlo only)
   mc_tau.png                integrated autocorrelation times (Monte Carlo only)
   mc_stderr.png             distribution of mu_stderr per order parameter
+and, when criteria beyond space filling proposed points (docs/acquisition.md):
+  criteria_per_round.png    the requested points eta* of each round on the
+                            (eta_0, eta_1) plane, coloured by criterion
+  criterion_weights.png     each criterion's weight and budget over the rounds
 and, once the campaign holds trained committees (format 1.1 with [network]):
   mse_per_round.png         mu MSE per round: all data, new data before
                             retraining, test set
@@ -547,6 +551,88 @@ class Report:
                   % (trend, rounds[0], rounds[-1],
                      " → ".join("%.2g" % m for m in medians)))
 
+    # -- active learning --------------------------------------------------------
+    def active_criteria(self):
+        """Criterion ids other than the two global ones that proposed points."""
+        crit = self.c.p["criterion"] if "criterion" in self.c.p else np.zeros(0, int)
+        return sorted(int(k) for k in set(crit.tolist()) if k > 1)
+
+    def criteria_per_round(self):
+        c = self.c
+        title = "Points per criterion per round on (η0, η1)"
+        if c.d < 2:
+            return self.skip(title, "d = 1: there is no (η0, η1) plane")
+        if not self.active_criteria():
+            return self.skip(title, "only space filling proposed points in this campaign "
+                                    "(no active-learning criterion configured)")
+        rounds = [int(r["round"]) for r in c.rounds]
+        ncols = min(4, len(rounds))
+        nrows = math.ceil(len(rounds) / ncols)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols + 1.5, 3.3 * nrows),
+                                 squeeze=False, constrained_layout=True, sharex=True,
+                                 sharey=True)
+        crit_all = c.p["criterion"]
+        cols_all, legend = self.criterion_colours(crit_all)
+        cols_all = np.asarray(cols_all)
+        e = c.p["eta_target"]
+        for i, r in enumerate(rounds):
+            a = axes[i // ncols][i % ncols]
+            sel = c.p["round"] == r
+            # Space filling underneath, the criteria on top.
+            order = np.argsort(crit_all[sel], kind="stable")
+            a.scatter(e[sel][order, 0], e[sel][order, 1], c=cols_all[sel][order],
+                      s=marker_size(int(sel.sum())) * 1.5, linewidths=0, rasterized=True)
+            counts = ", ".join("%s %d" % (c.criterion_name(k), int(np.sum(crit_all[sel] == k)))
+                               for k in sorted(set(crit_all[sel].tolist())) if k > 1)
+            a.set_title("round %d" % r, fontsize=9)
+            a.text(0.02, 0.02, counts, transform=a.transAxes, fontsize=6, va="bottom",
+                   wrap=True)
+            a.set_xlabel("η*0 (requested)")
+            a.set_ylabel("η*1 (requested)")
+        for k in range(len(rounds), nrows * ncols):
+            axes[k // ncols][k % ncols].set_visible(False)
+        legend(fig, axes)
+        self.save(fig, "criteria_per_round", title,
+                  "The requested points η* of every round (rows of /points, before the Monte "
+                  "Carlo moved them to ⟨η⟩) on the (η0, η1) plane, one panel per round, "
+                  "coloured by the criterion that proposed them; the counts per criterion are "
+                  "in each panel's corner.")
+
+    def criterion_weights(self):
+        c = self.c
+        title = "Criterion weights and budgets over the rounds"
+        active = self.active_criteria()
+        if not active or not c.rounds or "weight_per_criterion" not in c.rounds[0]:
+            return self.skip(title, "only space filling proposed points in this campaign "
+                                    "(no active-learning criterion configured)")
+        rounds = np.array([int(r["round"]) for r in c.rounds])
+        w = np.array([np.asarray(r["weight_per_criterion"], float) for r in c.rounds])
+        b = np.array([np.asarray(r["budget_per_criterion"], float) for r in c.rounds])
+        rule = c.rounds[-1].get("reweight_rule", "none")
+        fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+        cmap = plt.get_cmap("Set1")
+        lut = {k: cmap(i % 9) for i, k in enumerate(sorted(set(c.p["criterion"].tolist())))}
+        for k in active:
+            on = b[:, k] > 0
+            if not on.any():
+                continue
+            a1.plot(rounds[on], w[on, k], marker="o", color=lut.get(k, "k"),
+                    label=c.criterion_name(k))
+            a2.plot(rounds[on], b[on, k], marker="o", color=lut.get(k, "k"),
+                    label=c.criterion_name(k))
+        a1.set_ylabel("weight (mean 1 over the weighted criteria)")
+        a2.set_ylabel("budget (points requested)")
+        a1.set_title("weights, rule: %s" % rule, fontsize=10)
+        a2.set_title("budgets", fontsize=10)
+        for a in (a1, a2):
+            a.set_xlabel("round")
+            a.xaxis.get_major_locator().set_params(integer=True)
+            a.legend(fontsize=8)
+        self.save(fig, "criterion_weights", title,
+                  "Per round, the weight of each active-learning criterion "
+                  "(weight_per_criterion, re-weighting rule %s) and its budget "
+                  "(budget_per_criterion), for the rounds in which it ran." % rule)
+
     def mse_per_round(self):
         c = self.c
         title = "μ MSE per round (all data, new data before retraining, test set)"
@@ -694,6 +780,8 @@ def main():
     r.mc_acceptance()
     r.mc_tau()
     r.mc_stderr()
+    r.criteria_per_round()
+    r.criterion_weights()
     r.models(os.path.abspath(args.alfe))
     r.write_html()
     return 0

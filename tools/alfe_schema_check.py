@@ -53,7 +53,16 @@ RUN_ATTRS = {
     "started": "str", "finished": "str", "ranks": "i64", "exit_reason": "str",
     "points_evaluated": "i64", "config": "str", "build": "str",
 }
-EXIT_REASONS = ("complete", "signal", "invalid", "train")  # train: `alfe train`
+# train: `alfe train`; converged, no_improvement: the [stop] rule ended the campaign.
+EXIT_REASONS = ("complete", "signal", "invalid", "train", "converged", "no_improvement")
+# Active-learning records of a round (docs/campaign-file.md), all or none.
+ROUND_ATTRS_ACTIVE = {
+    "proposed_per_criterion": "i64[]", "mse_before_per_criterion": "f64[]",
+    "spread_before_per_criterion": "f64[]", "mse_after_per_criterion": "f64[]",
+    "reweight_rule": "str", "stop_reason": "str",
+}
+REWEIGHT_RULES = ("none", "surprise", "improvement")
+STOP_REASONS = ("", "converged", "no_improvement")
 # /points columns of format 1.0: name -> (dtype, vector (n x d), units or None).
 COLUMNS = {
     "round": ("<i4", False, None),
@@ -191,6 +200,7 @@ class Checker:
         dom = self.check_system(f["system"], d, m)
         pts = self.check_points(f["points"], d, dom)
         rounds = self.check_rounds(f["rounds"], pts)
+        self.check_active(f, rounds)
         runs = self.check_runs(f["runs"])
         if self.minor >= 1:
             self.check_1_1(f, d, rounds)
@@ -290,6 +300,41 @@ class Checker:
                              (where, mg["params"].attrs["units"]))
                 if "scale" not in self.units_map(mg, where):
                     self.bad("%s: attribute units names no unit for scale" % where)
+    # -- active-learning records: per criterion and round, the stop reason -----
+    def check_active(self, f, rounds):
+        names = sorted(f["rounds"]) if "rounds" in f else []
+        last_stop = None
+        for i, name in enumerate(names):
+            g, where = f["rounds"][name], "/rounds/" + name
+            if "proposed_per_criterion" not in g.attrs:
+                continue
+            a = self.attrs(g, ROUND_ATTRS_ACTIVE, where)
+            n_crit = len(g.attrs["criterion_names"]) if "criterion_names" in g.attrs else None
+            for k, kind in ROUND_ATTRS_ACTIVE.items():
+                if kind.endswith("[]") and a[k] is not None and n_crit is not None and \
+                        len(a[k]) != n_crit:
+                    self.bad("%s: %s has %d entries, criterion_names %d" %
+                             (where, k, len(a[k]), n_crit))
+            if a["proposed_per_criterion"] is not None and min(a["proposed_per_criterion"]) < 0:
+                self.bad("%s: proposed_per_criterion has a negative count" % where)
+            if a["reweight_rule"] is not None and a["reweight_rule"] not in REWEIGHT_RULES:
+                self.bad("%s: reweight_rule %r, expected one of %s" %
+                         (where, a["reweight_rule"], ", ".join(REWEIGHT_RULES)))
+            if a["stop_reason"] is not None and a["stop_reason"] not in STOP_REASONS:
+                self.bad("%s: stop_reason %r, expected one of %s" %
+                         (where, a["stop_reason"], ", ".join(repr(r) for r in STOP_REASONS)))
+            if a["stop_reason"] and i != len(names) - 1:
+                self.bad("%s: stop_reason %r but a later round exists" % (where, a["stop_reason"]))
+            for k in ("mse_before_per_criterion", "spread_before_per_criterion",
+                      "mse_after_per_criterion"):
+                v = a[k]
+                if v is not None and any(x < 0 for x in v if np.isfinite(x)):
+                    self.bad("%s: %s has a negative value" % (where, k))
+            last_stop = a["stop_reason"]
+        if "stop_reason" in f.attrs:
+            root = self.attr(f, "stop_reason", "str", "/")
+            if root is not None and last_stop is not None and root != last_stop:
+                self.bad("/: stop_reason %r differs from the last round's %r" % (root, last_stop))
 
     # -- 1.1 additions: round metrics, /models, the CASM texts ----------------
     def check_1_1(self, f, d, rounds):

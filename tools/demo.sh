@@ -3,6 +3,8 @@
 # and summarise them (called by `make demo`):
 #   inputs/oracle_quick.ini   the analytic oracle, 7-D LCO-like space (seconds)
 #   inputs/lco_mc_quick.ini   real Monte Carlo on the LCO-like cluster expansion
+#   inputs/oracle_al.ini      active learning on the oracle: special points, every
+#                             criterion on the committee's pool, re-weighting
 # Usage: tools/demo.sh [RANKS]   (default: cores + 1; rank 0 only coordinates
 # and sleeps while it waits, so one extra rank keeps every core computing)
 set -eu
@@ -30,6 +32,7 @@ run_demo() { # config output
 
 run_demo inputs/oracle_quick.ini out/demo.h5
 run_demo inputs/lco_mc_quick.ini out/lco_mc.h5
+run_demo inputs/oracle_al.ini out/oracle_al.h5
 
 echo "demo: open the files in Python with, e.g.:"
 echo "  /usr/bin/python3 -c \"import h5py; f = h5py.File('out/lco_mc.h5', 'r'); print(f['points/mu'].shape)\""

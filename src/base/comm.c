@@ -117,6 +117,31 @@ void comm_bcast_doubles(double *values, size_t n, int root)
     comm_bcast_bytes(values, n * sizeof *values, root);
 }
 
+void comm_gatherv_doubles(const double *send, double *recv, const size_t *counts, int root)
+{
+    if (!initialized || world_size == 1) {
+        if (recv != send && counts[0] > 0)
+            memmove(recv, send, counts[0] * sizeof *recv);
+        return;
+    }
+    int *icounts = ALFE_MALLOC(2 * (size_t)world_size * sizeof *icounts);
+    int *displs = icounts + world_size;
+    size_t total = 0;
+    for (int r = 0; r < world_size; r++) {
+        if (counts[r] > (size_t)INT_MAX || total > (size_t)INT_MAX) {
+            fprintf(stderr, "[rank %d] %s:%d: gather of %zu doubles exceeds MPI's int\n",
+                    world_rank, __FILE__, __LINE__, counts[r]);
+            comm_abort(ALFE_ERR_RUNTIME);
+        }
+        icounts[r] = (int)counts[r];
+        displs[r] = (int)total;
+        total += counts[r];
+    }
+    MPI_Gatherv(send, icounts[world_rank], MPI_DOUBLE, recv, icounts, displs, MPI_DOUBLE, root,
+                MPI_COMM_WORLD);
+    free(icounts);
+}
+
 void comm_bcast_string(char **s, int root)
 {
     int64_t n = 0;

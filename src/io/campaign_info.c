@@ -130,8 +130,8 @@ static void print_round(hid_t file, int r, int show_mse, FILE *out, info_totals 
     fprintf(out, "  %s\n", crit_text);
 }
 
-/* The table of rounds and its "all" line. */
-static void print_rounds(hid_t file, FILE *out, info_totals *totals)
+/* The table of rounds and its "all" line; returns the number of rounds. */
+static int print_rounds(hid_t file, FILE *out, info_totals *totals)
 {
     hid_t rounds = H5Gopen2(file, "rounds", H5P_DEFAULT);
     H5G_info_t ginfo = {0};
@@ -161,6 +161,7 @@ static void print_rounds(hid_t file, FILE *out, info_totals *totals)
                      "eV^2 (per prim cell)^2:\n       mse_all all usable rows after training, "
                      "mse_new the round's rows before it, mse_test the test set; "
                      "\xe2\x80\x94 not measured\n");
+    return (int)ginfo.nlinks;
 }
 
 /* The "runs" line: how many runs are recorded and how the last one ended. */
@@ -203,12 +204,20 @@ int campaign_print_info(const char *path, FILE *out)
     h5u_attr_read_numeric(file, "rounds_requested", H5T_NATIVE_INT64, &requested);
     print_header(file, path, out);
     info_totals totals = {0, 0, 0, 0};
-    print_rounds(file, out, &totals);
+    int n_rounds = print_rounds(file, out, &totals);
+    campaign_criteria_print(file, n_rounds, out);
     print_last_run(file, out);
-    int complete = totals.rounds_done >= requested && totals.pending == 0 && requested > 0;
-    fprintf(out, "status    %d of %lld rounds done: %s\n", totals.rounds_done,
+    /* A campaign stopped by its [stop] rule is complete once its last round
+     * is done, whatever rounds it asked for. */
+    char stopped[32];
+    int stop = campaign_read_stop_reason(file, stopped, sizeof stopped) && totals.pending == 0 &&
+               n_rounds > 0 && totals.rounds_done == n_rounds;
+    int complete = (totals.rounds_done >= requested && totals.pending == 0 && requested > 0) ||
+                   stop;
+    fprintf(out, "status    %d of %lld rounds done: %s%s%s%s\n", totals.rounds_done,
             (long long)requested,
-            complete ? "complete" : "incomplete (resume with: alfe run CONFIG)");
+            complete ? "complete" : "incomplete (resume with: alfe run CONFIG)",
+            stop ? " (stopped: " : "", stop ? stopped : "", stop ? ")" : "");
     H5Fclose(file);
     return ALFE_OK;
 }

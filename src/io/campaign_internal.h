@@ -10,6 +10,7 @@
 
 #include <hdf5.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* campaign_guard.c: "path" + suffix (".bak", ".bak.tmp", ".partial"). */
 void campaign_sidecar_path(char *buf, size_t size, const char *path, const char *suffix);
@@ -26,6 +27,13 @@ hid_t campaign_open_readonly(const char *path, int *status);
 int campaign_check_format(hid_t file, const char *path);
 /* campaign_io.c: /rounds/NNNN of an open file (state ROUND_ABSENT when missing). */
 int campaign_read_round_from(hid_t file, int round, round_record *rec);
+/* campaign_criteria.c: a round's active-learning attributes (and the root's
+ * stop_reason), their reader, the root stop_reason ("" and 0 when none) and
+ * `alfe info`'s criteria table. */
+int campaign_criteria_write(hid_t g, const round_record *rec);
+void campaign_criteria_read(hid_t g, round_record *rec);
+int campaign_read_stop_reason(hid_t file, char *buf, size_t size);
+void campaign_criteria_print(hid_t file, int n_rounds, FILE *out);
 /* campaign_io.c: "done", "running" or "absent" as stored in /rounds/NNNN. */
 const char *campaign_round_state_name(int state);
 

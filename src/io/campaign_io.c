@@ -557,7 +557,7 @@ static int write_round_attrs(hid_t g, const round_record *rec)
     ALFE_CHECK(h5u_attr_write_f64(g, "seconds_train", rec->seconds_train));
     /* 1.2: the units of the numeric attributes, "name: unit; ..." */
     ALFE_CHECK(h5u_attr_write_string(g, "units", CAMPAIGN_ROUND_UNITS));
-    return ALFE_OK;
+    return campaign_criteria_write(g, rec);
 }
 
 int campaign_round_count(const campaign *c)
@@ -610,6 +610,7 @@ int campaign_read_round_from(hid_t file, int round, round_record *rec)
     h5u_attr_read_numeric(g, "n_train", H5T_NATIVE_INT64, &rec->n_train);
     h5u_attr_read_numeric(g, "n_excluded", H5T_NATIVE_INT64, &rec->n_excluded);
     h5u_attr_read_numeric(g, "seconds_train", H5T_NATIVE_DOUBLE, &rec->seconds_train);
+    campaign_criteria_read(g, rec);
     H5Gclose(g);
     return ALFE_OK;
 }

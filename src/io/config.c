@@ -48,8 +48,9 @@ static const key_spec KEYS[] = {
      "campaign seed; every random stream is keyed by (seed, point or round, purpose)"},
     {"campaign", "rounds", KEY_INT, "3", 1, 100000, NULL, RESUME_FREE, OFF(rounds),
      "total number of rounds, those already in the campaign file included; each round "
-     "acquires [global] points space-filling points, evaluates them and, with [network] "
-     "invariants, trains the committee; raise it to extend a finished campaign"},
+     "acquires [global] points space-filling points and the points of the active-learning "
+     "criteria, evaluates them and, with [network] invariants, trains the committee; raise it "
+     "to extend a finished campaign ([stop] may end it earlier)"},
     {"campaign", "description", KEY_STRING, "", 0, 0, NULL, RESUME_FREE, OFF(description),
      "free text stored in the campaign file"},
     {"system", "model", KEY_ENUM, NULL, 0, 0, "oracle|clex", RESUME_FIXED, OFF(model),
@@ -172,6 +173,29 @@ static const key_spec KEYS[] = {
     {"training", "hypersearch", KEY_INT, "0", 0, 10000, NULL, RESUME_FIXED, OFF(tr_hypersearch),
      "candidates of a random hyper-parameter search each round (0: off); the best replace the "
      "committee only when better (docs/training.md has the bounds)"},
+    {"training", "hypersearch_trigger", KEY_ENUM, "always", 0, 0,
+     "always|never|first|first_and_no_improvement", RESUME_FREE, OFF(tr_hypersearch_trigger),
+     "when the hyper-parameter search (hypersearch > 0 candidates) runs: always = every round; "
+     "never; first = the first round that trains (round 1 in the log); "
+     "first_and_no_improvement = that round and every round whose new rows the committee "
+     "predicted (before training) no better than the previous round's new rows (the published "
+     "rule)"},
+    {"training", "search_layers_min", KEY_INT, "2", 1, 8, NULL, RESUME_FREE, OFF(hs_layers_min),
+     "hyper-parameter search: fewest hidden layers (inclusive)"},
+    {"training", "search_layers_max", KEY_INT, "4", 1, 8, NULL, RESUME_FREE, OFF(hs_layers_max),
+     "hyper-parameter search: most hidden layers (inclusive)"},
+    {"training", "search_width_min", KEY_INT, "50", 1, 4096, NULL, RESUME_FREE, OFF(hs_width_min),
+     "hyper-parameter search: narrowest hidden layer (inclusive)"},
+    {"training", "search_width_max", KEY_INT, "300", 1, 4096, NULL, RESUME_FREE,
+     OFF(hs_width_max), "hyper-parameter search: widest hidden layer (inclusive)"},
+    {"training", "search_lr_min", KEY_DOUBLE, "1e-6", 1e-12, 10, NULL, RESUME_FREE,
+     OFF(hs_lr_min), "hyper-parameter search: smallest learning rate (log-uniform)"},
+    {"training", "search_lr_max", KEY_DOUBLE, "5e-5", 1e-12, 10, NULL, RESUME_FREE,
+     OFF(hs_lr_max), "hyper-parameter search: largest learning rate (log-uniform)"},
+    {"training", "search_batch_min", KEY_INT, "25", 1, 10000000, NULL, RESUME_FREE,
+     OFF(hs_batch_min), "hyper-parameter search: smallest batch size (inclusive)"},
+    {"training", "search_batch_max", KEY_INT, "100", 1, 10000000, NULL, RESUME_FREE,
+     OFF(hs_batch_max), "hyper-parameter search: largest batch size (inclusive)"},
     {"training", "test_set", KEY_STRING, "", 0, 0, NULL, RESUME_FREE, OFF(tr_test_set),
      "file of test rows scored every round (numbers separated by spaces, tabs or commas, "
      "'#' comments); relative to the config file"},
@@ -181,8 +205,207 @@ static const key_spec KEYS[] = {
      OFF(tr_test_mu_columns), "0-based columns of mu in test_set, as first-last"},
     {"run", "progress_seconds", KEY_DOUBLE, "10", 0.01, 86400, NULL, RESUME_FREE,
      OFF(progress_seconds), "seconds between progress lines"},
+    {"pool", "points", KEY_INT, "100000", 0, 100000000, NULL, RESUME_FREE, OFF(pool_points),
+     "billiard-walk points of the acquisition pool, at which the committee is evaluated for "
+     "the pool criteria (built only when one of them is on)"},
+    {"pool", "boundary_share", KEY_DOUBLE, "0.1", 0, 1, NULL, RESUME_FREE,
+     OFF(pool_boundary_share), "share of the pool's walk points moved onto the domain's "
+     "boundary (along a random direction)"},
+    {"pool", "walk_2d", KEY_INT, "0", 0, 100000000, NULL, RESUME_FREE, OFF(pool_walk_2d),
+     "extra pool points of a billiard walk in (eta0, eta1) with the other order parameters 0 "
+     "(reaches the composition ends)"},
+    {"special", "file", KEY_STRING, "", 0, 0, NULL, RESUME_FREE, OFF(special_file),
+     "points file of special points (one eta per line, d numbers, '#' comments), relative to "
+     "the config file; evaluated in [special] round; empty = none"},
+    {"special", "lines", KEY_STRING, "", 0, 0, NULL, RESUME_FREE, OFF(special_lines),
+     "pairs of special points joined by lines of points, as i-j, k-l (0-based line order of "
+     "the file's points)"},
+    {"special", "line_points", KEY_INT, "5", 0, 100000, NULL, RESUME_FREE,
+     OFF(special_line_points), "points on each line, its ends excluded"},
+    {"special", "copies", KEY_INT, "1", 1, 10000, NULL, RESUME_FREE, OFF(special_copies),
+     "points per special point (perturbed copies)"},
+    {"special", "perturb", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FREE, OFF(special_perturb),
+     "perturbation of each copy, uniform in +-perturb/2 per order parameter, before targeting"},
+    {"special", "round", KEY_INT, "0", 0, 100000, NULL, RESUME_FREE, OFF(special_round),
+     "the round (0-based) whose points include the special points"},
+    {"high_error", "points", KEY_INT, "0", 0, 10000000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_HIGH_ERROR].points),
+     "previous round's rows ranked by the committee's mu error |mu_pred - mu_MC|^2 before "
+     "retraining: points per round before weighting (budget = points x weight); 0 = off"},
+    {"high_error", "groups", KEY_INT, "0", 0, 10000000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_HIGH_ERROR].groups),
+     "distinct candidates kept, each copies times; 0 = the budget (points x weight) / copies"},
+    {"high_error", "copies", KEY_INT, "1", 1, 10000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_HIGH_ERROR].copies),
+     "points per kept candidate (perturbed copies)"},
+    {"high_error", "perturb", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_HIGH_ERROR].perturb),
+     "perturbation of each point, uniform in +-perturb/2 per order parameter (eta units), "
+     "before targeting; a point outside the domain is re-drawn, then reflected in"},
+    {"high_error", "from_round", KEY_INT, "2", 2, 100000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_HIGH_ERROR].from_round),
+     "first round (0-based) the criterion proposes in: round r ranks round r-1's rows by the error "
+     "of round r-2's committee (the one before training on them), so 2 at the earliest"},
+    {"high_error", "diversity", KEY_ENUM, "yes", 0, 0, "no|yes", RESUME_FREE,
+     OFF(crit[CONFIG_HIGH_ERROR].diversity),
+     "yes: pick far-apart candidates (farthest point) among the top oversample x groups"},
+    {"high_error", "oversample", KEY_DOUBLE, "4", 1, 1000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_HIGH_ERROR].oversample),
+     "top candidates considered per candidate kept (diversity, novelty)"},
+    {"wells", "points", KEY_INT, "0", 0, 10000000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_WELLS].points),
+     "pool points with a positive-definite committee Hessian (wells), ranked by |mu_pred|: "
+     "points per round before weighting (budget = points x weight); 0 = off"},
+    {"wells", "groups", KEY_INT, "0", 0, 10000000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_WELLS].groups),
+     "distinct candidates kept, each copies times; 0 = the budget (points x weight) / copies"},
+    {"wells", "copies", KEY_INT, "1", 1, 10000, NULL, RESUME_FREE, OFF(crit[CONFIG_WELLS].copies),
+     "points per kept candidate (perturbed copies)"},
+    {"wells", "perturb", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FREE, OFF(crit[CONFIG_WELLS].perturb),
+     "perturbation of each point, uniform in +-perturb/2 per order parameter (eta units), "
+     "before targeting; a point outside the domain is re-drawn, then reflected in"},
+    {"wells", "from_round", KEY_INT, "1", 1, 100000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_WELLS].from_round),
+     "first round (0-based) the criterion proposes in; it needs the previous round's committee"},
+    {"wells", "diversity", KEY_ENUM, "yes", 0, 0, "no|yes", RESUME_FREE,
+     OFF(crit[CONFIG_WELLS].diversity),
+     "yes: pick far-apart candidates (farthest point) among the top oversample x groups"},
+    {"wells", "oversample", KEY_DOUBLE, "4", 1, 1000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_WELLS].oversample),
+     "top candidates considered per candidate kept (diversity, novelty)"},
+    {"wells", "chord", KEY_ENUM, "no", 0, 0, "no|yes", RESUME_FREE, OFF(crit[CONFIG_WELLS].chord),
+     "yes: rank by |mu - s| with s the end-member chord slope of the predicted g (wells of the "
+     "common-tangent construction); no: by |mu|"},
+    {"instability", "points", KEY_INT, "0", 0, 10000000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_INSTABILITY].points),
+     "pool points whose smallest committee Hessian eigenvalue is below tolerance "
+     "(non-convexity), most negative first: points per round before weighting (budget = "
+     "points x weight); 0 = off"},
+    {"instability", "groups", KEY_INT, "0", 0, 10000000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_INSTABILITY].groups),
+     "distinct candidates kept, each copies times; 0 = the budget (points x weight) / copies"},
+    {"instability", "copies", KEY_INT, "1", 1, 10000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_INSTABILITY].copies),
+     "points per kept candidate (perturbed copies)"},
+    {"instability", "perturb", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_INSTABILITY].perturb),
+     "perturbation of each point, uniform in +-perturb/2 per order parameter (eta units), "
+     "before targeting; a point outside the domain is re-drawn, then reflected in"},
+    {"instability", "from_round", KEY_INT, "1", 1, 100000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_INSTABILITY].from_round),
+     "first round (0-based) the criterion proposes in; it needs the previous round's committee"},
+    {"instability", "diversity", KEY_ENUM, "yes", 0, 0, "no|yes", RESUME_FREE,
+     OFF(crit[CONFIG_INSTABILITY].diversity),
+     "yes: pick far-apart candidates (farthest point) among the top oversample x groups"},
+    {"instability", "oversample", KEY_DOUBLE, "4", 1, 1000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_INSTABILITY].oversample),
+     "top candidates considered per candidate kept (diversity, novelty)"},
+    {"instability", "tolerance", KEY_DOUBLE, "0", -1e6, 1e6, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_INSTABILITY].tolerance),
+     "a point is unstable when its smallest Hessian eigenvalue is below tolerance (eV)"},
+    {"instability", "band", KEY_DOUBLE, "0", 0, 1e6, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_INSTABILITY].band),
+     "> 0: the spinodal band |smallest eigenvalue| < band instead of the tolerance; 0 = off"},
+    {"lowest_g", "points", KEY_INT, "0", 0, 10000000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_LOWEST_G].points),
+     "per eta0 bin, the pool point of lowest predicted g: points per round before weighting "
+     "(budget = points x weight); 0 = off"},
+    {"lowest_g", "groups", KEY_INT, "0", 0, 10000000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_LOWEST_G].groups),
+     "distinct candidates kept, each copies times; 0 = the budget (points x weight) / copies"},
+    {"lowest_g", "copies", KEY_INT, "1", 1, 10000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_LOWEST_G].copies),
+     "points per kept candidate (perturbed copies)"},
+    {"lowest_g", "perturb", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_LOWEST_G].perturb),
+     "perturbation of each point, uniform in +-perturb/2 per order parameter (eta units), "
+     "before targeting; a point outside the domain is re-drawn, then reflected in"},
+    {"lowest_g", "from_round", KEY_INT, "1", 1, 100000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_LOWEST_G].from_round),
+     "first round (0-based) the criterion proposes in; it needs the previous round's committee"},
+    {"lowest_g", "diversity", KEY_ENUM, "yes", 0, 0, "no|yes", RESUME_FREE,
+     OFF(crit[CONFIG_LOWEST_G].diversity),
+     "yes: pick far-apart candidates (farthest point) among the top oversample x groups"},
+    {"lowest_g", "oversample", KEY_DOUBLE, "4", 1, 1000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_LOWEST_G].oversample),
+     "top candidates considered per candidate kept (diversity, novelty)"},
+    {"lowest_g", "bins", KEY_INT, "10", 1, 100000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_LOWEST_G].bins),
+     "bins of eta0 over the domain's range"},
+    {"sensitivity", "points", KEY_INT, "0", 0, 10000000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_SENSITIVITY].points),
+     "pool points ranked by the largest |Hessian eigenvalue|: points per round before "
+     "weighting (budget = points x weight); 0 = off"},
+    {"sensitivity", "groups", KEY_INT, "0", 0, 10000000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_SENSITIVITY].groups),
+     "distinct candidates kept, each copies times; 0 = the budget (points x weight) / copies"},
+    {"sensitivity", "copies", KEY_INT, "1", 1, 10000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_SENSITIVITY].copies),
+     "points per kept candidate (perturbed copies)"},
+    {"sensitivity", "perturb", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_SENSITIVITY].perturb),
+     "perturbation of each point, uniform in +-perturb/2 per order parameter (eta units), "
+     "before targeting; a point outside the domain is re-drawn, then reflected in"},
+    {"sensitivity", "from_round", KEY_INT, "1", 1, 100000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_SENSITIVITY].from_round),
+     "first round (0-based) the criterion proposes in; it needs the previous round's committee"},
+    {"sensitivity", "diversity", KEY_ENUM, "yes", 0, 0, "no|yes", RESUME_FREE,
+     OFF(crit[CONFIG_SENSITIVITY].diversity),
+     "yes: pick far-apart candidates (farthest point) among the top oversample x groups"},
+    {"sensitivity", "oversample", KEY_DOUBLE, "4", 1, 1000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_SENSITIVITY].oversample),
+     "top candidates considered per candidate kept (diversity, novelty)"},
+    {"qbc", "points", KEY_INT, "0", 0, 10000000, NULL, RESUME_FREE, OFF(crit[CONFIG_QBC].points),
+     "query by committee: pool points ranked by the committee's spread, highest first: points "
+     "per round before weighting (budget = points x weight); 0 = off"},
+    {"qbc", "groups", KEY_INT, "0", 0, 10000000, NULL, RESUME_FREE, OFF(crit[CONFIG_QBC].groups),
+     "distinct candidates kept, each copies times; 0 = the budget (points x weight) / copies"},
+    {"qbc", "copies", KEY_INT, "1", 1, 10000, NULL, RESUME_FREE, OFF(crit[CONFIG_QBC].copies),
+     "points per kept candidate (perturbed copies)"},
+    {"qbc", "perturb", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FREE, OFF(crit[CONFIG_QBC].perturb),
+     "perturbation of each point, uniform in +-perturb/2 per order parameter (eta units), "
+     "before targeting; a point outside the domain is re-drawn, then reflected in"},
+    {"qbc", "from_round", KEY_INT, "1", 1, 100000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_QBC].from_round),
+     "first round (0-based) the criterion proposes in; it needs the previous round's committee"},
+    {"qbc", "diversity", KEY_ENUM, "yes", 0, 0, "no|yes", RESUME_FREE,
+     OFF(crit[CONFIG_QBC].diversity),
+     "yes: pick far-apart candidates (farthest point) among the top oversample x groups"},
+    {"qbc", "oversample", KEY_DOUBLE, "4", 1, 1000, NULL, RESUME_FREE,
+     OFF(crit[CONFIG_QBC].oversample),
+     "top candidates considered per candidate kept (diversity, novelty)"},
+    {"qbc", "with_g", KEY_ENUM, "no", 0, 0, "no|yes", RESUME_FREE, OFF(crit[CONFIG_QBC].with_g),
+     "yes: the spread of g adds to the spread of mu"},
+    {"novelty", "min_distance", KEY_DOUBLE, "0", 0, 100, NULL, RESUME_FREE,
+     OFF(novelty_min_distance), "drop candidates whose mean distance to their k nearest "
+     "usable rows (eta) is below min_distance; 0 = off"},
+    {"novelty", "k", KEY_INT, "5", 1, 1000, NULL, RESUME_FREE, OFF(novelty_k),
+     "nearest rows of the novelty distance"},
+    {"novelty", "mode", KEY_ENUM, "distance", 0, 0, "distance|distance_eig", RESUME_FREE,
+     OFF(novelty_mode), "distance = mean distance to the k nearest rows; distance_eig = that "
+     "times the largest |Hessian eigenvalue| at the candidate (published)"},
+    {"reweight", "rule", KEY_ENUM, "none", 0, 0, "none|surprise|improvement", RESUME_FREE,
+     OFF(reweight_rule), "dynamic criterion weights: none = all 1; surprise = the committee's "
+     "mu MSE on a criterion's new rows before training; improvement = the MSE drop on them "
+     "after training (the published rule); w += alpha * signal, renormalised to mean 1"},
+    {"reweight", "alpha", KEY_DOUBLE, "1", 0, 1e6, NULL, RESUME_FREE, OFF(reweight_alpha),
+     "step of the weight update per unit of the (normalised) signal"},
+    {"reweight", "floor", KEY_INT, "0", 0, 10000000, NULL, RESUME_FREE, OFF(reweight_floor),
+     "points every enabled criterion gets whatever its weight (so none is starved); the "
+     "rest of the criteria's total points is shared by points x weight"},
+    {"stop", "target_mse", KEY_DOUBLE, "0", 0, 1e300, NULL, RESUME_FREE, OFF(stop_target_mse),
+     "stop when the mu MSE (eV^2) on the test set (without one: on the new rows before "
+     "training) is at or below target_mse; 0 = off"},
+    {"stop", "patience", KEY_INT, "0", 0, 100000, NULL, RESUME_FREE, OFF(stop_patience),
+     "stop after patience rounds without a relative improvement of min_improvement of that "
+     "MSE over the best so far; 0 = off"},
+    {"stop", "min_improvement", KEY_DOUBLE, "0.01", 0, 1, NULL, RESUME_FREE,
+     OFF(stop_min_improvement), "relative improvement that counts for patience"},
 };
 #define N_KEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
+
+const char *const config_criterion_sections[CONFIG_CRITERIA] = {
+    "high_error", "wells", "instability", "lowest_g", "sensitivity", "qbc"};
 _Static_assert(sizeof KEYS / sizeof KEYS[0] <= CONFIG_MAX_KEYS, "raise CONFIG_MAX_KEYS");
 
 int config_key_line(const alfe_config *cfg, const char *section, const char *key)
@@ -763,6 +986,77 @@ static int check_network(alfe_config *cfg)
     return ALFE_OK;
 }
 
+/* "i-j, k-l" → 0, else -1 (the pairs are range-checked against the file
+ * by run/system.c, which reads it). */
+static int check_special_lines(const char *text)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", text);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ", \t;", &save); tok; tok = strtok_r(NULL, ", \t;", &save)) {
+        char *dash = strchr(tok, '-');
+        if (!dash || dash == tok)
+            return -1;
+        *dash = '\0';
+        long long x, y;
+        if (alfe_parse_long(tok, &x) != 0 || alfe_parse_long(dash + 1, &y) != 0 || x < 0 ||
+            y < 0 || x == y || x > 1000000 || y > 1000000)
+            return -1;
+    }
+    return 0;
+}
+
+/* [special], [stop], the criteria and the search bounds: values that only
+ * make sense together. */
+static int check_acquisition(alfe_config *cfg, const char *path, const location_index *index)
+{
+    free(cfg->special_path);
+    cfg->special_path = NULL;
+    if (cfg->special_file[0]) {
+        cfg->special_path = alfe_path_join(cfg->config_dir, cfg->special_file);
+        struct stat st;
+        if (stat(cfg->special_path, &st) != 0)
+            return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [special] file = %s: %s not found", path,
+                             location_line(index, "special", "file"), cfg->special_file,
+                             cfg->special_path);
+    }
+    if (cfg->special_lines[0] && check_special_lines(cfg->special_lines) != 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [special] lines = %s: must be pairs i-j of "
+                                         "distinct 0-based point indices, separated by commas",
+                         path, location_line(index, "special", "lines"), cfg->special_lines);
+    if (cfg->special_lines[0] && !cfg->special_file[0])
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [special] lines needs [special] file", path,
+                         location_line(index, "special", "lines"));
+    for (int c = 0; c < CONFIG_CRITERIA; c++) {
+        const config_criterion_keys *k = &cfg->crit[c];
+        /* Every subset of the criteria that runs in a round can then give
+         * each of them the floor (weights_budget). */
+        if (k->points > 0 && cfg->reweight_floor > k->points)
+            return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [reweight] floor = %d exceeds [%s] points = %d "
+                                             "(every criterion that runs gets the floor)", path,
+                             location_line(index, "reweight", "floor"), cfg->reweight_floor,
+                             config_criterion_sections[c], k->points);
+        if (k->points > 0 && k->groups * k->copies > k->points)
+            return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [%s] groups = %d x copies = %d exceeds "
+                                             "points = %d", path,
+                             location_line(index, config_criterion_sections[c], "groups"),
+                             config_criterion_sections[c], k->groups, k->copies, k->points);
+    }
+    const struct {
+        const char *lo, *hi;
+        double a, b;
+    } pairs[] = {{"search_layers_min", "search_layers_max", cfg->hs_layers_min, cfg->hs_layers_max},
+                 {"search_width_min", "search_width_max", cfg->hs_width_min, cfg->hs_width_max},
+                 {"search_lr_min", "search_lr_max", cfg->hs_lr_min, cfg->hs_lr_max},
+                 {"search_batch_min", "search_batch_max", cfg->hs_batch_min, cfg->hs_batch_max}};
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if (pairs[i].a > pairs[i].b)
+            return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [training] %s = %g exceeds %s = %g", path,
+                             location_line(index, "training", pairs[i].lo), pairs[i].lo,
+                             pairs[i].a, pairs[i].hi, pairs[i].b);
+    return ALFE_OK;
+}
+
 static int check_combinations(alfe_config *cfg, const char *path, const location_index *index,
                               int check_output_file)
 {
@@ -794,6 +1088,7 @@ static int check_combinations(alfe_config *cfg, const char *path, const location
         ALFE_CHECK(check_network(cfg));
     if (cfg->net_invariants[0])
         ALFE_CHECK(check_learning(cfg, path, index));
+    ALFE_CHECK(check_acquisition(cfg, path, index));
     return ALFE_OK;
 }
 
@@ -852,7 +1147,9 @@ int config_load_for(const char *path, enum config_purpose purpose, alfe_config *
                 snprintf(where, sizeof where, "%s", path);
             status = ALFE_FAIL(ALFE_ERR_INPUT,
                                "%s: unknown section [%s] (known: campaign, system, mc, oracle, "
-                               "umbrella, global, network, training, run; see `alfe help config`)",
+                               "umbrella, global, network, training, run, pool, special, "
+                               "high_error, wells, instability, lowest_g, sensitivity, qbc, "
+                               "novelty, reweight, stop; see `alfe help config`)",
                                where, sec);
             break;
         }
@@ -933,7 +1230,11 @@ int config_load_collective(const char *path, alfe_config **out)
         cfg->net_invariants = cfg->net_invariants_path = cfg->tr_test_set = NULL;
         cfg->tr_test_set_path = cfg->tr_test_eta_columns = cfg->tr_test_mu_columns = NULL;
         cfg->q = NULL;
+        cfg->special_file = cfg->special_lines = cfg->special_path = NULL;
     }
+    comm_bcast_string(&cfg->special_file, 0);
+    comm_bcast_string(&cfg->special_lines, 0);
+    comm_bcast_string(&cfg->special_path, 0);
     comm_bcast_string(&cfg->config_path, 0);
     comm_bcast_string(&cfg->config_dir, 0);
     comm_bcast_string(&cfg->output, 0);
@@ -987,6 +1288,9 @@ void config_destroy(alfe_config **cfg)
     free(c->tr_test_mu_columns);
     free(c->q_path);
     free(c->q);
+    free(c->special_file);
+    free(c->special_lines);
+    free(c->special_path);
     free(c->canonical);
     free(c);
     *cfg = NULL;

@@ -1,10 +1,13 @@
 /* coordinator.c — `alfe run`: the round loop, read like the algorithm.
  *
  *   load the committee of the last finished round          [collective]
- *   for each round not done:
+ *   for each round not done (unless the [stop] rule ended the campaign):
+ *       the criteria's inputs: pool predictions, rows,      [collective]
+ *         weights (active.c)
  *       acquire its points (rank 0) and create its rows    [collective]
  *       hand out its pending rows to the workers            [farm]
  *       train the committee on every usable row             [collective]
+ *       the [stop] rule on the round's metrics              [every rank]
  *       record the round as done, with its models           [collective]
  *   validate, write the run record, close
  *
@@ -19,6 +22,7 @@
 #include "alfe/io/config.h"
 #include "alfe/space/domain.h"
 #include "alfe/base/error.h"
+#include "alfe/run/active.h"
 #include "alfe/run/evaluate.h"
 #include "alfe/run/farm.h"
 #include "alfe/run/learn.h"
@@ -163,9 +167,11 @@ static int count_round(campaign *c, round_record *rec)
     return rc;
 }
 
-static int start_round(campaign *c, const alfe_config *cfg, const domain *dom,
+static int start_round(campaign *c, const alfe_system *sys, learner *l,
                        idnn_committee *mu_model, int round, round_record *rec)
 {
+    const alfe_config *cfg = sys->cfg;
+    const domain *dom = sys->dom;
     uint64_t sobol_index = 0;
     if (round > 0) {
         round_record previous;
@@ -178,27 +184,36 @@ static int start_round(campaign *c, const alfe_config *cfg, const domain *dom,
     rec->mse_all = rec->mse_new = rec->mse_test = NAN;
     rec->first_row = campaign_row_count(c);
     point_input *inputs = NULL;
-    int status = ALFE_OK;
-    if (comm_rank() == 0) {
-        timer_start(TIMER_ACQUIRE);
-        double t0 = alfe_wall_time();
-        acquire_settings settings;
-        system_acquire_settings(cfg, &settings);
+    acquire_settings settings;
+    system_acquire_settings(sys, &settings);
+    /* The criteria's inputs: pool predictions over every rank, rows, weights. */
+    timer_start(TIMER_ACQUIRE);
+    double t0 = alfe_wall_time();
+    active_inputs *active = NULL;
+    int status = active_inputs_build(sys, &settings, c, l, round, &active);
+    if (status == ALFE_OK && comm_rank() == 0) {
         status = acquire_round(&settings, dom, round, rec->first_row, sobol_index, mu_model,
-                               &inputs, &rec->n_points, rec);
-        rec->seconds_acquire = alfe_wall_time() - t0;
-        timer_stop(TIMER_ACQUIRE);
+                               active_context(active), &inputs, &rec->n_points, rec);
         rec->pending = rec->n_points;
         alfe_timestamp(rec->started, sizeof rec->started);
     }
+    active_inputs_destroy(&active);
+    rec->seconds_acquire = alfe_wall_time() - t0;
+    timer_stop(TIMER_ACQUIRE);
     status = comm_agree_status(status);
     if (status != ALFE_OK)
         return status;
     comm_bcast_bytes(rec, sizeof *rec, 0);
-    log_line("round %d (%d of %d) acquire: %lld points (%s) in %.3f s", round, round + 1, cfg->rounds,
-             (long long)rec->n_points,
-             cfg->global_method == GLOBAL_SOBOL ? "global Sobol" : "global billiard walk",
-             rec->seconds_acquire);
+    char what[512] = "";
+    size_t used = 0;
+    for (int k = 0; k < CRITERION_COUNT; k++)
+        if (rec->per_criterion[k] > 0 && used < sizeof what)
+            used += (size_t)snprintf(what + used, sizeof what - used, "%s%s %lld",
+                                     used ? ", " : "", criterion_names[k],
+                                     (long long)rec->per_criterion[k]);
+    log_line("round %d (%d of %d) acquire: %lld points (%s) in %.3f s", round, round + 1,
+             cfg->rounds,
+             (long long)rec->n_points, used ? what : "none", rec->seconds_acquire);
     timer_start(TIMER_BOUNDARY);
     status = campaign_append_round(c, inputs, rec->n_points, rec);
     timer_stop(TIMER_BOUNDARY);
@@ -215,16 +230,41 @@ static idnn_committee *targeting_model(const evaluator *ev, const learner *l)
     return network ? network : learner_models(l);
 }
 
-static int run_rounds(campaign *c, const alfe_config *cfg, const domain *dom, evaluator *ev,
-                      learner *l, int64_t *evaluated_here, int *stopped)
+/* Whether the [stop] rule ends the campaign after the round of rec. */
+static int stop_due(const alfe_config *cfg, campaign *c, const round_record *rec, char *reason,
+                    size_t size)
 {
+    int status = comm_agree_status(active_stop_reason(cfg, c, rec, reason, size));
+    if (status != ALFE_OK)
+        return status;
+    comm_bcast_bytes(reason, size, 0);
+    return ALFE_OK;
+}
+
+static int run_rounds(campaign *c, const alfe_system *sys, evaluator *ev, learner *l,
+                      int64_t *evaluated_here, int *stopped, char *stop_reason, size_t size)
+{
+    const alfe_config *cfg = sys->cfg;
     *stopped = 0;
+    stop_reason[0] = '\0';
     int resumed = 0;
     for (int round = 0; round < cfg->rounds; round++) {
         round_record rec;
         ALFE_CHECK(campaign_read_round(c, round, &rec));
         if (rec.state == ROUND_DONE)
             continue;
+        if (!resumed && round > 0) {
+            /* A campaign stopped by its rule stays stopped (the rule is
+             * re-evaluated with the present [stop] keys). */
+            round_record last;
+            ALFE_CHECK(campaign_read_round(c, round - 1, &last));
+            ALFE_CHECK(stop_due(cfg, c, &last, stop_reason, size));
+            if (stop_reason[0]) {
+                log_line("campaign stopped after round %d (%d of %d) by the [stop] rule: %s",
+                         round - 1, round, cfg->rounds, stop_reason);
+                return ALFE_OK;
+            }
+        }
         if (!resumed) {
             /* The committee of the last finished round, for warm start and
              * targeting (none stored: fresh). */
@@ -238,7 +278,7 @@ static int run_rounds(campaign *c, const alfe_config *cfg, const domain *dom, ev
             return ALFE_OK;
         }
         if (rec.state == ROUND_ABSENT)
-            ALFE_CHECK(start_round(c, cfg, dom, targeting_model(ev, l), round, &rec));
+            ALFE_CHECK(start_round(c, sys, l, targeting_model(ev, l), round, &rec));
         point_input *pending = NULL;
         int64_t n_pending = 0;
         ALFE_CHECK(comm_agree_status(read_pending(c, &rec, &pending, &n_pending)));
@@ -268,6 +308,8 @@ static int run_rounds(campaign *c, const alfe_config *cfg, const domain *dom, ev
             timer_stop(TIMER_TRAIN);
             ALFE_CHECK(status);
         }
+        ALFE_CHECK(stop_due(cfg, c, &rec, stop_reason, size));
+        snprintf(rec.stop_reason, sizeof rec.stop_reason, "%s", stop_reason);
         if (comm_rank() == 0) {
             rec.state = ROUND_DONE;
             rec.seconds_total = rec.seconds_acquire + rec.seconds_evaluate + rec.seconds_train;
@@ -283,6 +325,11 @@ static int run_rounds(campaign *c, const alfe_config *cfg, const domain *dom, ev
         log_line("round %d (%d of %d) done: %lld points (%lld done, %lld failed) in %.2f s", round, round + 1,
                  cfg->rounds, (long long)rec.n_points, (long long)rec.done,
                  (long long)rec.failed, rec.seconds_total);
+        if (stop_reason[0]) {
+            log_line("campaign stopped after round %d (%d of %d) by the [stop] rule: %s", round,
+                     round + 1, cfg->rounds, stop_reason);
+            return ALFE_OK;
+        }
     }
     return ALFE_OK;
 }
@@ -403,6 +450,7 @@ int coordinator_run(const char *config_path)
     const alfe_config *cfg = s.cfg;
 
     int stopped = 0, valid = 1;
+    char stop_reason[32] = "";
     int64_t evaluated_here = 0;
     if (status == ALFE_OK) {
         log_line("%s campaign %s: %d round%s, model %s, d = %d, M = %d, T = %g K, %d rank%s",
@@ -410,7 +458,8 @@ int coordinator_run(const char *config_path)
                  cfg->rounds == 1 ? "" : "s",
                  cfg->model == MODEL_ORACLE ? "oracle" : "clex", cfg->dimension, cfg->q_m,
                  cfg->temperature, comm_size(), comm_size() > 1 ? "s" : "");
-        status = run_rounds(s.c, cfg, s.dom, s.ev, s.l, &evaluated_here, &stopped);
+        status = run_rounds(s.c, s.sys, s.ev, s.l, &evaluated_here, &stopped, stop_reason,
+                            sizeof stop_reason);
     }
     if (status == ALFE_OK && comm_rank() == 0)
         status = validate_rows(s.c, cfg, &valid);
@@ -419,7 +468,10 @@ int coordinator_run(const char *config_path)
         comm_bcast_int(&valid, 0);
     }
     if (status == ALFE_OK) {
-        status = session_write_run(&s, stopped ? "signal" : (valid ? "complete" : "invalid"),
+        status = session_write_run(&s, stopped          ? "signal"
+                                        : !valid         ? "invalid"
+                                        : stop_reason[0] ? stop_reason
+                                                         : "complete",
                                    evaluated_here);
         const run_record *run = &s.run;
         log_line("%lld points evaluated in %.2f s: %.1f points/s", (long long)run->points_evaluated,
@@ -429,6 +481,8 @@ int coordinator_run(const char *config_path)
         if (stopped)
             log_line("stopped by %s: points in flight were finished and written. Resume with: "
                      "alfe run %s", stopflag_signal_name(stopflag_signal()), config_path);
+        else if (stop_reason[0])
+            log_line("campaign %s: stopped by the [stop] rule (%s)", cfg->output, stop_reason);
         else
             log_line("campaign %s: %d round%s done (numbered 0 to %d)", cfg->output, cfg->rounds,
                      cfg->rounds == 1 ? "" : "s", cfg->rounds - 1);

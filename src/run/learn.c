@@ -8,6 +8,7 @@
 #include "alfe/base/comm.h"
 #include "alfe/base/error.h"
 #include "alfe/network/hypersearch.h"
+#include "alfe/run/system.h"
 #include "alfe/network/idnn_committee.h"
 #include "alfe/base/log.h"
 #include "alfe/base/table.h"
@@ -176,7 +177,7 @@ static int committee_mse(idnn_committee *committee, int d, int n, const double *
 /* Rank 0: usable rows of rounds 0..round, weights, and which are new. */
 static int gather_rows(learner *l, campaign *c, int round, int *n_out, double **eta,
                        double **mu, double **weight, int *n_new_out, double **eta_new,
-                       double **mu_new, int64_t *n_excluded)
+                       double **mu_new, int32_t **crit_new, int64_t *n_excluded)
 {
     const int d = l->d;
     int64_t n_rows = campaign_row_count(c);
@@ -191,6 +192,7 @@ static int gather_rows(learner *l, campaign *c, int round, int *n_out, double **
     *weight = ALFE_MALLOC(sizeof(double) * (size_t)(n_rows ? n_rows : 1));
     *eta_new = ALFE_MALLOC(sizeof(double) * (size_t)(n_rows ? n_rows : 1) * d);
     *mu_new = ALFE_MALLOC(sizeof(double) * (size_t)(n_rows ? n_rows : 1) * d);
+    *crit_new = ALFE_MALLOC(sizeof(int32_t) * (size_t)(n_rows ? n_rows : 1));
     int n = 0, n_new = 0;
     *n_excluded = 0;
     for (int64_t r = 0; status == ALFE_OK && r < n_rows; r++) {
@@ -211,6 +213,7 @@ static int gather_rows(learner *l, campaign *c, int round, int *n_out, double **
         if (in[r].round == round) {
             memcpy(*eta_new + (size_t)n_new * d, res[r].eta_mean, sizeof(double) * (size_t)d);
             memcpy(*mu_new + (size_t)n_new * d, res[r].mu, sizeof(double) * (size_t)d);
+            (*crit_new)[n_new] = in[r].criterion;
             n_new++;
         }
     }
@@ -230,7 +233,11 @@ typedef struct {
     int64_t n_excluded;
     double *eta, *mu, *weight;
     double *eta_new, *mu_new;
+    int32_t *crit_new;              /* criterion of each new row */
     double mse_new;
+    /* Per criterion, the previous committee on the new rows: μ MSE and mean
+     * μ spread (NaN: no rows or no committee). */
+    double mse_before[CRITERION_COUNT], spread_before[CRITERION_COUNT];
 } round_rows;
 
 static void round_rows_free(round_rows *r)
@@ -240,7 +247,47 @@ static void round_rows_free(round_rows *r)
     free(r->weight);
     free(r->eta_new);
     free(r->mu_new);
+    free(r->crit_new);
     memset(r, 0, sizeof *r);
+}
+
+/* Rank 0: a committee's μ MSE per criterion over the new rows and (spread
+ * != NULL) its mean μ spread there. */
+static int criteria_scores(idnn_committee *committee, int d, int n, const double *eta,
+                           const double *mu, const int32_t *crit, double *mse, double *spread)
+{
+    for (int k = 0; k < CRITERION_COUNT; k++) {
+        mse[k] = NAN;
+        if (spread)
+            spread[k] = NAN;
+    }
+    if (!committee || n == 0)
+        return ALFE_OK;
+    double *pred = ALFE_MALLOC(sizeof(double) * (size_t)n * d);
+    double *std = ALFE_MALLOC(sizeof(double) * (size_t)n * d);
+    idnn_committee_output out = {.mu_mean = pred, .mu_std = spread ? std : NULL};
+    int status = idnn_committee_predict(committee, n, eta, &out);
+    double sum[CRITERION_COUNT] = {0}, sum_std[CRITERION_COUNT] = {0};
+    int64_t count[CRITERION_COUNT] = {0};
+    for (int i = 0; status == ALFE_OK && i < n; i++) {
+        int k = crit[i] >= 0 && crit[i] < CRITERION_COUNT ? crit[i] : 0;
+        for (int j = 0; j < d; j++) {
+            size_t x = (size_t)i * d + j;
+            sum[k] += (pred[x] - mu[x]) * (pred[x] - mu[x]);
+            if (spread)
+                sum_std[k] += std[x];
+        }
+        count[k] += d;
+    }
+    for (int k = 0; status == ALFE_OK && k < CRITERION_COUNT; k++)
+        if (count[k] > 0) {
+            mse[k] = sum[k] / (double)count[k];
+            if (spread)
+                spread[k] = sum_std[k] / (double)count[k];
+        }
+    free(pred);
+    free(std);
+    return status;
 }
 
 /* Collective: rank 0 gathers the rows and scores the previous committee on
@@ -253,10 +300,13 @@ static int gather_round(learner *l, campaign *c, int round, round_rows *r)
     int status = ALFE_OK;
     if (comm_rank() == 0) {
         status = gather_rows(l, c, round, &r->n, &r->eta, &r->mu, &r->weight, &r->n_new,
-                             &r->eta_new, &r->mu_new, &r->n_excluded);
+                             &r->eta_new, &r->mu_new, &r->crit_new, &r->n_excluded);
         if (status == ALFE_OK)
             status = committee_mse(l->committee, d, r->n_new, r->eta_new, r->mu_new,
                                    &r->mse_new);
+        if (status == ALFE_OK)
+            status = criteria_scores(l->committee, d, r->n_new, r->eta_new, r->mu_new,
+                                     r->crit_new, r->mse_before, r->spread_before);
     }
     status = comm_agree_status(status);
     if (status != ALFE_OK) {
@@ -266,6 +316,8 @@ static int gather_round(learner *l, campaign *c, int round, round_rows *r)
     comm_bcast_int(&r->n, 0);
     comm_bcast_i64(&r->n_excluded, 0);
     comm_bcast_doubles(&r->mse_new, 1, 0);
+    comm_bcast_doubles(r->mse_before, CRITERION_COUNT, 0);
+    comm_bcast_doubles(r->spread_before, CRITERION_COUNT, 0);
     if (comm_rank() != 0) {
         r->eta = ALFE_MALLOC(sizeof(double) * (size_t)(r->n ? r->n : 1) * d);
         r->mu = ALFE_MALLOC(sizeof(double) * (size_t)(r->n ? r->n : 1) * d);
@@ -317,8 +369,7 @@ static int search_hyperparameters(learner *l, const idnn_batch *data,
     int status = idnn_committee_validation_losses(l->committee, data, base, cfg->seed, round,
                                                   current);
     hypersearch_bounds bounds;
-    hypersearch_default_bounds(&bounds);
-    bounds.n_candidates = cfg->tr_hypersearch;
+    system_hypersearch_bounds(cfg, &bounds);
     idnn_hypersearch_result *search = NULL;
     if (status == ALFE_OK)
         status = idnn_hypersearch_run(l->inv, data, &bounds, base, cfg->net_scale, cfg->seed,
@@ -350,8 +401,29 @@ static void log_training(const learner *l, const train_report *reports, int roun
              "in all", round, round + 1, l->cfg->rounds, best, worst, epochs);
 }
 
+/* Whether the hyper-parameter search runs this round ([training]
+ * hypersearch_trigger): the first round that trains is the one without a
+ * committee yet; "no improvement" compares the previous committee's μ MSE
+ * on this round's new rows with the one on the previous round's new rows
+ * (previous_mse_new; NaN: none, e.g. the first trained round). */
+static int search_due(const learner *l, const round_rows *r, int first, double previous_mse_new)
+{
+    const alfe_config *cfg = l->cfg;
+    if (cfg->tr_hypersearch <= 0)
+        return 0;
+    switch (cfg->tr_hypersearch_trigger) {
+    case HYPERSEARCH_ALWAYS: return 1;
+    case HYPERSEARCH_NEVER: return 0;
+    case HYPERSEARCH_FIRST: return first;
+    case HYPERSEARCH_FIRST_AND_NO_IMPROVEMENT:
+        return first || (isfinite(r->mse_new) && isfinite(previous_mse_new) &&
+                         !(r->mse_new < previous_mse_new));
+    }
+    return 0;
+}
+
 /* Collective: fit, optionally search, on the round's rows (n >= 2). */
-static int train_on_rows(learner *l, const round_rows *r, int round)
+static int train_on_rows(learner *l, const round_rows *r, int round, double previous_mse_new)
 {
     const alfe_config *cfg = l->cfg;
     double zero_eta[ALFE_MAX_DIM] = {0}, zero_g = 0.0;
@@ -369,8 +441,9 @@ static int train_on_rows(learner *l, const round_rows *r, int round)
     train_settings base;
     training_settings(cfg, round, &base);
     train_report *reports = NULL;
+    const int first = l->committee == NULL;
     int status = fit_committee(l, r, &data, &base, round, &reports);
-    if (status == ALFE_OK && cfg->tr_hypersearch > 0)
+    if (status == ALFE_OK && search_due(l, r, first, previous_mse_new))
         status = search_hyperparameters(l, &data, &base, round);
     if (status == ALFE_OK && comm_rank() == 0)
         log_training(l, reports, round);
@@ -382,14 +455,22 @@ static int train_on_rows(learner *l, const round_rows *r, int round)
 static int measure_round(learner *l, const round_rows *r, int status, round_record *rec)
 {
     double metrics[2] = {NAN, NAN};
+    for (int k = 0; k < CRITERION_COUNT; k++)
+        rec->mse_after[k] = NAN;
     if (status == ALFE_OK && comm_rank() == 0) {
         status = committee_mse(l->committee, l->d, r->n, r->eta, r->mu, &metrics[0]);
         if (status == ALFE_OK && l->n_test > 0)
             status = committee_mse(l->committee, l->d, l->n_test, l->test_eta, l->test_mu,
                                    &metrics[1]);
+        if (status == ALFE_OK)
+            status = criteria_scores(l->committee, l->d, r->n_new, r->eta_new, r->mu_new,
+                                     r->crit_new, rec->mse_after, NULL);
     }
     status = comm_agree_status(status);
     comm_bcast_doubles(metrics, 2, 0);
+    comm_bcast_doubles(rec->mse_after, CRITERION_COUNT, 0);
+    memcpy(rec->mse_before, r->mse_before, sizeof rec->mse_before);
+    memcpy(rec->spread_before, r->spread_before, sizeof rec->spread_before);
     rec->mse_all = metrics[0];
     rec->mse_new = r->mse_new;
     rec->mse_test = metrics[1];
@@ -404,13 +485,23 @@ int learner_train_round(learner *l, campaign *c, int round, round_record *rec)
     double t0 = alfe_wall_time();
     round_rows r;
     ALFE_CHECK(gather_round(l, c, round, &r));
+    double previous_mse_new = NAN;
+    if (round > 0) {
+        round_record previous;
+        int rs = campaign_read_round(c, round - 1, &previous);
+        if (rs != ALFE_OK) {
+            round_rows_free(&r);
+            return rs;
+        }
+        previous_mse_new = previous.mse_new;
+    }
     int status = ALFE_OK;
     if (r.n < 2)
         log_line("round %d (%d of %d) train: only %d usable rows (%lld done rows excluded: not "
                  "converged or non-finite), no training this round", round, round + 1, cfg->rounds, r.n,
                  (long long)r.n_excluded);
     else
-        status = train_on_rows(l, &r, round);
+        status = train_on_rows(l, &r, round, previous_mse_new);
     status = comm_agree_status(status);
     status = measure_round(l, &r, status, rec);
     rec->seconds_train = alfe_wall_time() - t0;

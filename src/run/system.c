@@ -7,7 +7,10 @@
 #include "alfe/base/comm.h"
 #include "alfe/base/error.h"
 #include "alfe/base/util.h"
+#include "alfe/base/table.h"
 #include "alfe/io/model_io.h"
+#include "alfe/acquire/special.h"
+#include "alfe/acquire/weights.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +72,56 @@ static int build_oracle_network(const alfe_config *cfg, alfe_system *sys)
     return ALFE_OK;
 }
 
+/* [special] file: d numbers per point; [special] lines: pairs of them. */
+static int build_special(const alfe_config *cfg, alfe_system *sys)
+{
+    const int d = cfg->dimension;
+    char why[64];
+    snprintf(why, sizeof why, "[system] dimension = %d", d);
+    table_shape shape = {.columns = d, .row_name = "special point", .why = why};
+    number_table *t = NULL;
+    int status = table_read(cfg->special_path, &shape, &t);
+    if (status == ALFE_OK && t->rows == 0)
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: no points", cfg->special_path);
+    for (int i = 0; status == ALFE_OK && i < t->rows; i++)
+        if (!domain_contains(sys->dom, t->values + (size_t)i * d, 1e-9))
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: the point is outside the domain",
+                               cfg->special_path, t->row_line[i]);
+    if (status != ALFE_OK) {
+        table_destroy(&t);
+        char what[4200];
+        snprintf(what, sizeof what, "[special] file = %s", cfg->special_file);
+        return config_error(cfg, "special", "file", what);
+    }
+    sys->n_special = t->rows;
+    sys->special_eta = ALFE_MALLOC(sizeof(double) * (size_t)t->rows * d);
+    memcpy(sys->special_eta, t->values, sizeof(double) * (size_t)t->rows * d);
+    table_destroy(&t);
+    /* "i-j, k-l" (syntax checked by config.c). */
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", cfg->special_lines);
+    int cap = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ", \t;", &save); tok; tok = strtok_r(NULL, ", \t;", &save)) {
+        int a = atoi(tok), b = atoi(strchr(tok, '-') + 1);
+        if (a >= sys->n_special || b >= sys->n_special) {
+            ALFE_FAIL(ALFE_ERR_INPUT, "pair %d-%d: the file has %d points (0..%d)", a, b,
+                      sys->n_special, sys->n_special - 1);
+            char what[4200];
+            snprintf(what, sizeof what, "[special] lines = %s", cfg->special_lines);
+            return config_error(cfg, "special", "lines", what);
+        }
+        if (sys->n_special_lines == cap) {
+            cap = cap ? 2 * cap : 8;
+            sys->special_lines = ALFE_REALLOC(sys->special_lines, sizeof(int) * 2 * (size_t)cap);
+        }
+        sys->special_lines[2 * sys->n_special_lines] = a;
+        sys->special_lines[2 * sys->n_special_lines + 1] = b;
+        sys->n_special_lines++;
+    }
+    return ALFE_OK;
+}
+
 int system_create(const alfe_config *cfg, unsigned parts, alfe_system **out)
 {
     *out = NULL;
@@ -77,6 +130,8 @@ int system_create(const alfe_config *cfg, unsigned parts, alfe_system **out)
     int status = ALFE_OK;
     if (parts & SYSTEM_DOMAIN)
         status = domain_create(cfg->q, cfg->dimension, cfg->q_m, &sys->dom);
+    if (status == ALFE_OK && (parts & SYSTEM_DOMAIN) && cfg->special_path)
+        status = build_special(cfg, sys);
     if (status == ALFE_OK && (parts & SYSTEM_CLEX) && cfg->model == MODEL_CLEX)
         status = build_clex(cfg, sys);
     if (status == ALFE_OK && (parts & SYSTEM_ORACLE_NETWORK) && cfg->model == MODEL_ORACLE &&
@@ -116,6 +171,8 @@ void system_destroy(alfe_system **sysp)
     supercell_destroy(&sys->sc);
     clex_destroy(&sys->clex);
     domain_destroy(&sys->dom);
+    free(sys->special_eta);
+    free(sys->special_lines);
     ALFE_FREE(*sysp);
 }
 
@@ -131,13 +188,90 @@ void system_oracle_params(const alfe_config *cfg, oracle_params *p)
     p->noise = cfg->oracle_noise;
 }
 
-void system_acquire_settings(const alfe_config *cfg, acquire_settings *s)
+/* One criterion section into its typed settings. */
+static void criterion_from_config(const alfe_config *cfg, const config_criterion_keys *k,
+                                  acquire_criterion *c)
 {
+    criterion_settings_default(&c->s);
+    c->enabled = k->points > 0;
+    c->only_round = -1;
+    c->groups = k->groups;
+    c->copies = k->copies;
+    c->s.points = k->points;
+    c->s.from_round = k->from_round;
+    c->s.perturb = k->perturb;
+    c->s.diversity = k->diversity;
+    c->s.oversample = k->oversample;
+    c->s.min_distance = cfg->novelty_min_distance;
+    c->s.novelty_k = cfg->novelty_k;
+    c->s.novelty_mode = cfg->novelty_mode;
+    c->s.tolerance = k->tolerance;
+    c->s.band = k->band;
+    c->s.bins = k->bins;
+    c->s.chord = k->chord;
+    c->s.with_g = k->with_g;
+}
+
+void system_acquire_settings(const alfe_system *sys, acquire_settings *s)
+{
+    const alfe_config *cfg = sys->cfg;
     memset(s, 0, sizeof *s);
     s->seed = cfg->seed;
+    s->rounds = cfg->rounds;
     s->temperature = cfg->temperature;
     memcpy(s->phi, cfg->phi, sizeof s->phi);
     s->global_points = cfg->global_points;
     s->global_method = cfg->global_method == GLOBAL_SOBOL ? ACQUIRE_SOBOL : ACQUIRE_BILLIARD;
     s->global_path_length = cfg->global_path_length;
+    for (int id = 0; id < CRITERION_COUNT; id++) {
+        criterion_settings_default(&s->crit[id].s);
+        s->crit[id].only_round = -1;
+        s->crit[id].copies = 1;
+    }
+    /* Config sections in enum config_criterion order = criterion ids from
+     * CRITERION_HIGH_ERROR on (names checked equal in system_create). */
+    for (int k = 0; k < CONFIG_CRITERIA; k++)
+        criterion_from_config(cfg, &cfg->crit[k], &s->crit[CRITERION_HIGH_ERROR + k]);
+    acquire_criterion *sp = &s->crit[CRITERION_SPECIAL];
+    sp->enabled = sys->n_special > 0;
+    sp->only_round = cfg->special_round;
+    sp->copies = cfg->special_copies;
+    sp->s.perturb = cfg->special_perturb;
+    sp->s.diversity = 0;  /* every special point, in the file's order */
+    sp->s.points = sys->n_special;
+    s->special.n = sys->n_special;
+    s->special.d = cfg->dimension;
+    s->special.eta = sys->special_eta;
+    s->special.n_lines = sys->n_special_lines;
+    s->special.line_pairs = sys->special_lines;
+    s->special.line_points = cfg->special_line_points;
+    s->reweight_rule = cfg->reweight_rule == REWEIGHT_SURPRISE      ? WEIGHT_RULE_SURPRISE
+                       : cfg->reweight_rule == REWEIGHT_IMPROVEMENT ? WEIGHT_RULE_IMPROVEMENT
+                                                                    : WEIGHT_RULE_NONE;
+    s->reweight_alpha = cfg->reweight_alpha;
+    s->reweight_floor = cfg->reweight_floor;
+}
+
+void system_pool_settings(const alfe_config *cfg, pool_settings *s)
+{
+    memset(s, 0, sizeof *s);
+    s->seed = cfg->seed;
+    s->points = cfg->pool_points;
+    s->boundary_share = cfg->pool_boundary_share;
+    s->walk_2d = cfg->pool_walk_2d;
+    s->path_length = cfg->global_path_length;
+}
+
+void system_hypersearch_bounds(const alfe_config *cfg, hypersearch_bounds *b)
+{
+    hypersearch_default_bounds(b);
+    b->n_candidates = cfg->tr_hypersearch;
+    b->layers_min = cfg->hs_layers_min;
+    b->layers_max = cfg->hs_layers_max;
+    b->width_min = cfg->hs_width_min;
+    b->width_max = cfg->hs_width_max;
+    b->lr_min = cfg->hs_lr_min;
+    b->lr_max = cfg->hs_lr_max;
+    b->batch_min = cfg->hs_batch_min;
+    b->batch_max = cfg->hs_batch_max;
 }

@@ -30,6 +30,7 @@ void billiard_init(billiard_walk *walk, const domain *dom, const rng_stream *rng
     walk->rng = *rng;
     walk->tau = tau > 0 ? tau : sampling_default_tau(dom);
     walk->max_reflections = 50 * dom->d + 100;
+    walk->moving = dom->d;
     memcpy(walk->x, start ? start : dom->center, sizeof(double) * (size_t)dom->d);
 }
 
@@ -40,8 +41,10 @@ static int billiard_trajectory(billiard_walk *walk, double *end)
     const domain *dom = walk->dom;
     const int d = dom->d;
     double x[ALFE_MAX_DIM], v[ALFE_MAX_DIM];
+    const int k = walk->moving;
     memcpy(x, walk->x, sizeof(double) * (size_t)d);
-    rng_unit_vector(&walk->rng, d, v);
+    memset(v, 0, sizeof v);
+    rng_unit_vector(&walk->rng, k, v);
     double remaining = rng_exponential(&walk->rng, walk->tau);
     for (int reflections = 0; reflections <= walk->max_reflections; reflections++) {
         /* First face hit along v: min over a_i·v > 0 of (b_i − a_i·x)/(a_i·v). */
@@ -72,13 +75,20 @@ static int billiard_trajectory(billiard_walk *walk, double *end)
         for (int j = 0; j < d; j++)
             x[j] += t_hit * v[j];
         remaining -= t_hit;
-        /* Specular reflection: v ← v − 2 (v·n) n, n the unit face normal. */
+        /* Specular reflection: v ← v − 2 (v·n) n, n the unit face normal
+         * (within the moving coordinates: its projection on them). */
         const double *a = dom->a + (size_t)face * d;
         double inv_norm = 1.0 / dom->a_norm[face];
+        if (k < d) {
+            double norm2 = 0.0;
+            for (int j = 0; j < k; j++)
+                norm2 += a[j] * a[j];
+            inv_norm = 1.0 / sqrt(norm2); /* > 0: the face was hit along v */
+        }
         double vn = 0.0;
-        for (int j = 0; j < d; j++)
+        for (int j = 0; j < k; j++)
             vn += v[j] * a[j] * inv_norm;
-        for (int j = 0; j < d; j++)
+        for (int j = 0; j < k; j++)
             v[j] -= 2.0 * vn * a[j] * inv_norm;
     }
     return 0;
@@ -97,6 +107,37 @@ int billiard_next(billiard_walk *walk, double *point)
     return ALFE_FAIL(ALFE_ERR_RUNTIME,
                      "billiard walk: 1000 trajectories in a row failed at a corner of the domain "
                      "(is the domain degenerate?)");
+}
+
+void billiard_restrict(billiard_walk *walk, int moving)
+{
+    walk->moving = moving >= 1 && moving < walk->dom->d ? moving : walk->dom->d;
+}
+
+double sampling_boundary_point(const domain *dom, rng_stream *rng, const double *x,
+                               double *point)
+{
+    const int d = dom->d;
+    double v[ALFE_MAX_DIM];
+    rng_unit_vector(rng, d, v);
+    double t_hit = INFINITY;
+    for (int i = 0; i < dom->n_half; i++) {
+        const double *a = dom->a + (size_t)i * d;
+        double av = 0.0, ax = 0.0;
+        for (int j = 0; j < d; j++) {
+            av += a[j] * v[j];
+            ax += a[j] * x[j];
+        }
+        if (av <= 1e-14 * dom->a_norm[i])
+            continue;
+        double t = (dom->b[i] - ax) / av;
+        t_hit = fmin(t_hit, t < 0.0 ? 0.0 : t);
+    }
+    if (!isfinite(t_hit))
+        t_hit = 0.0; /* unbounded direction cannot happen in a polytope */
+    for (int j = 0; j < d; j++)
+        point[j] = x[j] + t_hit * v[j];
+    return t_hit;
 }
 
 int sampling_sobol(const domain *dom, int n, uint64_t *index, double *points)

@@ -64,7 +64,7 @@ running() {
 }
 
 # signal_case NAME RANKS WHOM SIGNAL WHEN [BINARY]: start a campaign, send SIGNAL to
-# WHOM (mpirun | ranks) WHEN (inflight: once points are done and more are in
+# WHOM (mpirun | ranks | one: one rank alone) WHEN (inflight: once points are done and more are in
 # flight; startup: as soon as every rank is inside MPI_Init), check the stop,
 # resume, check the result.
 signal_case() {
@@ -112,6 +112,7 @@ signal_case() {
     case $whom in
     mpirun) targets=$leader ;;
     ranks) targets=$procs ;;
+    one) targets=$(echo $procs | awk '{ print $NF }') ;; # one rank alone
     esac
     kill -"$sig" $targets || fail "$name: cannot send $sig"
     # The run must end by itself: a hang is a failure.
@@ -184,6 +185,7 @@ signal_case usr1_mpirun 3 mpirun USR1 inflight
 signal_case term_ranks 3 ranks TERM inflight
 signal_case term_serial 1 ranks TERM inflight
 signal_case term_mpirun 3 mpirun TERM inflight
+signal_case term_one_rank 3 one TERM inflight
 signal_case usr1_mpirun_startup 3 mpirun USR1 startup
 signal_case term_serial_startup 1 ranks TERM startup
 signal_case term_ranks_asan 3 ranks TERM inflight "$ALFE_ASAN"
@@ -201,12 +203,12 @@ write_config "$TEST_TMP/train.ini" "$TEST_TMP/train.h5" "${train[@]}"
 (setsid $MPIRUN -n 3 "$ALFE" run "$TEST_TMP/train.ini" >"$TEST_TMP/train.stdout" 2>&1; exit $?) 2>/dev/null &
 RUN_PID=$!
 deadline=$((SECONDS + 60))
-until grep -q "round 1/2 train: 2 members" "$TEST_TMP/train.h5.log" 2>/dev/null; do
+until grep -q "round 0 (1 of 2) train: 2 members" "$TEST_TMP/train.h5.log" 2>/dev/null; do
     running && [ "$SECONDS" -lt "$deadline" ] || fail "train: no training line: $(tail -5 "$TEST_TMP/train.stdout")"
     sleep 0.01
 done
 # Still training (the metrics line comes after it): the signal lands in training.
-grep -q "round 1/2 metrics" "$TEST_TMP/train.h5.log" && fail "train: training ended before the signal"
+grep -q "round 0 (1 of 2) metrics" "$TEST_TMP/train.h5.log" && fail "train: training ended before the signal"
 kill -USR1 "$(ps -o pid= --ppid "$RUN_PID" | tr -d ' ')" || fail "train: cannot signal mpirun"
 wait "$RUN_PID"
 rc=$?

@@ -42,7 +42,8 @@ import matplotlib.image as mpimg
 import numpy as np
 
 tmp = sys.argv[1]
-MODEL_SKIPS = ["μ MSE per round", "Learned g and μ along η0", "Committee spread"]
+MODEL_SKIPS = ["μ MSE per round", "Learned g and μ along η0", "Committee spread",
+               "Points per criterion per round", "Criterion weights and budgets"]
 expect = {
     "oracle": (["points_per_round", "eta_by_round", "eta_by_criterion", "mu_vs_eta"],
                ["Converged share per round", "Metropolis acceptance",
@@ -222,9 +223,12 @@ assert (m['converged'][:] == 0).any() and (m['converged'][:] == 1).any(), m['con
 
 # A campaign with trained committees: the model figures are drawn (with
 # bin/alfe evaluating the networks), not skipped.
+# Round 1 uses active-learning criteria on the committee of round 0 (the
+# criteria figures are drawn too).
 write_config "$TEST_TMP/net.ini" "$TEST_TMP/net.h5" "global.points = 60" "campaign.rounds = 2" \
     "network.invariants = $ROOT/inputs/lco/invariants.txt" "network.layers = 1" \
-    "network.width = 8" "network.committee = 2" "training.epochs = 20"
+    "network.width = 8" "network.committee = 2" "training.epochs = 20" "pool.points = 600" \
+    "qbc.points = 10" "wells.points = 6" "reweight.rule = surprise"
 "$ALFE" run "$TEST_TMP/net.ini" > /dev/null 2>&1 || fail "campaign with a network"
 $REPORT "$TEST_TMP/net.h5" -o "$TEST_TMP/r_net" --alfe "$ALFE" > "$TEST_TMP/r_net.out" 2>&1 ||
     fail "report of a campaign with models: $(cat "$TEST_TMP/r_net.out")"
@@ -246,7 +250,7 @@ for r, n in zip(rows, sorted(f["models"])):
     assert int(r["n_members"]) == len(members) == int(g.attrs["n_members"]), r
     assert int(r["n_params_total"]) == sum(g[m]["params"].shape[0] for m in members), r
 PY
-for fig in mse_per_round model_along_eta0 committee_spread; do
+for fig in mse_per_round model_along_eta0 committee_spread criteria_per_round criterion_weights; do
     "$PYTHON" -c "
 import sys, matplotlib.image as im
 d = open(sys.argv[1], 'rb').read(8)
@@ -255,7 +259,7 @@ a = im.imread(sys.argv[1]); assert a.std() > 0.01, 'blank figure'" "$TEST_TMP/r_
         fail "$fig.png missing or not a valid, non-blank PNG"
     grep -q "$fig.png" "$TEST_TMP/r_net/index.html" || fail "$fig.png not on the page"
 done
-! grep -q "skipped: .*\(Learned g\|Committee spread\|MSE per round\)" "$TEST_TMP/r_net.out" ||
+! grep -q "skipped: .*\(Learned g\|Committee spread\|MSE per round\|Points per criterion\|Criterion weights\)" "$TEST_TMP/r_net.out" ||
     fail "model figures skipped: $(cat "$TEST_TMP/r_net.out")"
 # Without a usable alfe binary they are skipped with the reason, not faked.
 $REPORT "$TEST_TMP/net.h5" -o "$TEST_TMP/r_nobin" --alfe /nonexistent/alfe > "$TEST_TMP/r_nobin.out" 2>&1 ||

@@ -45,6 +45,11 @@ int64_t comm_allreduce_sum_i64(int64_t value);
 void comm_allreduce_min_avg_max(const double *local, size_t n, double *min, double *avg,
                                 double *max);
 
+/* Gather to root: rank r sends counts[r] doubles (send); on root, recv
+ * (Σ counts) becomes the contributions in rank order (recv unused
+ * elsewhere).  counts is the same array on every rank. */
+void comm_gatherv_doubles(const double *send, double *recv, const size_t *counts, int root);
+
 /* Collective error agreement: every rank passes its local status; all ranks
  * return the largest status, and the message of the lowest failing rank is
  * copied into every rank's error buffer, so any rank can print it. */

@@ -14,8 +14,42 @@
 enum config_model { MODEL_ORACLE = 0, MODEL_CLEX = 1 };
 enum config_global_method { GLOBAL_BILLIARD = 0, GLOBAL_SOBOL = 1 };
 /* Room for the key table (checked when config.c is compiled). */
-#define CONFIG_MAX_KEYS 160
+#define CONFIG_MAX_KEYS 200
 
+/* The criteria that rank pool points or past rows, one INI section each
+ * ([high_error], [wells], [instability], [lowest_g], [sensitivity], [qbc]). */
+enum config_criterion {
+    CONFIG_HIGH_ERROR = 0,
+    CONFIG_WELLS,
+    CONFIG_INSTABILITY,
+    CONFIG_LOWEST_G,
+    CONFIG_SENSITIVITY,
+    CONFIG_QBC,
+    CONFIG_CRITERIA
+};
+extern const char *const config_criterion_sections[CONFIG_CRITERIA];
+enum config_reweight { REWEIGHT_NONE = 0, REWEIGHT_SURPRISE = 1, REWEIGHT_IMPROVEMENT = 2 };
+enum config_hypersearch_trigger {
+    HYPERSEARCH_ALWAYS = 0,             /* every round (with [training] hypersearch > 0) */
+    HYPERSEARCH_NEVER = 1,
+    HYPERSEARCH_FIRST = 2,              /* the first round that trains */
+    HYPERSEARCH_FIRST_AND_NO_IMPROVEMENT = 3
+};
+
+/* One criterion's section: budget and selection (all sections the same keys,
+ * plus the criterion's own options). */
+typedef struct {
+    int points;          /* budget per round; 0 = off */
+    int groups, copies;  /* groups x copies points; groups 0 = points / copies */
+    double perturb;      /* uniform ±perturb/2 per coordinate, eta units */
+    int from_round;      /* first round (0-based) the criterion runs in */
+    int diversity;       /* 0/1: farthest-point picking among the top candidates */
+    double oversample;   /* candidates considered per point kept */
+    double tolerance, band;  /* instability */
+    int bins;                /* lowest_g */
+    int chord;               /* wells: 0/1 */
+    int with_g;              /* qbc */
+} config_criterion_keys;
 typedef struct alfe_config {
     char *config_path; /* as given on the command line */
     char *config_dir;  /* its directory: input files are relative to it */
@@ -67,11 +101,40 @@ typedef struct alfe_config {
     char *tr_test_set, *tr_test_eta_columns, *tr_test_mu_columns;
     /* [run] */
     double progress_seconds;
+    /* [pool] */
+    int pool_points;
+    double pool_boundary_share;
+    int pool_walk_2d;
+    /* [special] */
+    char *special_file;        /* as written ("" = none) */
+    char *special_lines;       /* "i-j, k-l" pairs of special points (0-based) */
+    int special_line_points, special_copies;
+    double special_perturb;
+    int special_round;
+    /* one section per criterion (enum config_criterion) */
+    config_criterion_keys crit[CONFIG_CRITERIA];
+    /* [novelty] */
+    double novelty_min_distance;
+    int novelty_k, novelty_mode;
+    /* [reweight] */
+    int reweight_rule;
+    double reweight_alpha;
+    int reweight_floor;
+    /* [stop] */
+    double stop_target_mse;
+    int stop_patience;
+    double stop_min_improvement;
+    /* [training] hyper-parameter search trigger and bounds */
+    int tr_hypersearch_trigger;
+    int hs_layers_min, hs_layers_max, hs_width_min, hs_width_max;
+    double hs_lr_min, hs_lr_max;
+    int hs_batch_min, hs_batch_max;
 
     /* Derived on rank 0 and broadcast. */
     char *q_path;   /* q_file resolved against config_dir */
     char *prim_path, *eci_path; /* resolved; NULL for the oracle */
     char *net_invariants_path, *tr_test_set_path; /* resolved, or NULL */
+    char *special_path;  /* [special] file resolved, or NULL */
     double *q;      /* dimension × q_m, the rows used */
     int q_m;
     char *canonical; /* every key with the value used, as INI text */

@@ -35,6 +35,18 @@ typedef struct {
     int64_t n_train;                   /* usable rows the committee trained on */
     int64_t n_excluded;                /* done rows left out: not converged or non-finite */
     double seconds_train;
+    /* Active learning, per criterion (docs/acquisition.md): candidates the
+     * criterion proposed (before the filters; kept = per_criterion); at
+     * training, the previous committee's mu MSE on the criterion's new rows
+     * before training, its mean mu spread there (mean over rows and
+     * components of the members' standard deviation) and the MSE after
+     * training (NaN: no rows or no committee). */
+    int64_t proposed[CRITERION_COUNT];
+    double mse_before[CRITERION_COUNT];
+    double spread_before[CRITERION_COUNT];
+    double mse_after[CRITERION_COUNT];
+    char reweight_rule[16];            /* rule that set the weights: none|surprise|improvement */
+    char stop_reason[32];              /* "" or why the campaign stopped after this round */
 } round_record;
 
 #endif

@@ -13,6 +13,8 @@
 #define ALFE_SYSTEM_H
 
 #include "alfe/acquire/acquire.h"
+#include "alfe/acquire/pool.h"
+#include "alfe/network/hypersearch.h"
 #include "alfe/io/config.h"
 #include "alfe/lattice/clex.h"
 #include "alfe/lattice/orderparam.h"
@@ -31,6 +33,11 @@ typedef struct {
     invariant_set *inv;              /* SYSTEM_INVARIANTS and [network] invariants set */
     idnn_committee *oracle_network;  /* SYSTEM_ORACLE_NETWORK, model = oracle and
                                         [oracle] network set */
+    /* SYSTEM_DOMAIN and [special] file set: the special points (n×d) and the
+     * line pairs (n_lines×2) of [special] lines, checked against them. */
+    int n_special, n_special_lines;
+    double *special_eta;
+    int *special_lines;
 } alfe_system;
 
 enum system_part {
@@ -52,8 +59,13 @@ int system_create(const alfe_config *cfg, unsigned parts, alfe_system **out);
 int system_create_collective(const alfe_config *cfg, alfe_system **out);
 void system_destroy(alfe_system **sys);
 
-/* The oracle's parameters and the criteria's settings from the configuration. */
+/* The oracle's parameters and the criteria's settings from the configuration
+ * (acquire_settings points into sys's special points: sys must outlive s). */
 void system_oracle_params(const alfe_config *cfg, oracle_params *p);
-void system_acquire_settings(const alfe_config *cfg, acquire_settings *s);
+void system_acquire_settings(const alfe_system *sys, acquire_settings *s);
+/* The acquisition pool's settings ([pool]). */
+void system_pool_settings(const alfe_config *cfg, pool_settings *s);
+/* The hyper-parameter search bounds ([training] hypersearch, search_*). */
+void system_hypersearch_bounds(const alfe_config *cfg, hypersearch_bounds *b);
 
 #endif

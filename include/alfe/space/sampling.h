@@ -25,6 +25,7 @@ typedef struct {
     double x[ALFE_MAX_DIM];  /* current point */
     long trajectories;       /* trajectories run (retries included) */
     long retries;            /* trajectories discarded at corners */
+    int moving;              /* coordinates 0..moving-1 move (d: all) */
 } billiard_walk;
 
 /* Default mean path length: the diagonal of the domain's bounding box. */
@@ -35,6 +36,16 @@ void billiard_init(billiard_walk *walk, const domain *dom, const rng_stream *rng
                    const double *start);
 /* Advance one trajectory; the new point is written to point (d values). */
 int billiard_next(billiard_walk *walk, double *point);
+
+/* Walk in the coordinates 0..moving−1 only (the others keep the start's
+ * values): a billiard walk on the slice of the domain through the start,
+ * e.g. moving = 2 walks in (η0, η1).  moving ≥ d restores the full walk. */
+void billiard_restrict(billiard_walk *walk, int moving);
+
+/* A point on the boundary: from x (inside) along a direction uniform on the
+ * sphere to the first face.  Returns the distance travelled. */
+double sampling_boundary_point(const domain *dom, rng_stream *rng, const double *x,
+                               double *point);
 
 /* n points of the Sobol sequence that fall inside the domain, starting at
  * sequence index *index (updated past the last point drawn).  Fails when d > 40
