@@ -191,6 +191,7 @@ bench: deps
 	$(MAKE) --no-print-directory all build/bench/bench_oracle build/bench/bench_mc \
 	    build/bench/bench_idnn
 	bench/run_bench.sh
+	bench/bench_acquire.sh
 
 clean:
 	rm -rf $(BUILDDIR) $(BINDIR) build/bench

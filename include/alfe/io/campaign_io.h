@@ -41,7 +41,10 @@ struct alfe_config;
     "seconds_acquire: s; seconds_evaluate: s; seconds_total: s; points_per_second: 1/s; "     \
     "mse_all: eV^2 (per prim cell)^2; mse_new_before_training: eV^2 (per prim cell)^2; "      \
     "mse_test: eV^2 (per prim cell)^2; n_train: dimensionless; n_excluded: dimensionless; "   \
-    "seconds_train: s"
+    "seconds_train: s; proposed_per_criterion: dimensionless; "                               \
+    "mse_before_per_criterion: eV^2 (per prim cell)^2; "                                      \
+    "spread_before_per_criterion: eV per prim cell; "                                         \
+    "mse_after_per_criterion: eV^2 (per prim cell)^2"
 #define ALFE_VERSION "0.1.0"
 
 typedef struct campaign campaign;
