@@ -72,15 +72,31 @@ int campaign_read_stop_reason(hid_t file, char *buf, size_t size)
 }
 
 /* One line per criterion that had a budget, proposals or rows. */
+/* A metric, or "—" when it was not measured (NaN: no committee yet). */
+static const char *metric_text(double v, char *buf, size_t size)
+{
+    if (!isfinite(v))
+        return "\xe2\x80\x94";
+    snprintf(buf, size, "%.4g", v);
+    return buf;
+}
+
 static void print_round_criteria(const round_record *rec, FILE *out)
 {
     for (int k = 0; k < CRITERION_COUNT; k++) {
         if (rec->budget[k] <= 0 && rec->proposed[k] == 0 && rec->per_criterion[k] == 0)
             continue;
-        fprintf(out, "%5d  %-16s %8.0f %7.3f %9lld %8lld %11.4g %11.4g %11.4g\n", rec->round,
-                criterion_names[k], rec->budget[k], rec->weight[k], (long long)rec->proposed[k],
-                (long long)rec->per_criterion[k], rec->mse_before[k], rec->spread_before[k],
-                rec->mse_after[k]);
+        char b1[32], b2[32], b3[32];
+        /* "—" is one column wide but three bytes: pad by hand. */
+        const char *m[3] = {metric_text(rec->mse_before[k], b1, sizeof b1),
+                            metric_text(rec->spread_before[k], b2, sizeof b2),
+                            metric_text(rec->mse_after[k], b3, sizeof b3)};
+        fprintf(out, "%5d  %-16s %8.0f %7.3f %9lld %8lld", rec->round, criterion_names[k],
+                rec->budget[k], rec->weight[k], (long long)rec->proposed[k],
+                (long long)rec->per_criterion[k]);
+        for (int i = 0; i < 3; i++)
+            fprintf(out, " %*s", m[i][0] == '\xe2' ? 13 : 11, m[i]);
+        fputc('\n', out);
     }
 }
 
