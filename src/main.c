@@ -231,6 +231,10 @@ static int command_line_extra(const command_line *cl, int max_operands)
 static int refuse_hdf5_config(const char *command, const char *path)
 {
     static const unsigned char hdf5_signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return ALFE_OK; /* the config reader says "is a directory, not a config file" */
+    ALFE_CHECK(alfe_require_regular_file(path)); /* a FIFO would block the fopen */
     FILE *f = fopen(path, "rb");
     if (!f)
         return ALFE_OK; /* the config reader names a missing file */
