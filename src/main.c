@@ -21,6 +21,7 @@
 #include "alfe/base/table.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +88,10 @@ static const char *const PREDICT_USAGE =
     "Hessian of g in ascending order, and last in_domain: 1 when the point lies in the\n"
     "campaign's domain (0 <= x(eta) <= 1, /system/Q), 0 outside (the committee\n"
     "extrapolates; a warning on stderr counts them), -1 for a model file (no domain).\n"
-    "R counts from 0, as the run log (\"round R (R+1 of N)\"), alfe info and /rounds/NNNN.\n";
+    "R counts from 0, as the run log (\"round R (R+1 of N)\"), alfe info and /rounds/NNNN.\n"
+    "When a row holds NaN or infinity (the committee overflows, e.g. far outside the\n"
+    "domain), the rows are still printed, then an error names the count and the first\n"
+    "such point and the exit status is 2.\n";
 
 static const char *const IMPORT_USAGE =
     "usage: alfe import-keras WEIGHTS.h5 --invariants FILE --scale S -o MODEL.h5\n"
@@ -551,9 +555,9 @@ static int predict_take(void *opts, int key, const char *value)
     case PREDICT_POINTS: o->points = value; break;
     case PREDICT_HESSIAN: o->hessian = 1; break;
     case PREDICT_ROUND:
-        if (alfe_parse_long(value, &o->round) != 0 || o->round < 0)
-            return ALFE_FAIL(ALFE_ERR_INPUT, "predict: --round must be an integer >= 0, got '%s'",
-                             value);
+        if (alfe_parse_long(value, &o->round) != 0 || o->round < 0 || o->round > INT_MAX)
+            return ALFE_FAIL(ALFE_ERR_INPUT, "predict: --round must be an integer in [0, %d], "
+                             "got '%s'", INT_MAX, value);
         break;
     }
     return ALFE_OK;
@@ -654,6 +658,26 @@ static int command_predict(int argc, char **argv)
                 for (int j = 0; hessian && j < d; j++)
                     printf(" %.10g", eig[(size_t)i * d + j]);
                 printf(" %d\n", inside[i]);
+            }
+            /* Far outside the domain the committee can overflow: say so
+             * instead of leaving NaN or inf in the table silently. */
+            int bad = 0, first_bad = -1;
+            for (int i = 0; i < n; i++) {
+                int finite = isfinite(g[i]) && isfinite(gs[i]);
+                for (int j = 0; j < d; j++)
+                    finite = finite && isfinite(mu[(size_t)i * d + j]) &&
+                             isfinite(mus[(size_t)i * d + j]);
+                for (int j = 0; hessian && j < d; j++)
+                    finite = finite && isfinite(eig[(size_t)i * d + j]);
+                if (!finite && bad++ == 0)
+                    first_bad = i;
+            }
+            if (bad > 0) {
+                fflush(stdout);
+                status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: %d of %d points give non-finite results "
+                                   "(NaN or infinity in their row), the first is point %d "
+                                   "(counting from 0); the committee overflows there (points "
+                                   "far outside the domain?)", points_path, bad, n, first_bad);
             }
         }
         free(g);

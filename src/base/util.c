@@ -254,7 +254,7 @@ int alfe_parse_u64(const char *s, uint64_t *value)
         s++;
     if (*s == '\0' || *s == '-')
         return -1;
-    unsigned long long v = strtoull(s, &end, 0);
+    unsigned long long v = strtoull(s, &end, 10); /* decimal only: 010 is ten, 0x10 refused */
     while (isspace((unsigned char)*end))
         end++;
     if (errno != 0 || *end != '\0')

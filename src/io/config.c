@@ -1315,7 +1315,9 @@ void config_print_help(FILE *out)
             "alfe configuration reference (INI).  Sections and keys are case-insensitive;\n"
             "';' and '#' start comments.  Keys marked 'fixed' may not change once the\n"
             "campaign file exists (alfe run and alfe train refuse, naming the key); the\n"
-            "others apply to rounds not yet started.  Ranges are inclusive.\n");
+            "others apply to rounds not yet started.  Ranges are inclusive.  Integers\n"
+            "are decimal (a leading zero does not mean octal: seed = 010 is ten; 0x... is\n"
+            "refused); a value outside its range is refused, never truncated.\n");
     const char *section = "";
     for (int i = 0; i < N_KEYS; i++) {
         const key_spec *k = &KEYS[i];
