@@ -864,6 +864,7 @@ static int check_output(const alfe_config *cfg, const char *path, int line)
         int rc = alfe_require_regular_file(out);
         char why[1024];
         snprintf(why, sizeof why, "%s", alfe_error_message());
+        alfe_error_clear();
         return ALFE_FAIL(rc, "%s:%d: [campaign] output = %s", path, line, why);
     }
     char *dir = alfe_path_dirname(out);
@@ -978,6 +979,7 @@ static int check_learning(alfe_config *cfg, const char *path, const location_ind
         if (alfe_require_regular_file(cfg->tr_test_set_path) != ALFE_OK) {
             char why[1024];
             snprintf(why, sizeof why, "%s", alfe_error_message());
+            alfe_error_clear();
             return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [training] test_set = %s: %s", path,
                              location_line(index, "training", "test_set"), cfg->tr_test_set, why);
         }

@@ -38,11 +38,13 @@ expect_fifo "$IS_FIFO" "$ALFE" import-keras "$D/ok.h5" --invariants "$D/fifo" --
 for key in "system.q_file" "campaign.output"; do
     write_config "$D/c.ini" "$D/new.h5" "$key = $D/fifo"
     expect_fifo "$IS_FIFO" "$ALFE" run "$D/c.ini"
+    grep -qF "$D/c.ini:" "$D/err" || fail "$key: the message does not name the config line: $(cat "$D/err")"
 done
 write_config "$D/c.ini" "$D/new.h5" "[network]" "invariants = $D/fifo"
 expect_fifo "$IS_FIFO" "$ALFE" run "$D/c.ini"
 write_config "$D/c.ini" "$D/new.h5" "[network]" "invariants = $ROOT/inputs/lco/invariants.txt" "[training]" "test_set = $D/fifo"
 expect_fifo "$IS_FIFO" "$ALFE" run "$D/c.ini"
+grep -qF "[training] test_set = $D/fifo" "$D/err" || fail "test_set: the message does not name the key: $(cat "$D/err")"
 expect_fifo "$IS_FIFO" "$ALFE" predict "$D/ok.h5" --points "$D/fifo"
 # a character device is no input file either
 expect_fifo "/dev/null: is a character device, not a regular file" "$ALFE" run /dev/null
