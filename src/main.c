@@ -21,10 +21,12 @@
 #include "alfe/base/table.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *const USAGE =
     "usage: alfe <command> [arguments]\n"
@@ -86,27 +88,32 @@ static const char *const PREDICT_USAGE =
     "Hessian of g in ascending order, and last in_domain: 1 when the point lies in the\n"
     "campaign's domain (0 <= x(eta) <= 1, /system/Q), 0 outside (the committee\n"
     "extrapolates; a warning on stderr counts them), -1 for a model file (no domain).\n"
-    "R counts from 0, as the run log (\"round R (R+1 of N)\"), alfe info and /rounds/NNNN.\n";
+    "R counts from 0, as the run log (\"round R (R+1 of N)\"), alfe info and /rounds/NNNN.\n"
+    "When a row holds NaN or infinity (the committee overflows, e.g. far outside the\n"
+    "domain), the rows are still printed, then an error names the count and the first\n"
+    "such point and the exit status is 2.\n";
 
 static const char *const IMPORT_USAGE =
     "usage: alfe import-keras WEIGHTS.h5 --invariants FILE --scale S -o MODEL.h5\n"
-    "                         [--activation tanh|softplus|sigmoid]\n"
+    "                         [--activation tanh|softplus|sigmoid] [--force]\n"
     "\n"
     "Reads the Keras weights of an IDNN of the published workflow (groups\n"
     "dnn_layers/dense, dense_1, ...: kernels [in, out], biases; hidden activation tanh\n"
     "unless given; linear output whose value is S * g) with the invariants of FILE\n"
     "(one formula per line in e0..e(d-1); see docs/invariants.md) and writes an alfe\n"
-    "model file usable by `alfe predict` and as [oracle] network.\n";
+    "model file usable by `alfe predict` and as [oracle] network.  An existing\n"
+    "MODEL.h5 is not replaced (exit 2) unless --force is given.\n";
 
 static const char *const INVARIANTS_USAGE =
-    "usage: alfe invariants CONFIG --degree D [-o FILE]\n"
+    "usage: alfe invariants CONFIG --degree D [-o FILE [--force]]\n"
     "\n"
     "Generates the invariant polynomials of the order parameters of CONFIG's system\n"
     "([system] prim, ordering_cell, q_file, dimension): the group acting on eta is\n"
     "built from the prim's space group and the translations of the ordering cell, and\n"
     "Reynolds averages of monomials up to degree D are kept lowest degree first,\n"
     "leaving out products of lower-degree ones (docs/invariants.md).  Writes a formula\n"
-    "file for [network] invariants (default: standard output).\n";
+    "file for [network] invariants (default: standard output).  An existing FILE is\n"
+    "not replaced (exit 2) unless --force is given.\n";
 
 static int report(int status)
 {
@@ -125,7 +132,7 @@ static int report(int status)
  * reports it (for `run` and `train` after MPI start-up, so that one rank
  * prints it).  --help wins over any other mistake on the line. */
 
-enum { OPT_HELP = 'h', OPT_OUTPUT = 'o', OPT_LONG_ONLY = 256 };
+enum { OPT_HELP = 'h', OPT_OUTPUT = 'o', OPT_LONG_ONLY = 256, OPT_FORCE = 200 };
 
 typedef struct {
     const char *command;         /* "mc", for messages */
@@ -228,6 +235,10 @@ static int command_line_extra(const command_line *cl, int max_operands)
 static int refuse_hdf5_config(const char *command, const char *path)
 {
     static const unsigned char hdf5_signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return ALFE_OK; /* the config reader says "is a directory, not a config file" */
+    ALFE_CHECK(alfe_require_regular_file(path)); /* a FIFO would block the fopen */
     FILE *f = fopen(path, "rb");
     if (!f)
         return ALFE_OK; /* the config reader names a missing file */
@@ -240,6 +251,18 @@ static int refuse_hdf5_config(const char *command, const char *path)
                          "campaign; `alfe info %s` shows a campaign's status", path, command,
                          path);
     return ALFE_OK;
+}
+
+/* -o/--output never replaces an existing file unless --force is given: a
+ * mistyped -o CAMPAIGN.h5 would otherwise destroy a campaign.  Devices and
+ * FIFOs (/dev/stdout, /dev/null) are written as before. */
+static int refuse_existing_output(const char *command, const char *path, int force)
+{
+    struct stat st;
+    if (force || !path || stat(path, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+        return ALFE_OK;
+    return ALFE_FAIL(ALFE_ERR_INPUT, "%s: output %s already exists; not overwriting it (give "
+                     "--force to replace it, or choose another -o)", command, path);
 }
 
 static int take_nothing(void *opts, int key, const char *value)
@@ -532,9 +555,9 @@ static int predict_take(void *opts, int key, const char *value)
     case PREDICT_POINTS: o->points = value; break;
     case PREDICT_HESSIAN: o->hessian = 1; break;
     case PREDICT_ROUND:
-        if (alfe_parse_long(value, &o->round) != 0 || o->round < 0)
-            return ALFE_FAIL(ALFE_ERR_INPUT, "predict: --round must be an integer >= 0, got '%s'",
-                             value);
+        if (alfe_parse_long(value, &o->round) != 0 || o->round < 0 || o->round > INT_MAX)
+            return ALFE_FAIL(ALFE_ERR_INPUT, "predict: --round must be an integer in [0, %d], "
+                             "got '%s'", INT_MAX, value);
         break;
     }
     return ALFE_OK;
@@ -636,6 +659,26 @@ static int command_predict(int argc, char **argv)
                     printf(" %.10g", eig[(size_t)i * d + j]);
                 printf(" %d\n", inside[i]);
             }
+            /* Far outside the domain the committee can overflow: say so
+             * instead of leaving NaN or inf in the table silently. */
+            int bad = 0, first_bad = -1;
+            for (int i = 0; i < n; i++) {
+                int finite = isfinite(g[i]) && isfinite(gs[i]);
+                for (int j = 0; j < d; j++)
+                    finite = finite && isfinite(mu[(size_t)i * d + j]) &&
+                             isfinite(mus[(size_t)i * d + j]);
+                for (int j = 0; hessian && j < d; j++)
+                    finite = finite && isfinite(eig[(size_t)i * d + j]);
+                if (!finite && bad++ == 0)
+                    first_bad = i;
+            }
+            if (bad > 0) {
+                fflush(stdout);
+                status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: %d of %d points give non-finite results "
+                                   "(NaN or infinity in their row), the first is point %d "
+                                   "(counting from 0); the committee overflows there (points "
+                                   "far outside the domain?)", points_path, bad, n, first_bad);
+            }
         }
         free(g);
         free(gs);
@@ -654,7 +697,7 @@ static int command_predict(int argc, char **argv)
 typedef struct {
     const char *weights, *invariants, *output, *activation_name;
     double scale;
-    int activation, help;
+    int activation, force, help;
 } import_options;
 
 enum { IMPORT_INVARIANTS = OPT_LONG_ONLY, IMPORT_SCALE, IMPORT_ACTIVATION };
@@ -665,6 +708,7 @@ static int import_take(void *opts, int key, const char *value)
     switch (key) {
     case IMPORT_INVARIANTS: o->invariants = value; break;
     case OPT_OUTPUT: o->output = value; break;
+    case OPT_FORCE: o->force = 1; break;
     case IMPORT_SCALE:
         if (alfe_parse_double(value, &o->scale) != 0 || !(o->scale > 0))
             return ALFE_FAIL(ALFE_ERR_INPUT, "import-keras: --scale must be a number > 0, got "
@@ -690,6 +734,7 @@ static int import_parse_options(int argc, char **argv, import_options *o)
         {"scale", required_argument, NULL, IMPORT_SCALE},
         {"output", required_argument, NULL, OPT_OUTPUT},
         {"activation", required_argument, NULL, IMPORT_ACTIVATION},
+        {"force", no_argument, NULL, OPT_FORCE},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
@@ -704,6 +749,8 @@ static int import_parse_options(int argc, char **argv, import_options *o)
     if (status == ALFE_OK && (!o->weights || !o->invariants || !(o->scale > 0) || !o->output))
         status = ALFE_FAIL(ALFE_ERR_INPUT, "import-keras needs WEIGHTS.h5, --invariants, "
                                            "--scale and -o (see `alfe import-keras --help`)");
+    if (status == ALFE_OK)
+        status = refuse_existing_output("import-keras", o->output, o->force);
     return status;
 }
 
@@ -760,7 +807,7 @@ static int command_import_keras(int argc, char **argv)
 typedef struct {
     const char *config_path, *output;
     long long degree;
-    int help;
+    int force, help;
 } invariants_options;
 
 enum { INVARIANTS_DEGREE = OPT_LONG_ONLY };
@@ -770,6 +817,7 @@ static int invariants_take(void *opts, int key, const char *value)
     invariants_options *o = opts;
     switch (key) {
     case OPT_OUTPUT: o->output = value; break;
+    case OPT_FORCE: o->force = 1; break;
     case INVARIANTS_DEGREE:
         if (alfe_parse_long(value, &o->degree) != 0 || o->degree < 1 || o->degree > 32)
             return ALFE_FAIL(ALFE_ERR_INPUT, "invariants: --degree must be an integer in 1..32, "
@@ -784,6 +832,7 @@ static int invariants_parse_options(int argc, char **argv, invariants_options *o
     static const struct option longopts[] = {
         {"degree", required_argument, NULL, INVARIANTS_DEGREE},
         {"output", required_argument, NULL, OPT_OUTPUT},
+        {"force", no_argument, NULL, OPT_FORCE},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
@@ -797,6 +846,8 @@ static int invariants_parse_options(int argc, char **argv, invariants_options *o
         status = ALFE_FAIL(ALFE_ERR_INPUT, "invariants needs CONFIG and --degree D (1..32)");
     if (status == ALFE_OK)
         status = refuse_hdf5_config("invariants", o->config_path);
+    if (status == ALFE_OK)
+        status = refuse_existing_output("invariants", o->output, o->force);
     return status;
 }
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -119,9 +120,25 @@ char *alfe_path_join(const char *dir, const char *path)
     return out;
 }
 
+int alfe_require_regular_file(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || S_ISREG(st.st_mode))
+        return ALFE_OK;
+    const char *kind = S_ISFIFO(st.st_mode)   ? "a FIFO (named pipe)"
+                       : S_ISDIR(st.st_mode)  ? "a directory"
+                       : S_ISCHR(st.st_mode)  ? "a character device"
+                       : S_ISBLK(st.st_mode)  ? "a block device"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                                              : "not a regular file";
+    return ALFE_FAIL(ALFE_ERR_INPUT, "%s: is %s, not a regular file (alfe reads input files "
+                     "only from regular files)", path, kind);
+}
+
 int alfe_read_text_file(const char *path, char **text, size_t *length)
 {
     *text = NULL;
+    ALFE_CHECK(alfe_require_regular_file(path));
     FILE *f = fopen(path, "rb");
     if (!f)
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
@@ -237,7 +254,7 @@ int alfe_parse_u64(const char *s, uint64_t *value)
         s++;
     if (*s == '\0' || *s == '-')
         return -1;
-    unsigned long long v = strtoull(s, &end, 0);
+    unsigned long long v = strtoull(s, &end, 10); /* decimal only: 010 is ten, 0x10 refused */
     while (isspace((unsigned char)*end))
         end++;
     if (errno != 0 || *end != '\0')

@@ -27,24 +27,84 @@
  * The run lock. */
 static int lock_fd = -1;
 
+/* The file that `path` names, as an absolute path without symbolic links, so
+ * that the lock follows the file whatever name a run gives it: realpath() when
+ * the file exists; otherwise the links of the last component are followed by
+ * hand (a dangling link names the file a run will create) and the directory
+ * is resolved.  Falls back to `path` as given when nothing resolves. */
+static void resolve_campaign_path(const char *path, char *out, size_t size)
+{
+    char *real = realpath(path, NULL);
+    if (real) {
+        snprintf(out, size, "%s", real);
+        free(real);
+        return;
+    }
+    char cur[4096], target[4096];
+    snprintf(cur, sizeof cur, "%s", path);
+    for (int hops = 0; hops < 40; hops++) {
+        ssize_t n = readlink(cur, target, sizeof target - 1);
+        if (n <= 0)
+            break;
+        target[n] = '\0';
+        if (target[0] == '/') {
+            snprintf(cur, sizeof cur, "%s", target);
+        } else {
+            char *slash = strrchr(cur, '/');
+            if (slash) {
+                char joined[4096];
+                int w = snprintf(joined, sizeof joined, "%.*s/%s", (int)(slash - cur), cur,
+                                 target);
+                if (w < 0 || (size_t)w >= sizeof joined)
+                    break;
+                memcpy(cur, joined, (size_t)w + 1);
+            } else {
+                snprintf(cur, sizeof cur, "%s", target);
+            }
+        }
+    }
+    char *slash = strrchr(cur, '/');
+    char dir[4096];
+    const char *base = slash ? slash + 1 : cur;
+    if (slash == cur)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - cur) : 1, slash ? cur : ".");
+    char *real_dir = realpath(dir, NULL);
+    int w = -1;
+    if (real_dir && base[0])
+        w = snprintf(out, size, "%s/%s", strcmp(real_dir, "/") ? real_dir : "", base);
+    if (w < 0 || (size_t)w >= size)
+        snprintf(out, size, "%s", path);
+    free(real_dir);
+}
+
 int campaign_lock(const char *path)
 {
-    char lock_path[4096];
-    snprintf(lock_path, sizeof lock_path, "%s.lock", path);
+    char resolved[4096], lock_path[4200];
+    resolve_campaign_path(path, resolved, sizeof resolved);
+    snprintf(lock_path, sizeof lock_path, "%s.lock", resolved);
     int fd = open(lock_path, O_RDWR | O_CREAT, 0644);
     if (fd < 0)
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s: cannot create lock file: %s", lock_path,
                          strerror(errno));
     int locked = flock(fd, LOCK_EX | LOCK_NB) == 0;
     if (!locked && errno == EWOULDBLOCK) {
-        char pid[32] = "?";
-        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
-        pid[n > 0 ? n : 1] = '\0';
-        pid[strcspn(pid, "\n")] = '\0';
+        /* The holder wrote "host pid" when it took the lock. */
+        char text[512] = "";
+        ssize_t n = pread(fd, text, sizeof text - 1, 0);
+        text[n > 0 ? n : 0] = '\0';
+        text[strcspn(text, "\n")] = '\0';
+        char host[256] = "?", pid[256] = "?";
+        if (sscanf(text, "%255s %255s", host, pid) == 1) { /* an old lock: pid only */
+            memcpy(pid, host, sizeof pid);
+            memcpy(host, "?", 2);
+        }
         close(fd);
         return ALFE_FAIL(ALFE_ERR_INPUT,
-                         "%s is in use by another alfe run (pid %s); wait for it or stop it",
-                         path, pid);
+                         "%s is in use by another alfe run (host %s, pid %s; lock %s); wait "
+                         "for it or stop it",
+                         path, host, pid, lock_path);
     }
     if (!locked) {
         /* Some parallel file systems mount without flock support: warn and
@@ -52,10 +112,14 @@ int campaign_lock(const char *path)
         fprintf(stderr, "alfe: warning: cannot lock %s (%s); make sure no other run uses "
                         "this campaign\n", lock_path, strerror(errno));
     }
-    char buf[32];
-    int len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+    char host[256];
+    if (gethostname(host, sizeof host) != 0)
+        snprintf(host, sizeof host, "?");
+    host[sizeof host - 1] = '\0';
+    char buf[300];
+    int len = snprintf(buf, sizeof buf, "%s %ld\n", host, (long)getpid());
     if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)len, 0) != len) {
-        /* The pid is informational only. */
+        /* The host and pid are informational only. */
     }
     lock_fd = fd;
     return ALFE_OK;

@@ -806,6 +806,8 @@ hid_t campaign_open_readonly(const char *path, int *status)
         *status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: no such file", path);
         return -1;
     }
+    if ((*status = alfe_require_regular_file(path)) != ALFE_OK)
+        return -1;
     if (H5Fis_hdf5(path) <= 0) {
         *status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: not an HDF5 file (and so not an alfe campaign)",
                             path);

@@ -860,6 +860,13 @@ static int check_output(const alfe_config *cfg, const char *path, int line)
     if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [campaign] output = %s is a directory", path,
                          line, out);
+    if (stat(out, &st) == 0 && !S_ISREG(st.st_mode)) {
+        int rc = alfe_require_regular_file(out);
+        char why[1024];
+        snprintf(why, sizeof why, "%s", alfe_error_message());
+        alfe_error_clear();
+        return ALFE_FAIL(rc, "%s:%d: [campaign] output = %s", path, line, why);
+    }
     char *dir = alfe_path_dirname(out);
     int status = ALFE_OK;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -969,6 +976,13 @@ static int check_learning(alfe_config *cfg, const char *path, const location_ind
             return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [training] test_set = %s: %s not found", path,
                              location_line(index, "training", "test_set"), cfg->tr_test_set,
                              cfg->tr_test_set_path);
+        if (alfe_require_regular_file(cfg->tr_test_set_path) != ALFE_OK) {
+            char why[1024];
+            snprintf(why, sizeof why, "%s", alfe_error_message());
+            alfe_error_clear();
+            return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [training] test_set = %s: %s", path,
+                             location_line(index, "training", "test_set"), cfg->tr_test_set, why);
+        }
     }
     return ALFE_OK;
 }
@@ -1108,6 +1122,7 @@ int config_load_for(const char *path, enum config_purpose purpose, alfe_config *
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s: config file not found", path);
     if (S_ISDIR(st.st_mode))
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s: is a directory, not a config file", path);
+    ALFE_CHECK(alfe_require_regular_file(path));
     ALFE_CHECK(alfe_read_text_file(path, &text, NULL));
 
     location_index index;
@@ -1302,7 +1317,9 @@ void config_print_help(FILE *out)
             "alfe configuration reference (INI).  Sections and keys are case-insensitive;\n"
             "';' and '#' start comments.  Keys marked 'fixed' may not change once the\n"
             "campaign file exists (alfe run and alfe train refuse, naming the key); the\n"
-            "others apply to rounds not yet started.  Ranges are inclusive.\n");
+            "others apply to rounds not yet started.  Ranges are inclusive.  Integers\n"
+            "are decimal (a leading zero does not mean octal: seed = 010 is ten; 0x... is\n"
+            "refused); a value outside its range is refused, never truncated.\n");
     const char *section = "";
     for (int i = 0; i < N_KEYS; i++) {
         const key_spec *k = &KEYS[i];

@@ -187,6 +187,7 @@ int model_read(const char *path, int round, idnn_committee **out)
     struct stat st;
     if (stat(path, &st) != 0)
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s: no such file", path);
+    ALFE_CHECK(alfe_require_regular_file(path));
     if (H5Fis_hdf5(path) <= 0)
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s: not an HDF5 file (expected an alfe model or "
                                          "campaign)", path);
@@ -261,6 +262,7 @@ int model_read_q(const char *path, double **q, int *d, int *m)
 {
     *q = NULL;
     *d = *m = 0;
+    ALFE_CHECK(alfe_require_regular_file(path));
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file < 0)
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s: cannot open", path);
@@ -331,6 +333,7 @@ int model_import_keras(const char *weights_path, const invariant_set *inv, doubl
                        int activation, idnn_committee **out)
 {
     *out = NULL;
+    ALFE_CHECK(alfe_require_regular_file(weights_path));
     if (H5Fis_hdf5(weights_path) <= 0)
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s: not an HDF5 file", weights_path);
     hid_t file = H5Fopen(weights_path, H5F_ACC_RDONLY, H5P_DEFAULT);

@@ -105,6 +105,11 @@ if [ -d "$A" ]; then
     "$PYTHON" -c "import h5py,sys; f=h5py.File(sys.argv[1],'a'); f.attrs['format_version_major']=2" "$TEST_TMP/v2.h5"
     expect2 "model format version 2" "$ALFE" predict "$TEST_TMP/v2.h5" --points "$TEST_TMP/zero.txt"
 fi
+# -o replaces an existing file only with --force (refusals: tests/bad_input/cases.tsv)
+echo "old" > "$TEST_TMP/inv_old.txt"
+"$ALFE" invariants inputs/lco_mc_quick.ini --degree 2 -o "$TEST_TMP/inv_old.txt" --force > /dev/null 2>&1 ||
+    fail "invariants -o EXISTING --force failed"
+grep -q "^old$" "$TEST_TMP/inv_old.txt" && fail "invariants --force did not replace the file"
 write_config "$TEST_TMP/badnet.ini" "$TEST_TMP/badnet.h5" "oracle.network = $TEST_TMP/text.h5"
 expect2 "[oracle] network = $TEST_TMP/text.h5: $TEST_TMP/text.h5: not an HDF5 file" "$ALFE" run "$TEST_TMP/badnet.ini"
 [ ! -e "$TEST_TMP/badnet.h5" ] || fail "a campaign file was created for a bad network"

@@ -43,6 +43,12 @@ char *alfe_path_join(const char *dir, const char *path);
  * file when it cannot be read. */
 int alfe_read_text_file(const char *path, char **text, size_t *length);
 
+/* ALFE_ERR_INPUT naming the path and what it is when `path` exists but is not
+ * a regular file (a FIFO would block an open or read for ever, a device or
+ * socket is no input file); ALFE_OK for a regular file or a missing path (the
+ * reader names a missing file).  Every input-file reader calls it first. */
+int alfe_require_regular_file(const char *path);
+
 /* Next line of a text buffer, split in place: returns the line (its '\n'
  * replaced by NUL, any '#' comment cut off) and advances *cursor; NULL at
  * the end.  Line numbers stay exact: blank lines are returned too. */

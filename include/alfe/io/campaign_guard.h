@@ -15,7 +15,9 @@
  * *exists is set to 1 when the file exists. */
 int campaign_check_existing(const char *path, const alfe_config *cfg, int *exists);
 
-/* Rank 0: take an exclusive lock (FILE.lock) held until campaign_unlock or exit. */
+/* Rank 0: take an exclusive lock (FILE.lock, FILE resolved to the real file:
+ * symbolic links followed, so every name of one campaign shares one lock) held
+ * until campaign_unlock or exit; the lock file holds "host pid" of the holder. */
 int campaign_lock(const char *path);
 /* Release it.  FILE.lock itself stays: removing it could let two runs hold
  * locks on different files (one opened before the unlink). */
