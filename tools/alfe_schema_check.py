@@ -507,9 +507,16 @@ class Checker:
             self.rows_bad((c["criterion"] < 0) | (c["criterion"] >= len(crit_names)),
                           "/points/criterion: id outside criterion_names")
         # Done rows: finite results, measured inside the domain.
-        for name in ("eta_mean", "mu", "mu_stderr"):
+        for name in ("eta_mean", "mu"):
             self.rows_bad(done & ~np.isfinite(c[name]).all(axis=1),
                           "/points/%s: non-finite" % name, "done")
+        # mu_stderr: finite on converged rows; a non-converged chain whose
+        # autocorrelation time could not be estimated reports +inf (never NaN).
+        se = c["mu_stderr"]
+        conv = c["converged"] == 1
+        self.rows_bad(done & conv & ~np.isfinite(se).all(axis=1),
+                      "/points/mu_stderr: non-finite", "done, converged")
+        self.rows_bad(done & np.isnan(se).any(axis=1), "/points/mu_stderr: NaN", "done")
         self.rows_bad(done & (c["mu_stderr"] < 0).any(axis=1), "/points/mu_stderr: negative",
                       "done")
         self.rows_bad((done | failed) & (c["rank"] < 0), "/points/rank: no rank (< 0)",

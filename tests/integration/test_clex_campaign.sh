@@ -34,10 +34,13 @@ acc = p["acceptance"][:]
 assert ((acc > 0) & (acc < 1)).all(), acc
 conv = p["converged"][:].astype(bool)
 assert conv.any(), "no chain converged"
-assert np.isfinite(p["tau"][:][conv]).all()
+# tau is NaN only where it was not measured: a constant eta_j (stderr exactly 0)
+tau, se = p["tau"][:][conv], p["mu_stderr"][:][conv]
+assert (np.isfinite(tau) | (se == 0)).all(), (tau, se)
+assert "frozen" not in p or not (p["frozen"][:].astype(bool) & p["converged"][:].astype(bool)).any()
 mu = -2 * p["phi"][:] * (p["eta_mean"][:] - p["kappa"][:])
 assert np.array_equal(mu, p["mu"][:]), "mu = -2 phi (eta - kappa) must hold exactly"
-assert (p["mu_stderr"][:] >= 0).all() and np.isfinite(p["mu_stderr"][:]).all()
+assert (p["mu_stderr"][:] >= 0).all() and np.isfinite(p["mu_stderr"][:][conv]).all()
 print("rows", len(st), "converged", conv.sum())
 PY
 
@@ -90,9 +93,10 @@ args = [alfe, "mc", ini, "--kappa", ",".join(repr(float(x)) for x in p["kappa"][
         "--temperature", repr(float(p["T"][r])), "--seed", str(int(p["seed"][r]))]
 out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
 res = json.loads(out)
-keys = {"eta_mean", "mu", "mu_stderr", "converged", "passes", "samples",
+keys = {"eta_mean", "mu", "mu_stderr", "converged", "frozen", "passes", "samples",
         "equilibration_samples", "acceptance", "tau", "seconds"}
-assert set(res) == keys, set(res) ^ keys
+assert set(res) - {"frozen_reason"} == keys, set(res) ^ keys
+print(res)
 for k in ("eta_mean", "mu", "mu_stderr", "tau"):
     assert len(res[k]) == 7
 assert np.array_equal(np.array(res["eta_mean"]), p["eta_mean"][r]), (res["eta_mean"], p["eta_mean"][r])
@@ -110,6 +114,18 @@ PY
 "$ALFE" mc "$TEST_TMP/b.ini" --kappa 3,0,0,0,0,0,0 > /dev/null 2> "$TEST_TMP/w.err" ||
     fail "far kappa should run"
 grep -q "warning: kappa is far outside the domain" "$TEST_TMP/w.err" || fail "no warning: $(cat "$TEST_TMP/w.err")"
+
+# kappa far outside the domain: nothing moves; the chain is frozen, never converged.
+"$ALFE" mc "$TEST_TMP/b.ini" --kappa 1.5,0,0,0,0,0,0 > "$TEST_TMP/frozen.json" 2> "$TEST_TMP/frozen.err" ||
+    fail "frozen chain should run"
+"$PYTHON" -c "
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r['frozen'] is True and r['converged'] is False, r
+assert r['frozen_reason'], r
+assert all(t is None for t in r['tau']), r['tau']" "$TEST_TMP/frozen.json" ||
+    fail "kappa 1.5: not flagged frozen: $(cat "$TEST_TMP/frozen.json")"
+grep -q "the chain is frozen" "$TEST_TMP/frozen.err" || fail "no frozen warning: $(cat "$TEST_TMP/frozen.err")"
 
 # The real CASM example, shipped in inputs/zro (LGPL-2.1, inputs/zro/README.md).
 "$ALFE" mc "$ROOT/inputs/zro_mc.ini" --kappa 0.3,0 > "$TEST_TMP/zro.json" ||
