@@ -37,12 +37,29 @@ assert conv.any(), "no chain converged"
 # tau is NaN only where it was not measured: a constant eta_j (stderr exactly 0)
 tau, se = p["tau"][:][conv], p["mu_stderr"][:][conv]
 assert (np.isfinite(tau) | (se == 0)).all(), (tau, se)
-assert "frozen" not in p or not (p["frozen"][:].astype(bool) & p["converged"][:].astype(bool)).any()
+fr = p["frozen"][:].astype(bool)
+assert p["frozen"].dtype == np.int8 and not (fr & p["converged"][:].astype(bool)).any()
+print("frozen", fr.sum())
 mu = -2 * p["phi"][:] * (p["eta_mean"][:] - p["kappa"][:])
 assert np.array_equal(mu, p["mu"][:]), "mu = -2 phi (eta - kappa) must hold exactly"
 assert (p["mu_stderr"][:] >= 0).all() and np.isfinite(p["mu_stderr"][:][conv]).all()
 print("rows", len(st), "converged", conv.sum())
 PY
+
+# A file written before the optional /points/frozen column (format 1.2)
+# still reads and resumes: the column reads as 0 and is not added.
+cp "$TEST_TMP/a1.h5" "$TEST_TMP/old.h5"
+"$PYTHON" -c "import h5py, sys; f = h5py.File(sys.argv[1], 'r+'); del f['points/frozen']" "$TEST_TMP/old.h5"
+"$ALFE" info "$TEST_TMP/old.h5" > "$TEST_TMP/old_info.log" 2>&1 || fail "info without frozen: $(tail -3 "$TEST_TMP/old_info.log")"
+clex "$TEST_TMP/o.ini" "$TEST_TMP/old.h5" "campaign.rounds = 3"
+"$ALFE" run "$TEST_TMP/o.ini" > "$TEST_TMP/old.log" 2>&1 || fail "resume without frozen: $(tail -5 "$TEST_TMP/old.log")"
+"$PYTHON" -c "
+import h5py, sys
+p = h5py.File(sys.argv[1], 'r')['points']
+assert 'frozen' not in p and len(p['status']) == 18 and (p['status'][:] == 1).all()" "$TEST_TMP/old.h5" ||
+    fail "resumed old file"
+"$PYTHON" "$ROOT/tools/alfe_schema_check.py" "$TEST_TMP/old.h5" > /dev/null || fail "schema of the old file"
+"$PYTHON" "$ROOT/tools/alfe_schema_check.py" "$TEST_TMP/a1.h5" > /dev/null || fail "schema with frozen"
 
 # Chains that cannot converge are stored, flagged.
 clex "$TEST_TMP/c.ini" "$TEST_TMP/c.h5" "mc.max_passes = 100" "mc.mu_precision = 1e-7" \
