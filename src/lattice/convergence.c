@@ -173,3 +173,31 @@ void convergence_mean_stats_casm(const double *x, int n, convergence_stats *out)
         }
     }
 }
+
+void convergence_mean_stats_fixed_window(const double *x, int n, int window, convergence_stats *out)
+{
+    convergence_mean_stats_window(x, n, 0, out);
+    if (out->constant || n < CONVERGENCE_MIN_SERIES || window < 1 || window > n / 2)
+        return;
+    const double mean = out->mean;
+    double c0 = 0.0;
+    for (int i = 0; i < n; i++)
+        c0 += (x[i] - mean) * (x[i] - mean);
+    c0 /= n;
+    double tau = 1.0;
+    for (int lag = 1; lag <= window; lag++) {
+        double c = 0.0;
+        const double *a = x, *b = x + lag;
+        const int len = n - lag;
+        for (int i = 0; i < len; i++)
+            c += (a[i] - mean) * (b[i] - mean);
+        tau += 2.0 * (c / n) / c0;
+    }
+    tau *= 1.0 + (2.0 * window + 1.0) / n;
+    if (!(tau > 0))
+        return;
+    out->tau = tau;
+    out->window = window;
+    out->var_mean = c0 / n * tau;
+    out->estimated = 1;
+}

@@ -260,6 +260,24 @@ static int analyse(mc_chain *ch, const mc_params *p, int64_t n, int final, mc_re
         if (cap < max_lag)
             max_lag = (int)cap;
     }
+    /* One window for every component: the largest of their own Sokal
+     * windows.  The η_j of one chain share its slow modes: a component whose
+     * own autocorrelation drops fast (η0 under a stiff bias) can still carry
+     * a small slow tail from the ordering modes, which its own short window
+     * misses (docs/monte-carlo.md). */
+    int common = 0;
+    {
+        for (int j = 0; j < d; j++) {
+            if (!(p->phi[j] > 0))
+                continue;
+            for (int64_t i = start; i < n; i++)
+                series[i - start] = ch->samples[(size_t)i * d + j];
+            convergence_stats st;
+            convergence_mean_stats_window(series, len, max_lag, &st);
+            if (st.estimated && st.window > common)
+                common = st.window;
+        }
+    }
     for (int j = 0; j < d && (final || converged); j++) {
         for (int64_t i = start; i < n; i++)
             series[i - start] = ch->samples[(size_t)i * d + j];
@@ -268,6 +286,8 @@ static int analyse(mc_chain *ch, const mc_params *p, int64_t n, int final, mc_re
             convergence_mean_stats_casm(series, len, &st);
         } else {
             convergence_mean_stats_window(series, len, max_lag, &st);
+            if (common > st.window && st.estimated)
+                convergence_mean_stats_fixed_window(series, len, common, &st);
             if (p->tau_estimator == MC_TAU_NAIVE && !st.constant && len >= 2) {
                 st.tau = 1.0;
                 st.estimated = 1;

@@ -892,6 +892,12 @@ static void test_ar1_sokal(void **state)
         const double tol = (4.0 * sqrt(2.0 * (2 * st.window + 1) / n) + 0.01) * tau;
         ASSERT_NEAR(st.tau, tau, tol, "ρ %g: Sokal τ", rho);
         assert_true(st.window >= CONVERGENCE_SOKAL_C * st.tau);
+        /* a longer, common window (mc.c) is unbiased for the same series */
+        convergence_stats wide;
+        convergence_mean_stats_fixed_window(x, n, 4 * st.window + 50, &wide);
+        const double tol_w = (4.0 * sqrt(2.0 * (2 * wide.window + 1) / n) + 0.01) * tau;
+        assert_int_equal(wide.estimated, 1);
+        ASSERT_NEAR(wide.tau, tau, tol_w, "ρ %g: τ on a wide window", rho);
     }
     const int reps = 1000, len = 4000;
     double sum = 0.0, sum2 = 0.0, reported = 0.0;

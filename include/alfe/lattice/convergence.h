@@ -41,6 +41,9 @@ typedef struct {
 
 /* Sokal's automatic windowing, searching windows M ≤ max_lag (≤ n/2). */
 void convergence_mean_stats_window(const double *x, int n, int max_lag, convergence_stats *out);
+/* τ summed over a given window (≤ n/2), with the same bias correction: for
+ * a window chosen on another, slower component of the same chain. */
+void convergence_mean_stats_fixed_window(const double *x, int n, int window, convergence_stats *out);
 /* The same with max_lag = n/4. */
 void convergence_mean_stats(const double *x, int n, convergence_stats *out);
 /* CASM's estimator (lag-½, ρ = 2^(−1/i)), kept for comparison and tests. */

@@ -6,9 +6,10 @@
  * with c = (sites holding the counted species)/N.  A move picks a uniformly
  * random variable site and a uniformly random different occupant; it is
  * accepted with probability min(1, exp(−ΔΦ/k_BT)).  One pass = one attempt
- * per variable site; η is sampled once per pass.  Convergence as CASM
- * (convergence.h): checked every `check_every` samples once min_passes are
- * done; every η_j with φ_j > 0 must reach the precision mu_precision/(2φ_j)
+ * per variable site; η is sampled once per pass.  Convergence: CASM's
+ * equilibration, Sokal's τ on one window common to all η_j (convergence.h):
+ * checked every `check_every` samples once min_passes are done; every η_j
+ * with φ_j > 0 must reach the precision mu_precision/(2φ_j)
  * (so that μ_j = −2φ_j(⟨η_j⟩ − κ_j) is known to mu_precision at the given
  * confidence) with at least min_tau_samples × τ_j samples; stop at max_passes
  * otherwise, flagged not converged.  A frozen chain (mc_frozen_reason) is
