@@ -71,7 +71,8 @@ static const char *const MC_USAGE =
     "\n"
     "Runs one umbrella-biased Monte Carlo chain with CONFIG's system ([system] model = clex)\n"
     "and [mc] settings, centred at kappa (d values), and prints one JSON object:\n"
-    "eta_mean, mu, mu_stderr, tau (d values each), converged, passes, samples,\n"
+    "eta_mean, mu, mu_stderr, tau (d values each; tau null: not estimated), converged,\n"
+    "frozen (and frozen_reason when frozen), passes, samples,\n"
     "equilibration_samples, acceptance, seconds.  --phi takes 1 or d values (default:\n"
     "[umbrella] phi), --temperature defaults to [system] temperature, --seed is the\n"
     "chain's stream seed (default: the seed a campaign gives its point 0).\n";
@@ -513,10 +514,18 @@ static int command_mc(int argc, char **argv)
         print_json_array("mu", res.mu, d);
         print_json_array("mu_stderr", res.mu_stderr, d);
         print_json_array("tau", res.tau, d);
-        printf("\"converged\": %s, \"passes\": %lld, \"samples\": %lld, "
+        printf("\"converged\": %s, \"frozen\": %s, ", res.converged ? "true" : "false",
+               res.frozen ? "true" : "false");
+        if (res.frozen)
+            printf("\"frozen_reason\": \"%s\", ", res.frozen_reason);
+        printf("\"passes\": %lld, \"samples\": %lld, "
                "\"equilibration_samples\": %lld, \"acceptance\": %.17g, \"seconds\": %.6f}\n",
-               res.converged ? "true" : "false", (long long)res.passes, (long long)res.samples,
+               (long long)res.passes, (long long)res.samples,
                (long long)res.equilibration_samples, res.acceptance, res.wall_seconds);
+        if (res.frozen)
+            fprintf(stderr, "alfe: warning: the chain is frozen (%s): not converged, its mu "
+                            "is a bound set by the bias, not a measurement\n",
+                    res.frozen_reason);
     }
     evaluator_destroy(&ev);
     system_destroy(&sys);

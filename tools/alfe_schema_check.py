@@ -85,6 +85,10 @@ COLUMNS = {
     "rank": ("<i4", False, None),
     "status": ("|i1", False, None),
 }
+# Optional /points columns (format 1.2, added later; a file may lack them):
+# frozen = 1 when the Monte Carlo chain was frozen (docs/monte-carlo.md),
+# never together with converged = 1.
+OPTIONAL_COLUMNS = {"frozen": ("|i1", False, "dimensionless")}
 # 1.2: every /points column has units ("dimensionless" where 1.0 gave none)
 # and dimension labels ("row", and "order parameter" for n x d columns).
 UNITS_1_2 = {name: units or {"passes": "passes", "samples": "samples",
@@ -473,8 +477,23 @@ class Checker:
                     self.bad("%s: units %r, expected %r" % (where, u, units))
             if ok:
                 cols[name] = ds[...]
+        # Optional columns (absent from older files): dtype, shape, values.
+        for name, (dtype, vector, units) in OPTIONAL_COLUMNS.items():
+            ds = g.get(name)
+            if ds is None:
+                continue
+            where = "/points/" + name
+            if not isinstance(ds, h5py.Dataset) or ds.dtype != np.dtype(dtype) or \
+                    ds.shape != (n,):
+                self.bad("%s: expected %s of shape (%s,)" % (where, np.dtype(dtype), n))
+                continue
+            v = ds[...]
+            self.rows_bad(~np.isin(v, (0, 1)), "%s: value outside {0, 1}" % where)
+            if "converged" in g and g["converged"].shape == v.shape:
+                self.rows_bad((v == 1) & (g["converged"][...] == 1),
+                              "%s: a frozen row is converged" % where)
         for name, ds in g.items():
-            if name not in COLUMNS and isinstance(ds, h5py.Dataset) and \
+            if name not in COLUMNS and name not in OPTIONAL_COLUMNS and isinstance(ds, h5py.Dataset) and \
                     (ds.ndim < 1 or ds.shape[0] != n):
                 self.bad("/points/%s: %s rows, the other columns have %s" %
                          (name, ds.shape[0] if ds.ndim else "no", n))
@@ -507,9 +526,16 @@ class Checker:
             self.rows_bad((c["criterion"] < 0) | (c["criterion"] >= len(crit_names)),
                           "/points/criterion: id outside criterion_names")
         # Done rows: finite results, measured inside the domain.
-        for name in ("eta_mean", "mu", "mu_stderr"):
+        for name in ("eta_mean", "mu"):
             self.rows_bad(done & ~np.isfinite(c[name]).all(axis=1),
                           "/points/%s: non-finite" % name, "done")
+        # mu_stderr: finite on converged rows; a non-converged chain whose
+        # autocorrelation time could not be estimated reports +inf (never NaN).
+        se = c["mu_stderr"]
+        conv = c["converged"] == 1
+        self.rows_bad(done & conv & ~np.isfinite(se).all(axis=1),
+                      "/points/mu_stderr: non-finite", "done, converged")
+        self.rows_bad(done & np.isnan(se).any(axis=1), "/points/mu_stderr: NaN", "done")
         self.rows_bad(done & (c["mu_stderr"] < 0).any(axis=1), "/points/mu_stderr: negative",
                       "done")
         self.rows_bad((done | failed) & (c["rank"] < 0), "/points/rank: no rank (< 0)",

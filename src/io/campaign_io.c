@@ -67,6 +67,10 @@ static const column_spec COLUMNS[] = {
     {"equilibration_samples", KIND_I64, KIND_I64, 0, RES(equilibration_samples), "samples",
      "samples discarded as equilibration"},
     {"converged", KIND_I8, KIND_I32, 0, RES(converged), "dimensionless", "1 when the point converged"},
+    /* optional: absent from files written before it (read as 0, not written) */
+    {"frozen", KIND_I8, KIND_I32, 0, RES(frozen), "dimensionless",
+     "1 when the chain was frozen (no move, acceptance below [mc] min_acceptance, or <eta> "
+     "on a vertex of the domain): never converged"},
     {"acceptance", KIND_F64, KIND_F64, 0, RES(acceptance), "dimensionless",
      "Metropolis acceptance rate (NaN: not a chain)"},
     {"wall_seconds", KIND_F64, KIND_F64, 0, RES(wall_seconds), "s",
@@ -80,6 +84,13 @@ static const column_spec COLUMNS[] = {
 #undef RES
 #define N_COLUMNS ((int)(sizeof COLUMNS / sizeof COLUMNS[0]))
 #define STATUS_COLUMN (N_COLUMNS - 1)
+
+/* Columns added after format 1.2 was released: files written before them
+ * lack them (read as 0; a resume does not add them). */
+static int column_optional(const column_spec *col)
+{
+    return !strcmp(col->name, "frozen");
+}
 
 struct campaign {
     char *path;
@@ -278,6 +289,10 @@ static int open_columns(campaign *c)
     hid_t points = H5Gopen2(c->file, "points", H5P_DEFAULT);
     H5_CHECK(points, "%s: no /points group", c->path);
     for (int i = 0; i < N_COLUMNS; i++) {
+        if (column_optional(&COLUMNS[i]) && H5Lexists(points, COLUMNS[i].name, H5P_DEFAULT) <= 0) {
+            c->columns[i] = -1;
+            continue;
+        }
         c->columns[i] = H5Dopen2(points, COLUMNS[i].name, H5P_DEFAULT);
         if (c->columns[i] < 0) {
             H5Gclose(points);
@@ -434,6 +449,12 @@ static int column_io(campaign *c, int index, int64_t first, int64_t n, void *buf
 {
     const column_spec *col = &COLUMNS[index];
     hid_t ds = c->columns[index];
+    if (ds < 0) {
+        /* an optional column the file lacks: reads as 0, writes are dropped */
+        if (!write)
+            memset(buffer, 0, kind_size(col->mem_kind) * (size_t)n * (col->vector ? (size_t)c->d : 1));
+        return ALFE_OK;
+    }
     int rank = col->vector ? 2 : 1;
     hsize_t start[2] = {(hsize_t)first, 0};
     hsize_t count[2] = {(hsize_t)n, (hsize_t)c->d};
@@ -629,6 +650,8 @@ int campaign_append_round(campaign *c, const point_input *inputs, int64_t n,
     if (n > 0) {
         for (int i = 0; i < N_COLUMNS && status == ALFE_OK; i++) {
             hsize_t dims[2] = {(hsize_t)(first + n), (hsize_t)c->d};
+            if (c->columns[i] < 0)
+                continue; /* optional column absent from an older file */
             if (H5Dset_extent(c->columns[i], dims) < 0)
                 status = ALFE_FAIL(ALFE_ERR_RUNTIME, "%s: cannot extend /points/%s", c->path,
                                    COLUMNS[i].name);

@@ -91,6 +91,12 @@ static const key_spec KEYS[] = {
      "confidence level: eta_j must reach mu_precision/(2 phi_j)"},
     {"mc", "confidence", KEY_DOUBLE, "0.95", 0.5, 0.999999, NULL, RESUME_FIXED,
      OFF(mc_confidence), "two-sided confidence level of the precision"},
+    {"mc", "min_tau_samples", KEY_DOUBLE, "50", 0, 1e9, NULL, RESUME_FIXED,
+     OFF(mc_min_tau_samples), "a chain converges only with at least min_tau_samples x tau_j "
+     "equilibrated samples for every eta_j with phi_j > 0 (tau by Sokal's automatic window)"},
+    {"mc", "min_acceptance", KEY_DOUBLE, "0.001", 0, 1, NULL, RESUME_FIXED,
+     OFF(mc_min_acceptance), "a chain whose acceptance ratio is below this is frozen: never "
+     "converged, excluded from training"},
     {"mc", "exchange_potential", KEY_DOUBLE, "0", -100, 100, NULL, RESUME_FIXED,
      OFF(mc_exchange_potential), "exchange chemical potential p (eV) per counted site; the "
      "composition is normally held by the bias on eta0"},

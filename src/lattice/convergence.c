@@ -1,9 +1,10 @@
-/* convergence.c — CASM-style equilibration and autocorrelation-corrected
- * precision (see convergence.h for the algorithm and its source).
+/* convergence.c — CASM-style equilibration and an autocorrelation-corrected
+ * precision by Sokal's automatic windowing (see convergence.h for the
+ * algorithms and their sources; CASM's lag-½ estimator kept for comparison).
  * Owns: nothing stateful.  mc.c runs it every [mc] check_every samples
  * (default 100) once min_passes are done, and once more at max_passes, so
- * each call is O(n) except the autocovariance scan, which stops at the first
- * lag below c0/2. */
+ * each call is O(n) except the autocovariance scan, O(n·M) for the window M
+ * (≈ 5τ), which stops at the window or at the caller's max_lag. */
 #include "alfe/lattice/convergence.h"
 
 #include "alfe/base/util.h"
@@ -70,12 +71,77 @@ int convergence_equilibration(const double *x, int n, double prec, int *start)
     return 1;
 }
 
-void convergence_mean_stats(const double *x, int n, convergence_stats *out)
+void convergence_mean_stats_window(const double *x, int n, int max_lag, convergence_stats *out)
 {
     out->mean = NAN;
     out->var_mean = INFINITY;
     out->tau = NAN;
-    out->found_rho = 0;
+    out->window = 0;
+    out->estimated = 0;
+    out->constant = 0;
+    if (n < 2)
+        return;
+    double sum = 0.0;
+    for (int i = 0; i < n; i++)
+        sum += x[i];
+    const double mean = sum / n;
+    out->mean = mean;
+    double c0 = 0.0, lo = x[0], hi = x[0];
+    for (int i = 0; i < n; i++) {
+        c0 += (x[i] - mean) * (x[i] - mean);
+        lo = fmin(lo, x[i]);
+        hi = fmax(hi, x[i]);
+    }
+    c0 /= n;
+    /* A truly constant series: its mean is exact, τ is undefined. */
+    if (hi == lo || c0 <= 1e-300) {
+        out->var_mean = 0.0;
+        out->constant = 1;
+        return;
+    }
+    if (n < CONVERGENCE_MIN_SERIES)
+        return;
+    if (max_lag > n / 2)
+        max_lag = n / 2;
+    /* Sokal's automatic window: τ(M) = 1 + 2 Σ_{t=1..M} c_t/c0 with the
+     * biased autocovariance c_t = (1/n) Σ (x_i − x̄)(x_{i+t} − x̄); the window
+     * is the smallest M with M ≥ C·τ(M).  Direct sums, stopped at the window. */
+    double tau = 1.0;
+    for (int lag = 1; lag <= max_lag; lag++) {
+        double c = 0.0;
+        const double *a = x, *b = x + lag;
+        const int len = n - lag;
+        for (int i = 0; i < len; i++)
+            c += (a[i] - mean) * (b[i] - mean);
+        tau += 2.0 * (c / n) / c0;
+        if (lag >= CONVERGENCE_SOKAL_C * tau) {
+            if (!(tau > 0))
+                return; /* anticorrelated beyond what the window resolves */
+            /* Bias of the subtracted sample mean: each c_t is low by about
+             * var(x̄), so τ(M) is low by (2M+1)/n of itself (Wolff 2004). */
+            tau *= 1.0 + (2.0 * lag + 1.0) / n;
+            out->tau = tau;
+            out->window = lag;
+            out->var_mean = c0 / n * tau;
+            out->estimated = 1;
+            return;
+        }
+    }
+}
+
+void convergence_mean_stats(const double *x, int n, convergence_stats *out)
+{
+    convergence_mean_stats_window(x, n, n / 4, out);
+}
+
+void convergence_mean_stats_casm(const double *x, int n, convergence_stats *out)
+{
+    out->mean = NAN;
+    out->var_mean = INFINITY;
+    out->tau = NAN;
+    out->window = 0;
+    out->estimated = 0;
+    out->constant = 0;
     if (n < 2)
         return;
     double sum = 0.0;
@@ -89,8 +155,7 @@ void convergence_mean_stats(const double *x, int n, convergence_stats *out)
     c0 /= n;
     if (c0 <= 1e-300) {
         out->var_mean = 0.0;
-        out->tau = 1.0;
-        out->found_rho = 1;
+        out->constant = 1;
         return;
     }
     for (int lag = 1; lag < n / 2; lag++) {
@@ -102,8 +167,37 @@ void convergence_mean_stats(const double *x, int n, convergence_stats *out)
             double rho = pow(2.0, -1.0 / lag);
             out->tau = (1.0 + rho) / (1.0 - rho);
             out->var_mean = c0 / n * out->tau;
-            out->found_rho = 1;
+            out->window = lag;
+            out->estimated = 1;
             return;
         }
     }
+}
+
+void convergence_mean_stats_fixed_window(const double *x, int n, int window, convergence_stats *out)
+{
+    convergence_mean_stats_window(x, n, 0, out);
+    if (out->constant || n < CONVERGENCE_MIN_SERIES || window < 1 || window > n / 2)
+        return;
+    const double mean = out->mean;
+    double c0 = 0.0;
+    for (int i = 0; i < n; i++)
+        c0 += (x[i] - mean) * (x[i] - mean);
+    c0 /= n;
+    double tau = 1.0;
+    for (int lag = 1; lag <= window; lag++) {
+        double c = 0.0;
+        const double *a = x, *b = x + lag;
+        const int len = n - lag;
+        for (int i = 0; i < len; i++)
+            c += (a[i] - mean) * (b[i] - mean);
+        tau += 2.0 * (c / n) / c0;
+    }
+    tau *= 1.0 + (2.0 * window + 1.0) / n;
+    if (!(tau > 0))
+        return;
+    out->tau = tau;
+    out->window = window;
+    out->var_mean = c0 / n * tau;
+    out->estimated = 1;
 }

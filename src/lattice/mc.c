@@ -228,8 +228,11 @@ static int store_sample(mc_chain *ch, int64_t n)
 }
 
 /* Convergence analysis of the n samples so far (see mc.h).  Fills the
- * averages of result and returns 1 when converged. */
-static int analyse(mc_chain *ch, const mc_params *p, int64_t n, mc_result *r)
+ * averages of result and returns 1 when converged.  Inside the loop (final =
+ * 0) it stops at the first component that fails (the result is discarded)
+ * and searches windows only up to the size a converged chain could have
+ * (M ≈ C·τ ≤ C·n/min_tau_samples). */
+static int analyse(mc_chain *ch, const mc_params *p, int64_t n, int final, mc_result *r)
 {
     const int d = ch->d;
     const double z = convergence_z(p->confidence);
@@ -250,19 +253,59 @@ static int analyse(mc_chain *ch, const mc_params *p, int64_t n, mc_result *r)
     if (!equilibrated)
         start = (int)(n / 2);
     int converged = equilibrated;
-    for (int j = 0; j < d; j++) {
+    const int len = (int)(n - start);
+    int max_lag = len / 4;
+    if (!final && p->min_tau_samples > 0) {
+        double cap = CONVERGENCE_SOKAL_C * len / p->min_tau_samples + 1.0;
+        if (cap < max_lag)
+            max_lag = (int)cap;
+    }
+    /* One window for every component: the largest of their own Sokal
+     * windows.  The η_j of one chain share its slow modes: a component whose
+     * own autocorrelation drops fast (η0 under a stiff bias) can still carry
+     * a small slow tail from the ordering modes, which its own short window
+     * misses (docs/monte-carlo.md). */
+    int common = 0;
+    {
+        for (int j = 0; j < d; j++) {
+            if (!(p->phi[j] > 0))
+                continue;
+            for (int64_t i = start; i < n; i++)
+                series[i - start] = ch->samples[(size_t)i * d + j];
+            convergence_stats st;
+            convergence_mean_stats_window(series, len, max_lag, &st);
+            if (st.estimated && st.window > common)
+                common = st.window;
+        }
+    }
+    for (int j = 0; j < d && (final || converged); j++) {
         for (int64_t i = start; i < n; i++)
             series[i - start] = ch->samples[(size_t)i * d + j];
         convergence_stats st;
-        convergence_mean_stats(series, (int)(n - start), &st);
+        if (p->tau_estimator == MC_TAU_CASM) {
+            convergence_mean_stats_casm(series, len, &st);
+        } else {
+            convergence_mean_stats_window(series, len, max_lag, &st);
+            if (common > st.window && st.estimated)
+                convergence_mean_stats_fixed_window(series, len, common, &st);
+            if (p->tau_estimator == MC_TAU_NAIVE && !st.constant && len >= 2) {
+                st.tau = 1.0;
+                st.estimated = 1;
+                double c0 = 0.0;
+                for (int i = 0; i < len; i++)
+                    c0 += (series[i] - st.mean) * (series[i] - st.mean);
+                st.var_mean = c0 / len / len;
+            }
+        }
         r->eta_mean[j] = st.mean;
         r->mu[j] = -2.0 * p->phi[j] * (st.mean - p->kappa[j]);
         /* φ_j = 0: μ_j = 0 exactly, whatever η_j does. */
         r->mu_stderr[j] = p->phi[j] > 0 ? 2.0 * p->phi[j] * sqrt(st.var_mean) : 0.0;
         r->tau[j] = st.tau;
-        if (p->phi[j] > 0) {
+        if (p->phi[j] > 0 && !st.constant) {
             double prec = p->mu_precision / (2.0 * p->phi[j]);
-            if (!st.found_rho || !(z * sqrt(st.var_mean) <= prec))
+            if (!st.estimated || !(z * sqrt(st.var_mean) <= prec) ||
+                !((double)len >= p->min_tau_samples * st.tau))
                 converged = 0;
         }
     }
@@ -270,6 +313,25 @@ static int analyse(mc_chain *ch, const mc_params *p, int64_t n, mc_result *r)
     r->samples = n - start;
     free(series);
     return converged;
+}
+
+const char *mc_frozen_reason(const double *samples, int64_t n, int d, double acceptance,
+                             double min_acceptance, const double *x_mean, int m)
+{
+    if (!(acceptance >= min_acceptance))
+        return "acceptance below [mc] min_acceptance";
+    int moved = 0;
+    for (int j = 0; j < d && !moved; j++)
+        for (int64_t i = 1; i < n && !moved; i++)
+            moved = samples[(size_t)i * d + j] != samples[j];
+    if (!moved)
+        return "eta never moved";
+    int vertex = m > 0;
+    for (int s = 0; s < m && vertex; s++)
+        vertex = fabs(x_mean[s]) <= 1e-9 || fabs(x_mean[s] - 1.0) <= 1e-9;
+    if (vertex)
+        return "<eta> on a vertex of the domain (every sublattice fraction 0 or 1)";
+    return NULL;
 }
 
 int mc_chain_run(mc_chain *ch, const mc_params *p, mc_result *r)
@@ -327,17 +389,28 @@ int mc_chain_run(mc_chain *ch, const mc_params *p, mc_result *r)
         update_bias(ch, p);
         store_sample(ch, n_samples++);
         if (pass + 1 >= p->min_passes && n_samples % p->check_every == 0 &&
-            analyse(ch, p, n_samples, r)) {
+            analyse(ch, p, n_samples, 0, r)) {
             converged = 1;
             pass++;
             break;
         }
     }
     if (!converged)
-        converged = analyse(ch, p, n_samples, r);
-    r->converged = converged;
+        converged = analyse(ch, p, n_samples, 1, r);
     r->passes = pass;
     r->acceptance = attempts ? (double)accepted / (double)attempts : NAN;
+    /* Frozen chains are never converged (x of ⟨η⟩ from Q⁺, as the start). */
+    double *x_mean = ALFE_MALLOC(sizeof(double) * (size_t)(ch->m ? ch->m : 1));
+    for (int s = 0; s < ch->m; s++) {
+        x_mean[s] = 0.0;
+        for (int j = 0; j < ch->d; j++)
+            x_mean[s] += op->q_pinv[(size_t)s * ch->d + j] * r->eta_mean[j];
+    }
+    r->frozen_reason = mc_frozen_reason(ch->samples, n_samples, ch->d, r->acceptance,
+                                        p->min_acceptance, x_mean, ch->m);
+    free(x_mean);
+    r->frozen = r->frozen_reason != NULL;
+    r->converged = converged && !r->frozen;
     r->energy = supercell_energy(sc, ch->occ);
     r->seconds = alfe_wall_time() - t0;
     return ALFE_OK;

@@ -108,6 +108,8 @@ void evaluator_mc_params(const alfe_config *cfg, const point_input *in, mc_param
     p->check_every = cfg->mc_check_every;
     p->mu_precision = cfg->mc_mu_precision;
     p->confidence = cfg->mc_confidence;
+    p->min_tau_samples = cfg->mc_min_tau_samples;
+    p->min_acceptance = cfg->mc_min_acceptance;
     p->seed = in->seed;
 }
 
@@ -130,6 +132,8 @@ static int run_chain(evaluator *ev, const point_input *in, point_result *out)
     /* Not converged is data with a flag; no usable average is a failure. */
     out->status = finite ? POINT_DONE : POINT_FAILED;
     out->converged = r.converged;
+    out->frozen = r.frozen;
+    out->frozen_reason = r.frozen_reason;
     out->passes = r.passes;
     out->samples = r.samples;
     out->equilibration_samples = r.equilibration_samples;

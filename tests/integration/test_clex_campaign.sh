@@ -34,12 +34,32 @@ acc = p["acceptance"][:]
 assert ((acc > 0) & (acc < 1)).all(), acc
 conv = p["converged"][:].astype(bool)
 assert conv.any(), "no chain converged"
-assert np.isfinite(p["tau"][:][conv]).all()
+# tau is NaN only where it was not measured: a constant eta_j (stderr exactly 0)
+tau, se = p["tau"][:][conv], p["mu_stderr"][:][conv]
+assert (np.isfinite(tau) | (se == 0)).all(), (tau, se)
+fr = p["frozen"][:].astype(bool)
+assert p["frozen"].dtype == np.int8 and not (fr & p["converged"][:].astype(bool)).any()
+print("frozen", fr.sum())
 mu = -2 * p["phi"][:] * (p["eta_mean"][:] - p["kappa"][:])
 assert np.array_equal(mu, p["mu"][:]), "mu = -2 phi (eta - kappa) must hold exactly"
-assert (p["mu_stderr"][:] >= 0).all() and np.isfinite(p["mu_stderr"][:]).all()
+assert (p["mu_stderr"][:] >= 0).all() and np.isfinite(p["mu_stderr"][:][conv]).all()
 print("rows", len(st), "converged", conv.sum())
 PY
+
+# A file written before the optional /points/frozen column (format 1.2)
+# still reads and resumes: the column reads as 0 and is not added.
+cp "$TEST_TMP/a1.h5" "$TEST_TMP/old.h5"
+"$PYTHON" -c "import h5py, sys; f = h5py.File(sys.argv[1], 'r+'); del f['points/frozen']" "$TEST_TMP/old.h5"
+"$ALFE" info "$TEST_TMP/old.h5" > "$TEST_TMP/old_info.log" 2>&1 || fail "info without frozen: $(tail -3 "$TEST_TMP/old_info.log")"
+clex "$TEST_TMP/o.ini" "$TEST_TMP/old.h5" "campaign.rounds = 3"
+"$ALFE" run "$TEST_TMP/o.ini" > "$TEST_TMP/old.log" 2>&1 || fail "resume without frozen: $(tail -5 "$TEST_TMP/old.log")"
+"$PYTHON" -c "
+import h5py, sys
+p = h5py.File(sys.argv[1], 'r')['points']
+assert 'frozen' not in p and len(p['status']) == 18 and (p['status'][:] == 1).all()" "$TEST_TMP/old.h5" ||
+    fail "resumed old file"
+"$PYTHON" "$ROOT/tools/alfe_schema_check.py" "$TEST_TMP/old.h5" > /dev/null || fail "schema of the old file"
+"$PYTHON" "$ROOT/tools/alfe_schema_check.py" "$TEST_TMP/a1.h5" > /dev/null || fail "schema with frozen"
 
 # Chains that cannot converge are stored, flagged.
 clex "$TEST_TMP/c.ini" "$TEST_TMP/c.h5" "mc.max_passes = 100" "mc.mu_precision = 1e-7" \
@@ -90,9 +110,10 @@ args = [alfe, "mc", ini, "--kappa", ",".join(repr(float(x)) for x in p["kappa"][
         "--temperature", repr(float(p["T"][r])), "--seed", str(int(p["seed"][r]))]
 out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
 res = json.loads(out)
-keys = {"eta_mean", "mu", "mu_stderr", "converged", "passes", "samples",
+keys = {"eta_mean", "mu", "mu_stderr", "converged", "frozen", "passes", "samples",
         "equilibration_samples", "acceptance", "tau", "seconds"}
-assert set(res) == keys, set(res) ^ keys
+assert set(res) - {"frozen_reason"} == keys, set(res) ^ keys
+print(res)
 for k in ("eta_mean", "mu", "mu_stderr", "tau"):
     assert len(res[k]) == 7
 assert np.array_equal(np.array(res["eta_mean"]), p["eta_mean"][r]), (res["eta_mean"], p["eta_mean"][r])
@@ -110,6 +131,18 @@ PY
 "$ALFE" mc "$TEST_TMP/b.ini" --kappa 3,0,0,0,0,0,0 > /dev/null 2> "$TEST_TMP/w.err" ||
     fail "far kappa should run"
 grep -q "warning: kappa is far outside the domain" "$TEST_TMP/w.err" || fail "no warning: $(cat "$TEST_TMP/w.err")"
+
+# kappa far outside the domain: nothing moves; the chain is frozen, never converged.
+"$ALFE" mc "$TEST_TMP/b.ini" --kappa 1.5,0,0,0,0,0,0 > "$TEST_TMP/frozen.json" 2> "$TEST_TMP/frozen.err" ||
+    fail "frozen chain should run"
+"$PYTHON" -c "
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r['frozen'] is True and r['converged'] is False, r
+assert r['frozen_reason'], r
+assert all(t is None for t in r['tau']), r['tau']" "$TEST_TMP/frozen.json" ||
+    fail "kappa 1.5: not flagged frozen: $(cat "$TEST_TMP/frozen.json")"
+grep -q "the chain is frozen" "$TEST_TMP/frozen.err" || fail "no frozen warning: $(cat "$TEST_TMP/frozen.err")"
 
 # The real CASM example, shipped in inputs/zro (LGPL-2.1, inputs/zro/README.md).
 "$ALFE" mc "$ROOT/inputs/zro_mc.ini" --kappa 0.3,0 > "$TEST_TMP/zro.json" ||

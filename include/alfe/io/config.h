@@ -70,6 +70,7 @@ typedef struct alfe_config {
     /* [mc] */
     int mc_min_passes, mc_max_passes, mc_check_every;
     double mc_mu_precision, mc_confidence, mc_exchange_potential;
+    double mc_min_tau_samples, mc_min_acceptance;
     /* [oracle] */
     double oracle_noise;
     double oracle_omega;

@@ -7,11 +7,16 @@
  * index where |mean(half 1) − mean(half 2)| < prec, moved further until the
  * equilibration stage holds values on both sides of the mean of [s, n).
  *
- * Precision of the mean of the equilibrated part: c0 = variance; i = the
- * first lag with autocovariance c_i ≤ c0/2; ρ = 2^(−1/i);
- * var(mean) = c0/n · (1+ρ)/(1−ρ); precision = √2·erfinv(conf)·√var(mean).
- * τ = (1+ρ)/(1−ρ) is the statistical inefficiency (integrated
- * autocorrelation time in samples).
+ * Precision of the mean of the equilibrated part (replaces CASM's lag-½
+ * estimator, which under-estimates τ on short runs; docs/monte-carlo.md):
+ * Sokal's automatic windowing (A. D. Sokal, "Monte Carlo methods in
+ * statistical mechanics", Cargèse lectures 1996, §3): c0 = variance,
+ * τ(M) = 1 + 2 Σ_{t=1..M} c_t/c0, window M = the smallest M with M ≥ C·τ(M)
+ * (C = 5); var(mean) = c0/n · τ; precision = √2·erfinv(conf)·√var(mean).
+ * τ is the integrated autocorrelation time (statistical inefficiency) in
+ * samples; it is NaN (not estimated, var(mean) = inf) when the series is
+ * shorter than CONVERGENCE_MIN_SERIES or no window ≤ max_lag satisfies the
+ * condition; a constant series has var(mean) = 0 and τ = NaN.
  * Owns: nothing; pure functions over arrays. */
 #ifndef ALFE_CONVERGENCE_H
 #define ALFE_CONVERGENCE_H
@@ -19,14 +24,30 @@
 /* Returns 1 and sets *start when equilibrated; 0 when not (start = n). */
 int convergence_equilibration(const double *x, int n, double prec, int *start);
 
+/* Sokal's automatic window constant C and the shortest series analysed. */
+#define CONVERGENCE_SOKAL_C 5.0
+#define CONVERGENCE_MIN_SERIES 20
+
 typedef struct {
     double mean;
-    double var_mean;    /* variance of the mean, autocorrelation-corrected */
-    double tau;         /* (1+ρ)/(1−ρ) */
-    int found_rho;      /* 0: autocorrelation never fell to 1/2 (var_mean = inf) */
+    double var_mean;    /* variance of the mean, autocorrelation-corrected;
+                           inf when τ was not estimated, 0 for a constant series */
+    double tau;         /* integrated autocorrelation time (samples); NaN when
+                           not estimated (and for a constant series) */
+    int window;         /* the window M (Sokal) or lag i (CASM) used */
+    int estimated;      /* 1: τ measured; 0: too short, or no window ≤ max_lag */
+    int constant;       /* 1: every value equal (mean exact, var_mean = 0) */
 } convergence_stats;
 
+/* Sokal's automatic windowing, searching windows M ≤ max_lag (≤ n/2). */
+void convergence_mean_stats_window(const double *x, int n, int max_lag, convergence_stats *out);
+/* τ summed over a given window (≤ n/2), with the same bias correction: for
+ * a window chosen on another, slower component of the same chain. */
+void convergence_mean_stats_fixed_window(const double *x, int n, int window, convergence_stats *out);
+/* The same with max_lag = n/4. */
 void convergence_mean_stats(const double *x, int n, convergence_stats *out);
+/* CASM's estimator (lag-½, ρ = 2^(−1/i)), kept for comparison and tests. */
+void convergence_mean_stats_casm(const double *x, int n, convergence_stats *out);
 
 /* √2·erfinv(confidence): the factor turning a standard error into a
  * precision at that two-sided confidence level (1.96 for 0.95). */

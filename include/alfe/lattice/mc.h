@@ -6,11 +6,14 @@
  * with c = (sites holding the counted species)/N.  A move picks a uniformly
  * random variable site and a uniformly random different occupant; it is
  * accepted with probability min(1, exp(−ΔΦ/k_BT)).  One pass = one attempt
- * per variable site; η is sampled once per pass.  Convergence as CASM
- * (convergence.h): checked every `check_every` samples once min_passes are
- * done; every η_j with φ_j > 0 must reach the precision mu_precision/(2φ_j)
+ * per variable site; η is sampled once per pass.  Convergence: CASM's
+ * equilibration, Sokal's τ on one window common to all η_j (convergence.h):
+ * checked every `check_every` samples once min_passes are done; every η_j
+ * with φ_j > 0 must reach the precision mu_precision/(2φ_j)
  * (so that μ_j = −2φ_j(⟨η_j⟩ − κ_j) is known to mu_precision at the given
- * confidence); stop at max_passes otherwise, flagged not converged.
+ * confidence) with at least min_tau_samples × τ_j samples; stop at max_passes
+ * otherwise, flagged not converged.  A frozen chain (mc_frozen_reason) is
+ * never converged.
  * Start: a random configuration whose sublattice fractions are x(κ) = Q⁺κ,
  * clipped to [0,1] (docs/monte-carlo.md).
  * Owns: one chain's buffers (reused across points on a worker). */
@@ -23,6 +26,11 @@
 
 #include <stdint.h>
 
+/* τ estimators: Sokal's window (used), CASM's lag-½ (the previous one), and
+ * none (τ = 1: no autocorrelation correction) — the last two only for the
+ * calibration tests that show they fail (docs/monte-carlo.md). */
+enum { MC_TAU_SOKAL = 0, MC_TAU_CASM = 1, MC_TAU_NAIVE = 2 };
+
 typedef struct {
     double temperature;             /* K */
     double kappa[ALFE_MAX_DIM];
@@ -32,6 +40,10 @@ typedef struct {
     int check_every;                /* samples between convergence checks */
     double mu_precision;            /* eV per prim cell */
     double confidence;              /* two-sided, e.g. 0.95 */
+    double min_tau_samples;         /* converged needs samples ≥ this × τ_j (0 = off) */
+    double min_acceptance;          /* below: the chain is frozen */
+    int tau_estimator;              /* MC_TAU_SOKAL (0, the default), or for
+                                       comparison MC_TAU_CASM / MC_TAU_NAIVE */
     uint64_t seed;                  /* the point's stream seed */
 } mc_params;
 
@@ -40,7 +52,10 @@ typedef struct {
     double mu[ALFE_MAX_DIM];
     double mu_stderr[ALFE_MAX_DIM];
     double tau[ALFE_MAX_DIM];       /* samples; NaN when not estimated */
-    int converged;
+    int converged;                  /* never set when frozen */
+    int frozen;                     /* η never moved, acceptance < min_acceptance,
+                                       or ⟨η⟩ on a vertex of the domain */
+    const char *frozen_reason;      /* static text; NULL when not frozen */
     int64_t passes, samples, equilibration_samples;
     double acceptance;
     double energy;                  /* E_f per prim cell of the final state */
@@ -52,6 +67,15 @@ typedef struct mc_chain mc_chain;
 int mc_chain_create(const supercell *sc, const orderparam *op, mc_chain **out);
 void mc_chain_destroy(mc_chain **chain);
 int mc_chain_run(mc_chain *chain, const mc_params *params, mc_result *result);
+
+/* Frozen-chain detector: NULL when the chain moved, else the reason.
+ * samples: n rows of d values (all samples, equilibration included);
+ * start: the first equilibrated sample; x_mean: the m sublattice fractions
+ * of ⟨η⟩ (x = Q⁺⟨η⟩).  Frozen when every η_j is constant over all samples,
+ * when acceptance < min_acceptance, or when every x_s is 0 or 1 (within
+ * 1e-9: no sublattice left its vertex value during the sampled part). */
+const char *mc_frozen_reason(const double *samples, int64_t n, int d, double acceptance,
+                             double min_acceptance, const double *x_mean, int m);
 
 /* Access to the chain's state for tests (exhaustive enumeration, detailed
  * balance): the configuration (occupant per variable site), set or read. */

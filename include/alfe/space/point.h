@@ -42,6 +42,7 @@ typedef struct {
 typedef struct {
     int32_t status;    /* enum point_status */
     int32_t converged;
+    int32_t frozen;    /* 1: the chain never moved (mc.h); never converged */
     int64_t passes;
     int64_t samples;
     int64_t equilibration_samples;
@@ -52,6 +53,7 @@ typedef struct {
     double mu[ALFE_MAX_DIM];
     double mu_stderr[ALFE_MAX_DIM];
     double tau[ALFE_MAX_DIM];
+    const char *frozen_reason; /* static text, NULL when not frozen (not stored) */
 } point_result;
 
 #endif
