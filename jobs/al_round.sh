@@ -219,10 +219,10 @@ say "$launcher exited $rc${signal:+ after SIG$signal}"
 # "no_improvement") means alfe itself succeeded.
 if [ "$rc" -ne 0 ] && [ -n "$signal" ] && [ -n "$campaign" ] &&
     [ "$(runs_recorded)" -gt "$runs_before" ]; then
-    reason=$(last_exit_reason)
-    case $reason in
+    run_reason=$(last_exit_reason)
+    case $run_reason in
     signal | complete | converged | no_improvement)
-        say "alfe recorded a clean end (run record exit_reason = $reason): treating exit $rc" \
+        say "alfe recorded a clean end (run record exit_reason = $run_reason): treating exit $rc" \
             "of $launcher as stopped"
         rc=0 ;;
     esac
