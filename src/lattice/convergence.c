@@ -71,7 +71,10 @@ int convergence_equilibration(const double *x, int n, double prec, int *start)
     return 1;
 }
 
-void convergence_mean_stats_window(const double *x, int n, int max_lag, convergence_stats *out)
+/* The part every estimator shares: out reset to "not estimated", the mean,
+ * and c0 = (1/n) Σ (x_i − x̄)².  Returns 0 when there is nothing to
+ * estimate (n < 2, or a constant series: mean exact, var_mean 0). */
+static int series_moments(const double *x, int n, convergence_stats *out, double *c0_out)
 {
     out->mean = NAN;
     out->var_mean = INFINITY;
@@ -80,7 +83,7 @@ void convergence_mean_stats_window(const double *x, int n, int max_lag, converge
     out->estimated = 0;
     out->constant = 0;
     if (n < 2)
-        return;
+        return 0;
     double sum = 0.0;
     for (int i = 0; i < n; i++)
         sum += x[i];
@@ -97,9 +100,40 @@ void convergence_mean_stats_window(const double *x, int n, int max_lag, converge
     if (hi == lo || c0 <= 1e-300) {
         out->var_mean = 0.0;
         out->constant = 1;
-        return;
+        return 0;
     }
-    if (n < CONVERGENCE_MIN_SERIES)
+    *c0_out = c0;
+    return 1;
+}
+
+/* Σ_{i<n−lag} (x_i − x̄)(x_{i+lag} − x̄), unnormalised. */
+static double lag_product_sum(const double *x, int n, double mean, int lag)
+{
+    double c = 0.0;
+    const double *a = x, *b = x + lag;
+    const int len = n - lag;
+    for (int i = 0; i < len; i++)
+        c += (a[i] - mean) * (b[i] - mean);
+    return c;
+}
+
+/* τ summed to window M, corrected for the subtracted sample mean: each c_t is
+ * low by about var(x̄), so τ(M) is low by (2M+1)/n of itself (Wolff 2004). */
+static void set_window_estimate(convergence_stats *out, int n, double c0, double tau, int window)
+{
+    tau *= 1.0 + (2.0 * window + 1.0) / n;
+    if (!(tau > 0))
+        return;
+    out->tau = tau;
+    out->window = window;
+    out->var_mean = c0 / n * tau;
+    out->estimated = 1;
+}
+
+void convergence_mean_stats_window(const double *x, int n, int max_lag, convergence_stats *out)
+{
+    double c0;
+    if (!series_moments(x, n, out, &c0) || n < CONVERGENCE_MIN_SERIES)
         return;
     if (max_lag > n / 2)
         max_lag = n / 2;
@@ -108,22 +142,11 @@ void convergence_mean_stats_window(const double *x, int n, int max_lag, converge
      * is the smallest M with M ≥ C·τ(M).  Direct sums, stopped at the window. */
     double tau = 1.0;
     for (int lag = 1; lag <= max_lag; lag++) {
-        double c = 0.0;
-        const double *a = x, *b = x + lag;
-        const int len = n - lag;
-        for (int i = 0; i < len; i++)
-            c += (a[i] - mean) * (b[i] - mean);
-        tau += 2.0 * (c / n) / c0;
+        tau += 2.0 * (lag_product_sum(x, n, out->mean, lag) / n) / c0;
         if (lag >= CONVERGENCE_SOKAL_C * tau) {
-            if (!(tau > 0))
-                return; /* anticorrelated beyond what the window resolves */
-            /* Bias of the subtracted sample mean: each c_t is low by about
-             * var(x̄), so τ(M) is low by (2M+1)/n of itself (Wolff 2004). */
-            tau *= 1.0 + (2.0 * lag + 1.0) / n;
-            out->tau = tau;
-            out->window = lag;
-            out->var_mean = c0 / n * tau;
-            out->estimated = 1;
+            /* tau ≤ 0: anticorrelated beyond what the window resolves */
+            if (tau > 0)
+                set_window_estimate(out, n, c0, tau, lag);
             return;
         }
     }
@@ -136,33 +159,12 @@ void convergence_mean_stats(const double *x, int n, convergence_stats *out)
 
 void convergence_mean_stats_casm(const double *x, int n, convergence_stats *out)
 {
-    out->mean = NAN;
-    out->var_mean = INFINITY;
-    out->tau = NAN;
-    out->window = 0;
-    out->estimated = 0;
-    out->constant = 0;
-    if (n < 2)
+    double c0;
+    if (!series_moments(x, n, out, &c0))
         return;
-    double sum = 0.0;
-    for (int i = 0; i < n; i++)
-        sum += x[i];
-    const double mean = sum / n;
-    out->mean = mean;
-    double c0 = 0.0;
-    for (int i = 0; i < n; i++)
-        c0 += (x[i] - mean) * (x[i] - mean);
-    c0 /= n;
-    if (c0 <= 1e-300) {
-        out->var_mean = 0.0;
-        out->constant = 1;
-        return;
-    }
+    const double mean = out->mean;
     for (int lag = 1; lag < n / 2; lag++) {
-        double c = 0.0;
-        for (int i = 0; i + lag < n; i++)
-            c += (x[i] - mean) * (x[i + lag] - mean);
-        c /= (n - lag);
+        const double c = lag_product_sum(x, n, mean, lag) / (n - lag);
         if (c <= 0.5 * c0) {
             double rho = pow(2.0, -1.0 / lag);
             out->tau = (1.0 + rho) / (1.0 - rho);
@@ -174,30 +176,24 @@ void convergence_mean_stats_casm(const double *x, int n, convergence_stats *out)
     }
 }
 
+void convergence_mean_stats_naive(const double *x, int n, convergence_stats *out)
+{
+    double c0;
+    if (!series_moments(x, n, out, &c0))
+        return;
+    out->tau = 1.0;
+    out->var_mean = c0 / n;
+    out->estimated = 1;
+}
+
 void convergence_mean_stats_fixed_window(const double *x, int n, int window, convergence_stats *out)
 {
-    convergence_mean_stats_window(x, n, 0, out);
-    if (out->constant || n < CONVERGENCE_MIN_SERIES || window < 1 || window > n / 2)
+    double c0;
+    if (!series_moments(x, n, out, &c0) || n < CONVERGENCE_MIN_SERIES || window < 1 ||
+        window > n / 2)
         return;
-    const double mean = out->mean;
-    double c0 = 0.0;
-    for (int i = 0; i < n; i++)
-        c0 += (x[i] - mean) * (x[i] - mean);
-    c0 /= n;
     double tau = 1.0;
-    for (int lag = 1; lag <= window; lag++) {
-        double c = 0.0;
-        const double *a = x, *b = x + lag;
-        const int len = n - lag;
-        for (int i = 0; i < len; i++)
-            c += (a[i] - mean) * (b[i] - mean);
-        tau += 2.0 * (c / n) / c0;
-    }
-    tau *= 1.0 + (2.0 * window + 1.0) / n;
-    if (!(tau > 0))
-        return;
-    out->tau = tau;
-    out->window = window;
-    out->var_mean = c0 / n * tau;
-    out->estimated = 1;
+    for (int lag = 1; lag <= window; lag++)
+        tau += 2.0 * (lag_product_sum(x, n, out->mean, lag) / n) / c0;
+    set_window_estimate(out, n, c0, tau, window);
 }

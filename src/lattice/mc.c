@@ -284,18 +284,12 @@ static int analyse(mc_chain *ch, const mc_params *p, int64_t n, int final, mc_re
         convergence_stats st;
         if (p->tau_estimator == MC_TAU_CASM) {
             convergence_mean_stats_casm(series, len, &st);
+        } else if (p->tau_estimator == MC_TAU_NAIVE) {
+            convergence_mean_stats_naive(series, len, &st);
         } else {
             convergence_mean_stats_window(series, len, max_lag, &st);
             if (common > st.window && st.estimated)
                 convergence_mean_stats_fixed_window(series, len, common, &st);
-            if (p->tau_estimator == MC_TAU_NAIVE && !st.constant && len >= 2) {
-                st.tau = 1.0;
-                st.estimated = 1;
-                double c0 = 0.0;
-                for (int i = 0; i < len; i++)
-                    c0 += (series[i] - st.mean) * (series[i] - st.mean);
-                st.var_mean = c0 / len / len;
-            }
         }
         r->eta_mean[j] = st.mean;
         r->mu[j] = -2.0 * p->phi[j] * (st.mean - p->kappa[j]);

@@ -48,6 +48,8 @@ void convergence_mean_stats_fixed_window(const double *x, int n, int window, con
 void convergence_mean_stats(const double *x, int n, convergence_stats *out);
 /* CASM's estimator (lag-½, ρ = 2^(−1/i)), kept for comparison and tests. */
 void convergence_mean_stats_casm(const double *x, int n, convergence_stats *out);
+/* No autocorrelation correction (τ = 1), for the calibration tests' contrast. */
+void convergence_mean_stats_naive(const double *x, int n, convergence_stats *out);
 
 /* √2·erfinv(confidence): the factor turning a standard error into a
  * precision at that two-sided confidence level (1.96 for 0.95). */
