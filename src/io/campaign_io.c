@@ -61,7 +61,7 @@ static const column_spec COLUMNS[] = {
     {"mu_stderr", KIND_F64, KIND_F64, 1, RES(mu_stderr), "eV per prim cell",
      "standard error of mu"},
     {"tau", KIND_F64, KIND_F64, 1, RES(tau), "samples",
-     "integrated autocorrelation time of each eta_j (NaN: not a chain)"},
+     "integrated autocorrelation time of each eta_j (NaN: not a chain, or not estimated)"},
     {"passes", KIND_I64, KIND_I64, 0, RES(passes), "passes", "Monte Carlo passes (0: oracle)"},
     {"samples", KIND_I64, KIND_I64, 0, RES(samples), "samples", "samples averaged"},
     {"equilibration_samples", KIND_I64, KIND_I64, 0, RES(equilibration_samples), "samples",
