@@ -80,7 +80,7 @@ BUILD_DEFS  = -DALFE_GIT_COMMIT='"$(GIT_COMMIT)$(GIT_DIRTY)"' -DALFE_BUILD_FLAGS
 
 # ---------------------------------------------------------------------------
 # Sources: explicit lists, one concept per file (see docs/architecture.md).
-BASE_SRC    := $(addprefix src/base/,error.c util.c table.c comm.c rng.c linalg.c timers.c log.c stopflag.c)
+BASE_SRC    := $(addprefix src/base/,error.c util.c table.c sha256.c comm.c rng.c linalg.c timers.c log.c stopflag.c)
 SPACE_SRC   := $(addprefix src/space/,domain.c point.c sampling.c oracle.c)
 LATTICE_SRC := $(addprefix src/lattice/,casm_io.c symmetry.c supercell.c orderparam.c \
                  convergence.c mc.c)
