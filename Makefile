@@ -103,7 +103,7 @@ ASN := $(BUILDDIR)/asan
 REL_OBJ := $(CORE_SRC:src/%.c=$(REL)/%.o)
 ASN_OBJ := $(CORE_SRC:src/%.c=$(ASN)/%.o)
 
-.PHONY: all deps deps-test check check-unit check-integration demo bench clean asan help lib-check
+.PHONY: all deps deps-test check check-unit check-integration demo bench paper clean asan help lib-check
 all: $(BINDIR)/alfe
 
 help:
@@ -192,6 +192,12 @@ bench: deps
 	    build/bench/bench_idnn
 	bench/run_bench.sh
 	bench/bench_acquire.sh
+
+# The published workflow's experiment (docs/results.md; needs ../shared/anchor-lco).
+# QUICK=1: a few minutes, one seed, small sizes.
+paper: deps
+	$(MAKE) --no-print-directory all
+	$(PYTHON) bench/paper/run_paper.py $(if $(QUICK),--quick) $(if $(RANKS),--ranks $(RANKS))
 
 clean:
 	rm -rf $(BUILDDIR) $(BINDIR) build/bench
