@@ -188,7 +188,8 @@ def campaign(name, items, seed, size, anchor, inv, model, out, ranks):
     for it in items:
         k, v = it.split("=", 1)
         v = (v.replace("@C@", str(C)).replace("@SPECIAL@", special)
-             .replace("@SPECIAL_COPIES@", str(max(1, C // 26))))
+             .replace("@SPECIAL_COPIES@", str(max(1, C // 26)))
+             .replace("@LGCOPIES@", str(max(1, C // 50))))
         overrides.append((k, v))
     ini = os.path.join(out, "%s_s%d.ini" % (name, seed))
     env = mpi_env()
