@@ -1351,10 +1351,13 @@ void config_print_help(FILE *out)
     fprintf(out,
             "alfe configuration reference (INI).  Sections and keys are case-insensitive;\n"
             "';' and '#' start comments.  Keys marked 'fixed' may not change once the\n"
-            "campaign file exists (alfe run and alfe train refuse, naming the key); the\n"
-            "others apply to rounds not yet started.  Ranges are inclusive.  Integers\n"
-            "are decimal (a leading zero does not mean octal: seed = 010 is ten; 0x... is\n"
-            "refused); a value outside its range is refused, never truncated.\n");
+            "campaign file exists (alfe run and alfe train refuse, naming the key); for\n"
+            "keys marked 'contents fixed' the file's path may change but not its bytes\n"
+            "(SHA-256 pinned in the campaign); the others apply to rounds not yet\n"
+            "started.  Ranges are inclusive.  Integers are decimal (a leading zero does\n"
+            "not mean octal: seed = 010 is ten; 0x... is refused); a value outside its\n"
+            "range is refused, never truncated.  Text input files (this file, Q,\n"
+            "invariants, prim, eci, points and test sets) may be at most 64 MiB.\n");
     const char *section = "";
     for (int i = 0; i < N_KEYS; i++) {
         const key_spec *k = &KEYS[i];
