@@ -20,7 +20,9 @@ typedef struct {
     const char *section, *key;
     const char *written;  /* as in the configuration ("" = unset) */
     const char *resolved; /* the file read, or NULL when unused */
-    int matrix;           /* 1: compared as a matrix elsewhere (Q), not by hash */
+    int elsewhere;        /* 1: compared by campaign_guard.c instead of by hash: Q as
+                             the matrix (/system/Q), prim and eci as the stored
+                             text (/system/prim_json, eci_json) */
 } pinned_input;
 
 /* The pinned files of a configuration; `resolved` is NULL for a key that is
@@ -32,9 +34,9 @@ static void pinned_inputs(const alfe_config *cfg, pinned_input in[N_INPUTS])
     const int net = oracle && cfg->oracle_network && cfg->oracle_network[0];
     in[0] = (pinned_input){"system", "q_file", cfg->q_file, cfg->q_path, 1};
     in[1] = (pinned_input){"system", "prim", clex ? cfg->prim_file : "",
-                           clex ? cfg->prim_path : NULL, 0};
+                           clex ? cfg->prim_path : NULL, 1};
     in[2] = (pinned_input){"system", "eci", clex ? cfg->eci_file : "",
-                           clex ? cfg->eci_path : NULL, 0};
+                           clex ? cfg->eci_path : NULL, 1};
     in[3] = (pinned_input){"network", "invariants", inv ? cfg->net_invariants : "",
                            inv ? cfg->net_invariants_path : NULL, 0};
     in[4] = (pinned_input){"oracle", "network", net ? cfg->oracle_network : "",
@@ -119,8 +121,8 @@ static int check_one(hid_t group, const char *path, const alfe_config *cfg,
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s: [%s] %s = %s: %s", where, in->section, in->key,
                          in->written, why);
     }
-    if (strcmp(now, stored) == 0 || in->matrix)
-        return ALFE_OK; /* Q: the matrix is compared (campaign_guard.c check_q) */
+    if (strcmp(now, stored) == 0 || in->elsewhere)
+        return ALFE_OK; /* campaign_guard.c compares them (check_q, check_cluster_expansion) */
     return ALFE_FAIL(ALFE_ERR_INPUT,
                      "%s: [%s] %s = %s: the file %s changed since the campaign %s was created "
                      "(sha256 %.12s... now, %.12s... pinned in /system/inputs, first given as "

@@ -3,9 +3,11 @@
  * compares the files' contents now with it, not their path strings
  * (docs/restart.md, "Inputs pinned by content").
  *
- * Pinned keys: [system] q_file (the matrix itself is compared, /system/Q),
- * [system] prim and eci (model = clex), [network] invariants and [oracle]
- * network (model = oracle) — each "section.key" attribute of /system/inputs
+ * Pinned keys: [system] q_file, [system] prim and eci (model = clex),
+ * [network] invariants and [oracle] network (model = oracle).  Q, prim and
+ * eci are compared by campaign_guard.c as before (Q as the matrix in
+ * /system/Q, prim and eci as the text stored in /system), so their hashes
+ * are a record; invariants and the oracle network are compared by hash — each "section.key" attribute of /system/inputs
  * holds the lower-case hex SHA-256 of the file, or "" when the key was unset
  * (or unused by the model); "section.key.path" holds the path as written.
  * Owns: nothing.  Must not call MPI except through comm.h. */
