@@ -69,7 +69,8 @@ write_config c3.ini inv.h5 "network.invariants = elsewhere/copy.txt" "campaign.r
 accepted copy_elsewhere c3.ini
 
 # --- An edited invariants file: refused, the key and the file named.
-echo "e1^2 + e2^2" >> invariants.txt
+# the same number of formulas, one changed: nothing but the pin can tell
+sed -i '$ s/$/ + e0/' invariants.txt
 write_config c4.ini inv.h5 "network.invariants = invariants.txt" "campaign.rounds = 4" "${net[@]}"
 refused edited_invariants c4.ini inv.h5 "[network] invariants = invariants.txt" \
     "the file ./invariants.txt changed since the campaign inv.h5 was created" "/system/inputs"
