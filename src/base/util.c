@@ -5,6 +5,7 @@
 #include "alfe/base/util.h"
 
 #include "alfe/base/error.h"
+#include "alfe/base/sha256.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -142,28 +143,80 @@ int alfe_read_text_file(const char *path, char **text, size_t *length)
     FILE *f = fopen(path, "rb");
     if (!f)
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
+    /* The size before reading (a regular file says it), then no more than
+     * the limit read in any case (the file may grow while it is read). */
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+        (unsigned long long)st.st_size > ALFE_MAX_TEXT_FILE) {
+        fclose(f);
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "%s: the file has %lld bytes, more than the %d MiB limit of a text "
+                         "input file",
+                         path, (long long)st.st_size, ALFE_MAX_TEXT_FILE >> 20);
+    }
     size_t cap = 4096, n = 0;
     char *buf = ALFE_MALLOC(cap);
+    int too_long = 0;
     for (;;) {
         if (n + 1 >= cap) {
             cap *= 2;
+            if (cap > (size_t)ALFE_MAX_TEXT_FILE + 2)
+                cap = (size_t)ALFE_MAX_TEXT_FILE + 2;
             buf = ALFE_REALLOC(buf, cap);
         }
         size_t got = fread(buf + n, 1, cap - n - 1, f);
         n += got;
+        if (n > ALFE_MAX_TEXT_FILE) {
+            too_long = 1;
+            break;
+        }
         if (got == 0)
             break;
     }
     int bad = ferror(f);
     fclose(f);
-    if (bad) {
+    if (bad || too_long) {
         free(buf);
+        if (too_long)
+            return ALFE_FAIL(ALFE_ERR_INPUT,
+                             "%s: more than the %d MiB limit of a text input file was read",
+                             path, ALFE_MAX_TEXT_FILE >> 20);
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s: read error", path);
     }
     buf[n] = '\0';
     *text = buf;
     if (length)
         *length = n;
+    return ALFE_OK;
+}
+
+int alfe_sha256_file(const char *path, char hex[SHA256_HEX])
+{
+    hex[0] = '\0';
+    ALFE_CHECK(alfe_require_regular_file(path));
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
+    sha256_ctx ctx;
+    sha256_init(&ctx);
+    unsigned char buf[1 << 16];
+    for (;;) {
+        ssize_t got = read(fd, buf, sizeof buf);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            int e = errno;
+            close(fd);
+            return ALFE_FAIL(ALFE_ERR_INPUT, "%s: read error: %s", path, strerror(e));
+        }
+        if (got == 0)
+            break;
+        sha256_update(&ctx, buf, (size_t)got);
+    }
+    close(fd);
+    unsigned char digest[SHA256_BYTES];
+    sha256_final(&ctx, digest);
+    sha256_hex(digest, hex);
     return ALFE_OK;
 }
 

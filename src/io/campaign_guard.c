@@ -12,6 +12,7 @@
 #include "alfe/base/comm.h"
 #include "alfe/base/error.h"
 #include "alfe/base/util.h"
+#include "alfe/io/campaign_inputs.h"
 #include "alfe/io/h5util.h"
 
 #include <errno.h>
@@ -193,8 +194,10 @@ int campaign_boundary_end(hid_t file, const char *path)
 
 /* ---------------------------------------------------------------------------
  * The check of an existing file (rank 0, serial, read-only). */
-/* Every fixed key of the configuration equals the one stored in /config. */
-static int check_fixed_keys(hid_t file, const char *path, const alfe_config *cfg)
+/* Every fixed key of the configuration equals the one stored in /config
+ * (pinned: the keys of files pinned by content are compared by content,
+ * campaign_inputs.c, not by path). */
+static int check_fixed_keys(hid_t file, const char *path, const alfe_config *cfg, int pinned)
 {
     hid_t group = H5Gopen2(file, "config", H5P_DEFAULT);
     if (group < 0)
@@ -204,7 +207,7 @@ static int check_fixed_keys(hid_t file, const char *path, const alfe_config *cfg
         const char *section, *key;
         int fixed;
         config_key_info(i, &section, &key, &fixed);
-        if (!fixed)
+        if (!fixed || (pinned && config_key_pinned_by_content(section, key)))
             continue;
         char name[256], stored[4096], now[4096];
         snprintf(name, sizeof name, "%s.%s", section, key);
@@ -280,8 +283,11 @@ int campaign_check_existing(const char *path, const alfe_config *cfg, int *exist
     if (file < 0)
         return status;
     status = campaign_check_format(file, path);
+    int pinned = 0;
     if (status == ALFE_OK)
-        status = check_fixed_keys(file, path, cfg);
+        status = campaign_inputs_check(file, path, cfg, &pinned);
+    if (status == ALFE_OK)
+        status = check_fixed_keys(file, path, cfg, pinned);
     if (status == ALFE_OK)
         status = check_q(file, cfg);
     if (status == ALFE_OK && cfg->model == MODEL_CLEX)

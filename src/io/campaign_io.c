@@ -12,6 +12,7 @@
 #include "alfe/base/error.h"
 #include "alfe/io/config.h"
 #include "alfe/base/util.h"
+#include "alfe/io/campaign_inputs.h"
 #include "alfe/io/h5util.h"
 #include "alfe/io/model_io.h"
 
@@ -280,6 +281,8 @@ static int write_system_group(hid_t file, const alfe_config *cfg, const domain *
             free(text);
         }
     }
+    if (status == ALFE_OK)
+        status = campaign_inputs_write(group, cfg); /* /system/inputs */
     H5Gclose(group);
     return status;
 }

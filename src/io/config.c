@@ -22,7 +22,10 @@
 #include <unistd.h>
 
 enum key_type { KEY_INT, KEY_U64, KEY_DOUBLE, KEY_STRING, KEY_ENUM, KEY_PHI_LIST, KEY_MATRIX };
-enum key_resume { RESUME_FIXED, RESUME_FREE };
+/* RESUME_CONTENT: a file whose contents are pinned in the campaign
+ * (campaign_inputs.c): its path may change on resume, its contents may not
+ * (campaigns written before inputs were pinned compare the path, as FIXED). */
+enum key_resume { RESUME_FIXED, RESUME_FREE, RESUME_CONTENT };
 
 typedef struct {
     const char *section;
@@ -100,6 +103,10 @@ static const key_spec KEYS[] = {
     {"mc", "exchange_potential", KEY_DOUBLE, "0", -100, 100, NULL, RESUME_FIXED,
      OFF(mc_exchange_potential), "exchange chemical potential p (eV) per counted site; the "
      "composition is normally held by the bias on eta0"},
+    {"mc", "max_sites", KEY_INT, "1000000", 1, 100000000, NULL, RESUME_FREE, OFF(mc_max_sites),
+     "model = clex: the largest supercell accepted, in sites (|det supercell| x sites per "
+     "prim); checked, with [run] max_memory_mb, from the determinant before anything is "
+     "allocated"},
     {"oracle", "noise", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FIXED, OFF(oracle_noise),
      "standard deviation (eV per prim cell) of Gaussian noise added to each mu_j"},
     {"oracle", "omega", KEY_DOUBLE, "0.05", -10, 10, NULL, RESUME_FIXED, OFF(oracle_omega),
@@ -112,9 +119,10 @@ static const key_spec KEYS[] = {
      "quartic Landau coefficient b of each eta_i^4, eV"},
     {"oracle", "c", KEY_DOUBLE, "0.2", 0, 100, NULL, RESUME_FIXED, OFF(oracle_c),
      "coupling c of eta_i^2 eta_j^2 (i<j) that keeps one ordering mode per well, eV"},
-    {"oracle", "network", KEY_STRING, "", 0, 0, NULL, RESUME_FIXED, OFF(oracle_network),
+    {"oracle", "network", KEY_STRING, "", 0, 0, NULL, RESUME_CONTENT, OFF(oracle_network),
      "a trained model file (alfe-model, e.g. from `alfe import-keras`) whose committee-mean g "
-     "replaces the analytic formula; relative to the config file; empty = analytic"},
+     "replaces the analytic formula; relative to the config file; empty = analytic; the path "
+     "may change on resume but the contents may not (pinned by SHA-256, docs/restart.md)"},
     {"oracle", "delay", KEY_DOUBLE, "0", 0, 3600, NULL, RESUME_FREE, OFF(oracle_delay),
      "mean simulated cost per point in seconds (exponentially distributed, from the point's "
      "own stream): exercises restart and load balance with the fast oracle; 0 = none"},
@@ -129,9 +137,10 @@ static const key_spec KEYS[] = {
     {"global", "path_length", KEY_DOUBLE, "0", 0, 1e6, NULL, RESUME_FREE,
      OFF(global_path_length),
      "mean billiard path length tau in eta units; 0 = the diagonal of the domain's bounding box"},
-    {"network", "invariants", KEY_STRING, "", 0, 0, NULL, RESUME_FIXED, OFF(net_invariants),
+    {"network", "invariants", KEY_STRING, "", 0, 0, NULL, RESUME_CONTENT, OFF(net_invariants),
      "formula file of the invariants h(eta) fed to the network (docs/invariants.md), relative "
-     "to the config file; empty = no network (no committee is trained)"},
+     "to the config file; empty = no network (no committee is trained); the path may change "
+     "on resume but the contents may not (pinned by SHA-256, docs/restart.md)"},
     {"network", "layers", KEY_INT, "3", 1, 8, NULL, RESUME_FIXED, OFF(net_layers),
      "hidden layers of each committee member"},
     {"network", "width", KEY_INT, "150", 1, 4096, NULL, RESUME_FIXED, OFF(net_width),
@@ -211,6 +220,11 @@ static const key_spec KEYS[] = {
      OFF(tr_test_mu_columns), "0-based columns of mu in test_set, as first-last"},
     {"run", "progress_seconds", KEY_DOUBLE, "10", 0.01, 86400, NULL, RESUME_FREE,
      OFF(progress_seconds), "seconds between progress lines"},
+    {"run", "max_memory_mb", KEY_DOUBLE, "0", 0, 1e9, NULL, RESUME_FREE, OFF(max_memory_mb),
+     "memory limit (MiB per process) of the estimates made before allocation: the Monte Carlo "
+     "supercell (lattice, neighbour lists, chain state) and the committee (weights, training "
+     "state, work areas); 0 = the node's physical memory; a configuration above it is refused "
+     "at start-up"},
     {"pool", "points", KEY_INT, "100000", 0, 100000000, NULL, RESUME_FREE, OFF(pool_points),
      "billiard-walk points of the acquisition pool, at which the committee is evaluated for "
      "the pool criteria (built only when one of them is on)"},
@@ -456,8 +470,23 @@ int config_key_info(int i, const char **section, const char **key, int *fixed)
         return 0;
     *section = KEYS[i].section;
     *key = KEYS[i].key;
-    *fixed = KEYS[i].resume == RESUME_FIXED;
+    *fixed = KEYS[i].resume != RESUME_FREE;
     return 1;
+}
+
+int config_key_pinned_by_content(const char *section, const char *key)
+{
+    for (int i = 0; i < N_KEYS; i++)
+        if (!strcmp(KEYS[i].section, section) && !strcmp(KEYS[i].key, key))
+            return KEYS[i].resume == RESUME_CONTENT;
+    return 0;
+}
+
+static const char *resume_word(enum key_resume r)
+{
+    return r == RESUME_FIXED     ? "fixed"
+           : r == RESUME_CONTENT ? "contents fixed"
+                                 : "may change";
 }
 
 static const char *type_name(enum key_type t)
@@ -1322,10 +1351,13 @@ void config_print_help(FILE *out)
     fprintf(out,
             "alfe configuration reference (INI).  Sections and keys are case-insensitive;\n"
             "';' and '#' start comments.  Keys marked 'fixed' may not change once the\n"
-            "campaign file exists (alfe run and alfe train refuse, naming the key); the\n"
-            "others apply to rounds not yet started.  Ranges are inclusive.  Integers\n"
-            "are decimal (a leading zero does not mean octal: seed = 010 is ten; 0x... is\n"
-            "refused); a value outside its range is refused, never truncated.\n");
+            "campaign file exists (alfe run and alfe train refuse, naming the key); for\n"
+            "keys marked 'contents fixed' the file's path may change but not its bytes\n"
+            "(SHA-256 pinned in the campaign); the others apply to rounds not yet\n"
+            "started.  Ranges are inclusive.  Integers are decimal (a leading zero does\n"
+            "not mean octal: seed = 010 is ten; 0x... is refused); a value outside its\n"
+            "range is refused, never truncated.  Text input files (this file, Q,\n"
+            "invariants, prim, eci, points and test sets) may be at most 64 MiB.\n");
     const char *section = "";
     for (int i = 0; i < N_KEYS; i++) {
         const key_spec *k = &KEYS[i];
@@ -1343,12 +1375,12 @@ void config_print_help(FILE *out)
         if (k->type == KEY_PHI_LIST) /* the default is 2 values spread over d (parse_phi) */
             fprintf(out, "  %-18s %s%s, default 50 for eta0 and 0.05 for every other eta_j, "
                          "%s\n", k->key, type_name(k->type), range,
-                    k->resume == RESUME_FIXED ? "fixed" : "may change");
+                    resume_word(k->resume));
         else
             fprintf(out, "  %-18s %s%s, default %s%s%s, %s\n", k->key, type_name(k->type), range,
                     k->default_value ? "\"" : "",
                     k->default_value ? k->default_value : "(required)",
-                    k->default_value ? "\"" : "", k->resume == RESUME_FIXED ? "fixed" : "may change");
+                    k->default_value ? "\"" : "", resume_word(k->resume));
         /* wrap the help text at ~76 columns */
         const char *h = k->help;
         while (*h) {

@@ -51,17 +51,44 @@ void cell_lattice_reduce(const cell_lattice *lat, const int c[3], int r[3])
                              (int64_t)lat->t[i][2] * q[2]));
 }
 
+double cell_enumeration_box(const int t[3][3])
+{
+    double box = 1.0;
+    for (int i = 0; i < 3; i++) {
+        double row = 1.0;
+        for (int j = 0; j < 3; j++)
+            row += fabs((double)t[i][j]);
+        box *= row;
+    }
+    return box;
+}
+
+int cell_lattice_check(const int t[3][3], int64_t max_cells)
+{
+    int64_t det = imat3_det(t);
+    if (det == 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "the cell matrix is singular (determinant 0)");
+    int64_t n = llabs(det);
+    if (n > max_cells)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "a cell of %lld prim cells is too large (at most %lld)",
+                         (long long)n, (long long)max_cells);
+    double box = cell_enumeration_box(t);
+    if (box > CELL_MAX_SKEW * (double)n + CELL_SKEW_SLACK)
+        return ALFE_FAIL(ALFE_ERR_INPUT,
+                         "the cell matrix is too skewed or nearly singular: |det| = %lld prim "
+                         "cells but its bounding box spans %.3g cells (at most %d x |det| + "
+                         "%d); use a more compact (reduced) matrix of the same lattice",
+                         (long long)n, box, CELL_MAX_SKEW, CELL_SKEW_SLACK);
+    return ALFE_OK;
+}
+
 int cell_lattice_init(cell_lattice *lat, const int t[3][3], int64_t max_cells)
 {
     memset(lat, 0, sizeof *lat);
     memcpy(lat->t, t, sizeof lat->t);
     lat->det = imat3_det(t);
-    if (lat->det == 0)
-        return ALFE_FAIL(ALFE_ERR_INPUT, "the cell matrix is singular (determinant 0)");
+    ALFE_CHECK(cell_lattice_check(t, max_cells));
     int64_t n = llabs(lat->det);
-    if (n > max_cells)
-        return ALFE_FAIL(ALFE_ERR_INPUT, "a cell of %lld prim cells is too large (at most %lld)",
-                         (long long)n, (long long)max_cells);
     imat3_adjugate(t, lat->adj);
     lat->cells = ALFE_MALLOC(sizeof(int[3]) * (size_t)n);
     /* Canonical cells lie in the parallelepiped T·[0,1)³: scan its bounding
@@ -167,7 +194,7 @@ int supercell_cell_index(const supercell *sc, const int cell[3])
 static int build_cells(supercell *sc)
 {
     struct cell_lookup *lk = lookup_of(sc);
-    int status = cell_lattice_init(&lk->lattice, sc->t, 10000000);
+    int status = cell_lattice_init(&lk->lattice, sc->t, SUPERCELL_MAX_CELLS);
     if (status != ALFE_OK) {
         char inner[2048];
         snprintf(inner, sizeof inner, "%s", alfe_error_message());
@@ -367,6 +394,45 @@ void supercell_update_binary(const supercell *sc, const double *phi, int v, doub
             h[sites[q]] += prod;
         }
     }
+}
+
+int supercell_estimate(const clex_model *model, const int t[3][3], supercell_size *est)
+{
+    memset(est, 0, sizeof *est);
+    int64_t det = imat3_det(t);
+    est->n_cells = det < 0 ? -det : det;
+    est->skew = est->n_cells ? cell_enumeration_box(t) / (double)est->n_cells : INFINITY;
+    ALFE_CHECK(cell_lattice_check(t, SUPERCELL_MAX_CELLS));
+    const double cells = (double)est->n_cells;
+    int n_basis = model->prim.n_sites, var_per_cell = 0, max_func = 1;
+    for (int b = 0; b < n_basis; b++) {
+        var_per_cell += model->prim.sites[b].n_occ > 1;
+        if (model->n_func[b] > max_func)
+            max_func = model->n_func[b];
+    }
+    double sites_in_terms = 0.0;
+    for (int k = 0; k < model->n_terms; k++)
+        sites_in_terms += model->terms[k].size;
+    est->n_sites = (int64_t)est->n_cells * n_basis;
+    est->n_var = (int64_t)est->n_cells * var_per_cell;
+    est->n_instances = est->n_cells * model->n_terms;
+    /* Bytes per prim cell, array by array as supercell_create and
+     * mc_chain_create allocate them (upper bounds: the binary tables are
+     * counted in full even when the model is not binary). */
+    double lattice = 12.0             /* cells */
+                     + 12.0 + 2 * 4.0 /* cell lookup: lattice copy; hash key + value, x2 */
+                     + 2 * 16.0       /* hash capacity up to 4 x cells */
+                     + n_basis * 9.0;  /* site_var, var_site, var_basis */
+    double neighbours = model->n_terms * (1.0 + 5.0 * CLEX_MAX_CLUSTER + 8.0) /* instances */
+                        + sites_in_terms * 5.0                             /* member lists */
+                        + sites_in_terms * (4.0 * 3 + 8.0)                 /* binary lists */
+                        + var_per_cell * 4 * 8.0;                           /* CSR starts */
+    double state = var_per_cell * (1.0 + 8.0 * max_func + 8.0 + 4.0 + 16.0); /* chain + op */
+    est->bytes_lattice = cells * lattice;
+    est->bytes_neighbours = cells * neighbours;
+    est->bytes_state = cells * state;
+    est->bytes = est->bytes_lattice + est->bytes_neighbours + est->bytes_state;
+    return ALFE_OK;
 }
 
 int supercell_create(const clex_model *model, const int t[3][3], supercell **out)

@@ -97,7 +97,9 @@ static void poly_canonicalise(polynomial *p)
             mag += fabs(p->coef[idx[j]]);
             j++;
         }
-        if (sum != 0.0 && fabs(sum) > 4.0 * DBL_EPSILON * mag) {
+        /* A non-finite sum is kept (never dropped as "zero"): the parser
+         * refuses it, naming the formula. */
+        if (!isfinite(sum) || (sum != 0.0 && fabs(sum) > 4.0 * DBL_EPSILON * mag)) {
             coef[out] = sum;
             memcpy(pow + (size_t)out * d, e, (size_t)d);
             out++;
@@ -336,6 +338,7 @@ typedef struct {
     const char *text;
     int pos;          /* byte offset */
     int d;
+    int depth;        /* nesting of parentheses and unary signs now */
     int err_col;      /* 1-based column of the error, 0 when none */
     char msg[256];
 } parser;
@@ -418,6 +421,29 @@ static int fail_expansion(parser *ps, int op, int bad_var)
                       POLYNOMIAL_MAX_PRODUCTS);
 }
 
+/* Every coefficient finite (an overflow such as 1e300*1e300*e0 is an error,
+ * not a term dropped); frees *p on failure. */
+static int check_finite(parser *ps, int op, polynomial *p)
+{
+    for (int t = 0; t < p->n_terms; t++)
+        if (!isfinite(p->coef[t])) {
+            polynomial_free(p);
+            return parse_fail(ps, op, "a coefficient is not finite (overflow beyond %g)",
+                              DBL_MAX);
+        }
+    return 0;
+}
+
+/* One level deeper ("(", sqrt( or a unary sign): refused beyond
+ * POLYNOMIAL_MAX_DEPTH, so that no formula can exhaust the stack. */
+static int enter(parser *ps, int pos)
+{
+    if (++ps->depth > POLYNOMIAL_MAX_DEPTH)
+        return parse_fail(ps, pos, "nesting deeper than %d levels (parentheses or signs)",
+                          POLYNOMIAL_MAX_DEPTH);
+    return 0;
+}
+
 /* After "(" sum: the closing parenthesis. */
 static int expect_close(parser *ps, int open, polynomial *inner)
 {
@@ -440,9 +466,12 @@ static int parse_primary(parser *ps, polynomial *out)
     const char *s = ps->text + ps->pos;
     int start = ps->pos;
     if (*s == '(') {
+        if (enter(ps, start) != 0)
+            return -1;
         ps->pos++;
         if (parse_sum(ps, out) != 0)
             return -1;
+        ps->depth--;
         return expect_close(ps, start, out);
     }
     int len = scan_number(s);
@@ -475,10 +504,13 @@ static int parse_primary(parser *ps, polynomial *out)
             if (ps->text[ps->pos] != '(')
                 return parse_fail(ps, ps->pos, "expected '(' after sqrt");
             int open = ps->pos;
+            if (enter(ps, open) != 0)
+                return -1;
             ps->pos++;
             polynomial arg;
             if (parse_sum(ps, &arg) != 0 || expect_close(ps, open, &arg) != 0)
                 return -1;
+            ps->depth--;
             double v;
             int constant = poly_is_constant(&arg, &v);
             polynomial_free(&arg);
@@ -565,7 +597,7 @@ static int parse_power(parser *ps, polynomial *out)
         polynomial_free(out);
         return fail_expansion(ps, op, bad_var);
     }
-    return 0;
+    return check_finite(ps, op, out);
 }
 
 static int parse_unary(parser *ps, polynomial *out)
@@ -573,9 +605,13 @@ static int parse_unary(parser *ps, polynomial *out)
     skip_space(ps);
     char c = ps->text[ps->pos];
     if (c == '-' || c == '+') {
+        poly_empty(out, ps->d);
+        if (enter(ps, ps->pos) != 0)
+            return -1;
         ps->pos++;
         if (parse_unary(ps, out) != 0)
             return -1;
+        ps->depth--;
         if (c == '-')
             for (int t = 0; t < out->n_terms; t++)
                 out->coef[t] = -out->coef[t];
@@ -615,6 +651,8 @@ static int parse_product(parser *ps, polynomial *out)
                 polynomial_free(out);
                 return fail_expansion(ps, op, bad_var);
             }
+            if (check_finite(ps, op, out) != 0)
+                return -1;
             continue;
         }
         double v;
@@ -629,6 +667,8 @@ static int parse_product(parser *ps, polynomial *out)
         for (int t = 0; t < out->n_terms; t++)
             out->coef[t] /= v;
         poly_canonicalise(out); /* underflow to 0 */
+        if (check_finite(ps, op, out) != 0)
+            return -1;
     }
 }
 
@@ -641,6 +681,7 @@ static int parse_sum(parser *ps, polynomial *out)
         char c = ps->text[ps->pos];
         if (c != '+' && c != '-')
             return 0;
+        int op = ps->pos;
         ps->pos++;
         polynomial rhs;
         if (parse_product(ps, &rhs) != 0) {
@@ -648,6 +689,8 @@ static int parse_sum(parser *ps, polynomial *out)
             return -1;
         }
         poly_add_into(out, &rhs, c == '-' ? -1.0 : 1.0);
+        if (check_finite(ps, op, out) != 0)
+            return -1;
     }
 }
 

@@ -12,9 +12,11 @@
 #include "alfe/acquire/special.h"
 #include "alfe/acquire/weights.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Wraps the pending error as "<config>[:line]: <what>: <reason>". */
 static int config_error(const alfe_config *cfg, const char *section, const char *key,
@@ -31,12 +33,62 @@ static int config_error(const alfe_config *cfg, const char *section, const char 
     return ALFE_FAIL(ALFE_ERR_INPUT, "%s: %s: %s", where, what, inner);
 }
 
+/* The memory limit of the estimates, bytes: [run] max_memory_mb, or the
+ * node's physical memory when 0 (unknown: no limit). */
+static double memory_limit(const alfe_config *cfg, char *what, size_t size)
+{
+    if (cfg->max_memory_mb > 0) {
+        snprintf(what, size, "[run] max_memory_mb = %g", cfg->max_memory_mb);
+        return cfg->max_memory_mb * 1048576.0;
+    }
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    snprintf(what, size, "the physical memory (%.0f MiB; [run] max_memory_mb = 0)",
+             pages > 0 && page > 0 ? (double)pages * (double)page / 1048576.0 : 0.0);
+    return pages > 0 && page > 0 ? (double)pages * (double)page : INFINITY;
+}
+
+/* |det supercell| prim cells, their sites and the memory of the lattice,
+ * neighbour lists and Monte Carlo state, before anything is allocated
+ * (supercell_estimate): refused above [mc] max_sites or the memory limit. */
+static int check_supercell_size(const alfe_config *cfg, const clex_model *model)
+{
+    supercell_size est;
+    int status = supercell_estimate(model, cfg->supercell, &est);
+    char limit_what[128];
+    const double limit = memory_limit(cfg, limit_what, sizeof limit_what);
+    if (status == ALFE_OK && est.n_sites > cfg->mc_max_sites)
+        status = ALFE_FAIL(ALFE_ERR_INPUT,
+                           "|det| = %lld prim cells x %lld sites = %lld sites, more than [mc] "
+                           "max_sites = %d (estimated memory %.0f MiB)",
+                           (long long)est.n_cells, (long long)(est.n_sites / est.n_cells),
+                           (long long)est.n_sites, cfg->mc_max_sites, est.bytes / 1048576.0);
+    if (status == ALFE_OK && est.bytes > limit)
+        status = ALFE_FAIL(ALFE_ERR_INPUT,
+                           "%lld sites need an estimated %.0f MiB (lattice %.0f, neighbour lists "
+                           "%.0f, Monte Carlo state %.0f), more than %s",
+                           (long long)est.n_sites, est.bytes / 1048576.0,
+                           est.bytes_lattice / 1048576.0, est.bytes_neighbours / 1048576.0,
+                           est.bytes_state / 1048576.0, limit_what);
+    if (status != ALFE_OK) {
+        char m[9 * 12 + 1] = "";
+        for (int i = 0; i < 9; i++)
+            snprintf(m + strlen(m), sizeof m - strlen(m), "%s%d", i ? " " : "",
+                     cfg->supercell[i / 3][i % 3]);
+        char what[256];
+        snprintf(what, sizeof what, "[system] supercell = %s", m);
+        return config_error(cfg, "system", "supercell", what);
+    }
+    return ALFE_OK;
+}
+
 /* model = clex: the model loads (orbits expand to their multiplicities),
- * the supercell tiles the ordering cell and Q has one column per
- * sublattice. */
+ * the supercell is not too large, tiles the ordering cell and Q has one
+ * column per sublattice. */
 static int build_clex(const alfe_config *cfg, alfe_system *sys)
 {
     int status = clex_load(cfg->prim_path, cfg->eci_path, &sys->clex);
+    if (status == ALFE_OK && check_supercell_size(cfg, sys->clex) != ALFE_OK)
+        return ALFE_ERR_INPUT;
     if (status == ALFE_OK)
         status = supercell_create(sys->clex, cfg->supercell, &sys->sc);
     if (status == ALFE_OK)
@@ -47,6 +99,60 @@ static int build_clex(const alfe_config *cfg, alfe_system *sys)
     return ALFE_OK;
 }
 
+/* Parameters of one member: m inputs, `layers` hidden layers of `width`. */
+static double network_parameters(int m, int layers, int width)
+{
+    return (double)m * width + width + (layers - 1) * ((double)width * width + width) + width + 1;
+}
+
+/* The committee's size and memory, from [network] layers, width, committee
+ * (and the search bounds when [training] hypersearch > 0) and the m
+ * invariants, before any network is allocated or round evaluated: refused
+ * above NETWORK_MAX_PARAMETERS parameters or the memory limit. */
+static int check_network_size(const alfe_config *cfg, int m)
+{
+    int layers = cfg->net_layers, width = cfg->net_width;
+    int batch = cfg->tr_batch_size;
+    if (cfg->tr_hypersearch > 0) {
+        layers = cfg->hs_layers_max > layers ? cfg->hs_layers_max : layers;
+        width = cfg->hs_width_max > width ? cfg->hs_width_max : width;
+        batch = cfg->hs_batch_max > batch ? cfg->hs_batch_max : batch;
+    }
+    if (batch < IDNN_COMMITTEE_BLOCK)
+        batch = IDNN_COMMITTEE_BLOCK;
+    const double d = cfg->dimension, k = cfg->net_committee;
+    const double p = network_parameters(m, layers, width);
+    /* Weights of this and the previous round's committee; one member's
+     * training state (gradient, two moments, best weights); a work area per
+     * member (idnn.c struct idnn_work: primal and tangent activations per
+     * layer, the invariants' Jacobian and Hessians, Hessian tangents). */
+    const double work = batch * 8.0 *
+                        (2.0 * m + m * d + m * d * d + layers * 6.0 * width + 3.0 * d * width +
+                         d * d + d + 1.0);
+    const double bytes = 2.0 * k * p * 8.0 + 4.0 * p * 8.0 + k * work;
+    char limit_what[128];
+    const double limit = memory_limit(cfg, limit_what, sizeof limit_what);
+    int status = ALFE_OK;
+    if (k * p > NETWORK_MAX_PARAMETERS)
+        status = ALFE_FAIL(ALFE_ERR_INPUT,
+                           "%g members x %.4g parameters (%d layers of width %d, %d inputs) = "
+                           "%.4g parameters, more than the limit of %.0e",
+                           k, p, layers, width, m, k * p, (double)NETWORK_MAX_PARAMETERS);
+    else if (bytes > limit)
+        status = ALFE_FAIL(ALFE_ERR_INPUT,
+                           "%g members x %.4g parameters (%d layers of width %d, %d inputs) "
+                           "need an estimated %.0f MiB, more than %s",
+                           k, p, layers, width, m, bytes / 1048576.0, limit_what);
+    if (status != ALFE_OK) {
+        char what[256];
+        snprintf(what, sizeof what, "[network] width = %d, layers = %d, committee = %d%s",
+                 cfg->net_width, cfg->net_layers, cfg->net_committee,
+                 cfg->tr_hypersearch > 0 ? " (with the [training] search bounds)" : "");
+        return config_error(cfg, "network", "width", what);
+    }
+    return ALFE_OK;
+}
+
 static int build_invariants(const alfe_config *cfg, alfe_system *sys)
 {
     if (invariant_set_read(cfg->net_invariants_path, cfg->dimension, &sys->inv) != ALFE_OK) {
@@ -54,7 +160,7 @@ static int build_invariants(const alfe_config *cfg, alfe_system *sys)
         snprintf(what, sizeof what, "[network] invariants = %s", cfg->net_invariants);
         return config_error(cfg, "network", "invariants", what);
     }
-    return ALFE_OK;
+    return check_network_size(cfg, sys->inv->m);
 }
 
 /* The file reads as an alfe model of this dimension. */

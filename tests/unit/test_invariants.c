@@ -300,6 +300,18 @@ static void test_parse_errors(void **state)
         {"", 1, 1, "column 1: empty formula"},
         {"   ", 1, 4, "column 4: empty formula"},
         {"1e999*e0", 1, 1, "column 1: number 1e999 is out of range"},
+        /* a coefficient that overflows is refused where it overflows, not
+         * dropped as a zero term */
+        {"1e300*1e300*e0", 1, 6, "column 6: a coefficient is not finite (overflow beyond "
+                                  "1.79769e+308)"},
+        {"e1 + 1e300*e0*1e300", 2, 14, "column 14: a coefficient is not finite (overflow beyond "
+                                       "1.79769e+308)"},
+        {"(1e200*e0)^2", 1, 11, "column 11: a coefficient is not finite (overflow beyond "
+                                "1.79769e+308)"},
+        {"1e308*e0/1e-10", 1, 9, "column 9: a coefficient is not finite (overflow beyond "
+                                 "1.79769e+308)"},
+        {"1.7e308*e0 + 1.7e308*e0", 1, 12, "column 12: a coefficient is not finite (overflow "
+                                           "beyond 1.79769e+308)"},
         {"e0 \xe2\x88\x92 e1", 2, 4, "column 4: expected an operator or the end of the formula"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -322,6 +334,75 @@ static void test_parse_errors(void **state)
     assert_int_equal(polynomial_parse("e0", 0, &p, NULL), ALFE_ERR_INPUT);
     assert_string_equal(alfe_error_message(), "d = 0 is outside 1..64");
     polynomial_free(&p);
+}
+
+/* "(" x n, "e0", ")" x n (or n signs before e0): newly allocated. */
+static char *nested(int n, int signs)
+{
+    char *text = malloc(2 * (size_t)n + 3);
+    assert_non_null(text);
+    size_t k = 0;
+    for (int i = 0; i < n; i++)
+        text[k++] = signs ? (i % 2 ? '+' : '-') : '(';
+    text[k++] = 'e';
+    text[k++] = '0';
+    for (int i = 0; i < n && !signs; i++)
+        text[k++] = ')';
+    text[k] = '\0';
+    return text;
+}
+
+/* Nesting up to POLYNOMIAL_MAX_DEPTH parses (to e0 exactly); one level more,
+ * and 100,000 levels (which would overflow the stack of a recursive parser
+ * without the limit, ASan build), are refused at the first level too many. */
+static void test_parse_depth_limit(void **state)
+{
+    (void)state;
+    const int depths[3] = {POLYNOMIAL_MAX_DEPTH, POLYNOMIAL_MAX_DEPTH + 1, 100000};
+    for (int signs = 0; signs <= 1; signs++)
+        for (int i = 0; i < 3; i++) {
+            char *text = nested(depths[i], signs);
+            polynomial p;
+            int column = -1;
+            alfe_error_clear();
+            int rc = polynomial_parse(text, 1, &p, &column);
+            if (i == 0) {
+                if (rc != ALFE_OK)
+                    fail_msg("depth %d (%s) refused: %s", depths[i], signs ? "signs" : "parens",
+                             alfe_error_message());
+                assert_int_equal(p.n_terms, 1);
+                /* an even number of alternating signs: -+-+...: (-1)^(n/2) */
+                assert_true(p.coef[0] == (signs && (depths[i] / 2) % 2 ? -1.0 : 1.0));
+            } else {
+                assert_int_equal(rc, ALFE_ERR_INPUT);
+                char want[128];
+                snprintf(want, sizeof want,
+                         "column %d: nesting deeper than 256 levels (parentheses or signs)",
+                         POLYNOMIAL_MAX_DEPTH + 1);
+                assert_string_equal(alfe_error_message(), want);
+                assert_int_equal(column, POLYNOMIAL_MAX_DEPTH + 1);
+                assert_int_equal(p.n_terms, 0);
+            }
+            polynomial_free(&p);
+            free(text);
+        }
+    /* sqrt( counts as a level too */
+    char *text = malloc(6 * 300 + 16);
+    size_t k = 0;
+    for (int i = 0; i < 300; i++) {
+        memcpy(text + k, "sqrt(", 5);
+        k += 5;
+    }
+    text[k++] = '4';
+    for (int i = 0; i < 300; i++)
+        text[k++] = ')';
+    memcpy(text + k, "*e0", 4);
+    polynomial p;
+    alfe_error_clear();
+    assert_int_equal(polynomial_parse(text, 1, &p, NULL), ALFE_ERR_INPUT);
+    assert_non_null(strstr(alfe_error_message(), "nesting deeper than 256 levels"));
+    polynomial_free(&p);
+    free(text);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -519,6 +600,8 @@ static void test_invariant_set_files(void **state)
         {"e0\ne1/e2\n", "2:3: division by a polynomial is not a polynomial"},
         {"e0 + e5\n", "1:6: unknown variable e5 (d = 3)"},
         {"\t(e0\n", "1:5: expected ')' to close the '(' at column 2"},
+        {"e0\n1e300*1e300*e1\n", "2:6: a coefficient is not finite (overflow beyond "
+                                 "1.79769e+308)"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         write_file(path, bad[i].text);
@@ -528,6 +611,33 @@ static void test_invariant_set_files(void **state)
         assert_int_equal(invariant_set_read(path, 3, &set), ALFE_ERR_INPUT);
         assert_null(set);
         assert_string_equal(alfe_error_message(), expected);
+    }
+    /* 100,000 nested parentheses on line 2: path:line:column, no stack
+     * overflow. */
+    {
+        const size_t n = 100000;
+        char *deep = malloc(2 * n + 16);
+        assert_non_null(deep);
+        size_t k = 0;
+        memcpy(deep, "e0\n", 3);
+        k = 3;
+        for (size_t i = 0; i < n; i++)
+            deep[k++] = '(';
+        memcpy(deep + k, "e1", 2);
+        k += 2;
+        for (size_t i = 0; i < n; i++)
+            deep[k++] = ')';
+        deep[k++] = '\n';
+        deep[k] = '\0';
+        write_file(path, deep);
+        free(deep);
+        char want[256];
+        snprintf(want, sizeof want,
+                 "%s:2:257: nesting deeper than 256 levels (parentheses or signs)", path);
+        alfe_error_clear();
+        assert_int_equal(invariant_set_read(path, 3, &set), ALFE_ERR_INPUT);
+        assert_null(set);
+        assert_string_equal(alfe_error_message(), want);
     }
     write_file(path, "# only comments\n\n");
     alfe_error_clear();
@@ -1239,6 +1349,7 @@ int main(void)
         cmocka_unit_test(test_parse_precedence_and_numbers),
         cmocka_unit_test(test_parse_canonical),
         cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_parse_depth_limit),
         cmocka_unit_test(test_eval_against_hand),
         cmocka_unit_test(test_eval_finite_differences),
         cmocka_unit_test(test_format_round_trip),

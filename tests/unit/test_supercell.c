@@ -31,6 +31,7 @@
 #include "alfe/space/domain.h"
 #include "alfe/lattice/orderparam.h"
 #include "alfe/base/rng.h"
+#include "alfe/base/util.h"
 #include "alfe/lattice/supercell.h"
 #include "alfe/lattice/symmetry.h"
 
@@ -567,6 +568,101 @@ static void test_refusals_zro(void **state)
 }
 
 /* ------------------------------------------------------------------------- */
+/* size and memory estimate before allocation */
+
+/* The bytes supercell_create and one chain (mc.c) actually allocate for sc,
+ * counted from its tables (the cell lookup's hash table: capacity = the
+ * power of 2 >= 2 n_cells, 16 bytes a slot, plus the lattice's own cells). */
+static double actual_bytes(const supercell *sc)
+{
+    double cap = 16;
+    while (cap < 2.0 * sc->n_cells)
+        cap *= 2;
+    double b = 12.0 * sc->n_cells * 2 + 16.0 * cap + 9.0 * sc->n_sites;
+    b += (double)sc->n_inst * (1 + 4 * CLEX_MAX_CLUSTER + CLEX_MAX_CLUSTER + 8);
+    b += 8.0 * (sc->n_var + 1) + 5.0 * (double)sc->member_start[sc->n_var];
+    if (sc->binary) {
+        const int64_t n = sc->n_var;
+        b += 4 * 8.0 * (n + 1) + 2 * 8.0 * n;
+        b += (4.0 + 8.0) * sc->pair_start[n] + (8.0 + 8.0) * sc->tri_start[n] +
+             (12.0 + 8.0) * sc->quad_start[n] + 4.0 * sc->big_start[n];
+    }
+    b += sc->n_var * (1.0 + 8.0 * sc->max_func + 4.0 + 8.0); /* occ, h, scratch, phi */
+    return b;
+}
+
+static void test_size_estimate(void **state)
+{
+    (void)state;
+    clex_model *models[2] = {fcc_model(), sc_many_body_model()};
+    const int cells[3][3][3] = {{{4, 0, 0}, {0, 4, 0}, {0, 0, 4}},
+                                {{6, 0, 0}, {0, 5, 0}, {0, 0, 4}},
+                                {{2, 2, 0}, {-2, 2, 0}, {0, 0, 6}}};
+    for (int k = 0; k < 2; k++)
+        for (int c = 0; c < 3; c++) {
+            supercell_size est;
+            alfe_error_clear();
+            assert_int_equal(supercell_estimate(models[k], cells[c], &est), ALFE_OK);
+            supercell *sc = make_supercell(models[k], cells[c]);
+            assert_int_equal(est.n_cells, sc->n_cells);
+            assert_int_equal(est.n_sites, sc->n_sites);
+            assert_int_equal(est.n_var, sc->n_var);
+            assert_int_equal(est.n_instances, sc->n_inst);
+            double actual = actual_bytes(sc);
+            printf("  model %d cell %d: %lld sites, estimate %.0f bytes, tables %.0f bytes "
+                   "(ratio %.2f)\n", k, c, (long long)est.n_sites, est.bytes, actual,
+                   est.bytes / actual);
+            /* an upper estimate, within a factor 3 */
+            assert_true(est.bytes >= actual);
+            assert_true(est.bytes <= 3.0 * actual);
+            supercell_destroy(&sc);
+        }
+    /* 200^3: estimated (not refused here: [mc] max_sites is the caller's,
+     * run/system.c) from the determinant alone, instantly. */
+    const int big[3][3] = {{200, 0, 0}, {0, 200, 0}, {0, 0, 200}};
+    supercell_size est;
+    double t0 = alfe_wall_time();
+    assert_int_equal(supercell_estimate(models[0], big, &est), ALFE_OK);
+    assert_true(alfe_wall_time() - t0 < 0.01);
+    assert_int_equal(est.n_cells, 8000000);
+    assert_int_equal(est.n_sites, 8000000);
+    assert_true(est.bytes > 8000000.0 * 100);
+    /* Refused before anything is allocated: singular, nearly singular and
+     * skewed, and more than SUPERCELL_MAX_CELLS prim cells. */
+    struct {
+        int t[3][3];
+        const char *want;
+    } bad[] = {
+        {{{1, 2, 0}, {2, 4, 0}, {0, 0, 3}}, "singular (determinant 0)"},
+        {{{1000, 999, 0}, {999, 998, 0}, {0, 0, 1}},
+         "too skewed or nearly singular: |det| = 1 prim cells but its bounding box spans "
+         "7.99e+06 cells (at most 64 x |det| + 4096)"},
+        {{{1, 100000, 0}, {0, 1, 100000}, {0, 0, 1}}, "too skewed or nearly singular"},
+        {{{216, 0, 0}, {0, 216, 0}, {0, 0, 216}}, "a cell of 10077696 prim cells is too large "
+                                                  "(at most 10000000)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        alfe_error_clear();
+        t0 = alfe_wall_time();
+        assert_int_equal(supercell_estimate(models[0], bad[i].t, &est), ALFE_ERR_INPUT);
+        if (!strstr(alfe_error_message(), bad[i].want))
+            fail_msg("case %zu: \"%s\" lacks \"%s\"", i, alfe_error_message(), bad[i].want);
+        supercell *sc = (supercell *)&sc;
+        alfe_error_clear();
+        assert_int_equal(supercell_create(models[0], bad[i].t, &sc), ALFE_ERR_INPUT);
+        assert_null(sc);
+        assert_non_null(strstr(alfe_error_message(), bad[i].want));
+        assert_true(alfe_wall_time() - t0 < 0.05);
+    }
+    /* The skew criterion accepts ordinary sheared supercells. */
+    const int sheared[3][3] = {{10, 10, 0}, {-10, 10, 0}, {0, 0, 10}};
+    assert_int_equal(cell_lattice_check(sheared, SUPERCELL_MAX_CELLS), ALFE_OK);
+    assert_true(cell_enumeration_box(sheared) == 21.0 * 21.0 * 11.0);
+    clex_destroy(&models[0]);
+    clex_destroy(&models[1]);
+}
+
+/* ------------------------------------------------------------------------- */
 /* order parameters of the shipped LCO system */
 
 static int mod2(int a) { return ((a % 2) + 2) % 2; }
@@ -754,6 +850,7 @@ int main(void)
         cmocka_unit_test(test_symmetry_invariance_zro),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_refusals_zro),
+        cmocka_unit_test(test_size_estimate),
         cmocka_unit_test(test_orderparam_lco),
         cmocka_unit_test(test_orderparam_refusals),
     };

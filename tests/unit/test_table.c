@@ -11,6 +11,7 @@
 
 #include "alfe/base/error.h"
 #include "alfe/base/table.h"
+#include "alfe/base/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,6 +266,64 @@ static void test_missing_file_and_parse(void **state)
     alfe_error_clear();
 }
 
+/* A sparse file of `size` bytes ("1\n" at its start, zeros after). */
+static int write_sparse(char *path, size_t n, off_t size)
+{
+    snprintf(path, n, "/tmp/alfe-test-table-big-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "1\n", 2), 2);
+    int ok = ftruncate(fd, size) == 0;
+    close(fd);
+    return ok;
+}
+
+/* Text inputs above ALFE_MAX_TEXT_FILE (64 MiB) are refused before reading:
+ * one byte over the limit, and a sparse 1 TiB file (that a reader without
+ * the size check would try to read whole: minutes and all the memory) in
+ * well under a second. */
+static void test_size_limit(void **state)
+{
+    (void)state;
+    assert_int_equal(ALFE_MAX_TEXT_FILE, 64 * 1024 * 1024);
+    const off_t sizes[2] = {(off_t)ALFE_MAX_TEXT_FILE + 1, (off_t)1 << 40};
+    for (int i = 0; i < 2; i++) {
+        char path[64];
+        if (!write_sparse(path, sizeof path, sizes[i])) {
+            unlink(path);
+            printf("  (no sparse file of %lld bytes here: skipped)\n", (long long)sizes[i]);
+            continue;
+        }
+        number_table *t = NULL;
+        double t0 = alfe_wall_time();
+        alfe_error_clear();
+        assert_int_equal(table_read(path, NULL, &t), ALFE_ERR_INPUT);
+        double seconds = alfe_wall_time() - t0;
+        assert_null(t);
+        char want[256];
+        snprintf(want, sizeof want,
+                 "%s: the file has %lld bytes, more than the 64 MiB limit of a text input file",
+                 path, (long long)sizes[i]);
+        assert_string_equal(alfe_error_message(), want);
+        assert_true(seconds < 1.0);
+        alfe_error_clear();
+        unlink(path);
+    }
+    /* At the limit exactly: read (its first line is the table, the rest NUL
+     * bytes end the text). */
+    char path[64];
+    if (write_sparse(path, sizeof path, (off_t)ALFE_MAX_TEXT_FILE)) {
+        char *text = NULL;
+        size_t length = 0;
+        alfe_error_clear();
+        assert_int_equal(alfe_read_text_file(path, &text, &length), ALFE_OK);
+        assert_int_equal(length, ALFE_MAX_TEXT_FILE);
+        assert_string_equal(text, "1\n");
+        free(text);
+    }
+    unlink(path);
+}
+
 static void test_split_row(void **state)
 {
     (void)state;
@@ -288,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_not_numbers),        cmocka_unit_test(test_non_finite),
         cmocka_unit_test(test_ragged_and_columns), cmocka_unit_test(test_max_rows),
         cmocka_unit_test(test_missing_file_and_parse), cmocka_unit_test(test_split_row),
+        cmocka_unit_test(test_size_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,9 +39,19 @@ char *alfe_path_dirname(const char *path);
 /* `path` if absolute, else `dir`/`path`; newly allocated. */
 char *alfe_path_join(const char *dir, const char *path);
 
+/* The largest text input file (configuration, Q, invariants, prim.json, ECI,
+ * points files, test sets): 64 MiB. */
+#define ALFE_MAX_TEXT_FILE (64 * 1024 * 1024)
+
 /* Whole file into a NUL-terminated buffer; status ALFE_ERR_INPUT names the
- * file when it cannot be read. */
+ * file when it cannot be read or is larger than ALFE_MAX_TEXT_FILE (checked
+ * with fstat before reading, and reading stops at the limit). */
 int alfe_read_text_file(const char *path, char **text, size_t *length);
+
+/* SHA-256 of a file's bytes as lower-case hex (SHA256_HEX bytes with the NUL;
+ * sha256.h), read in pieces; ALFE_ERR_INPUT names the file when it cannot be
+ * read or is not a regular file. */
+int alfe_sha256_file(const char *path, char hex[65]);
 
 /* ALFE_ERR_INPUT naming the path and what it is when `path` exists but is not
  * a regular file (a FIFO would block an open or read for ever, a device or

@@ -71,6 +71,7 @@ typedef struct alfe_config {
     int mc_min_passes, mc_max_passes, mc_check_every;
     double mc_mu_precision, mc_confidence, mc_exchange_potential;
     double mc_min_tau_samples, mc_min_acceptance;
+    int mc_max_sites;
     /* [oracle] */
     double oracle_noise;
     double oracle_omega;
@@ -102,6 +103,7 @@ typedef struct alfe_config {
     char *tr_test_set, *tr_test_eta_columns, *tr_test_mu_columns;
     /* [run] */
     double progress_seconds;
+    double max_memory_mb;          /* 0 = physical memory */
     /* [pool] */
     int pool_points;
     double pool_boundary_share;
@@ -180,5 +182,9 @@ int config_key_count(void);
  * "0.05" equals "0.050000000000000003"; strings exactly). */
 int config_values_equal(const char *section, const char *key, const char *a, const char *b);
 int config_key_info(int i, const char **section, const char **key, int *fixed);
+/* 1 for a key that names an input file pinned by content in the campaign
+ * ([network] invariants, [oracle] network: campaign_inputs.h); such a key is
+ * also reported fixed by config_key_info, for campaigns without pins. */
+int config_key_pinned_by_content(const char *section, const char *key);
 
 #endif

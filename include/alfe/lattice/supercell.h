@@ -53,6 +53,27 @@ typedef struct {
     int32_t *big_member;    /* index into member_inst/member_pos (size >= 5) */
 } supercell;
 
+/* Hard limit of supercell_create (the configured [mc] max_sites and
+ * max_memory_mb are checked first, run/system.c). */
+#define SUPERCELL_MAX_CELLS 10000000
+
+/* What a supercell of the model would take, from |det T| alone, before any
+ * allocation (supercell_estimate). */
+typedef struct {
+    int64_t n_cells;       /* |det T| prim cells */
+    int64_t n_sites;       /* n_cells × prim sites */
+    int64_t n_var;         /* variable sites (the Monte Carlo state) */
+    int64_t n_instances;   /* cluster instances (n_cells × terms) */
+    double skew;           /* enumeration box / |det T| (cell_lattice_check) */
+    double bytes_lattice, bytes_neighbours, bytes_state, bytes; /* estimated memory */
+} supercell_size;
+
+/* Size and memory estimate of the supercell T of model (the lattice tables,
+ * the cluster-instance (neighbour) lists and one Monte Carlo chain's state);
+ * fails (ALFE_ERR_INPUT, est->n_cells and skew still set) for a singular,
+ * skewed or larger-than-SUPERCELL_MAX_CELLS matrix (cell_lattice_check). */
+int supercell_estimate(const clex_model *model, const int t[3][3], supercell_size *est);
+
 /* Build the lattice and cluster tables.  Fails (ALFE_ERR_INPUT) for a
  * singular matrix or a model without variable sites. */
 int supercell_create(const clex_model *model, const int t[3][3], supercell **out);
@@ -106,6 +127,16 @@ typedef struct {
 
 /* Fails (ALFE_ERR_INPUT) for a singular T or more than max_cells cells. */
 int cell_lattice_init(cell_lattice *lat, const int t[3][3], int64_t max_cells);
+/* The checks of cell_lattice_init before anything is allocated: T not
+ * singular, |det T| ≤ max_cells, and not too skewed: the box that the cell
+ * enumeration scans, cell_enumeration_box(T) = Π_i (1 + Σ_j |T_ij|) cells,
+ * at most CELL_MAX_SKEW·|det T| + CELL_SKEW_SLACK (a diagonal T has a ratio
+ * ≤ 8; a nearly singular T such as [[1000,999,0],[999,998,0],[0,0,1]],
+ * |det| = 1, spans 8·10^6). */
+#define CELL_MAX_SKEW 64
+#define CELL_SKEW_SLACK 4096
+int cell_lattice_check(const int t[3][3], int64_t max_cells);
+double cell_enumeration_box(const int t[3][3]);
 void cell_lattice_free(cell_lattice *lat);
 /* r = c − T·floor(T⁻¹c): the canonical representative of c. */
 void cell_lattice_reduce(const cell_lattice *lat, const int c[3], int r[3]);

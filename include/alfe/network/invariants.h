@@ -15,6 +15,8 @@
 /* Limits: variables per polynomial, exponent of one variable (uint8_t). */
 #define POLYNOMIAL_MAX_VARS 64
 #define POLYNOMIAL_MAX_EXPONENT 255
+/* Deepest nesting of parentheses, sqrt( and unary signs in a formula. */
+#define POLYNOMIAL_MAX_DEPTH 256
 
 /* Canonical form, kept by every function here: no two terms share an
  * exponent vector, no coefficient is zero (a sum that cancels to rounding,
@@ -43,7 +45,9 @@ typedef struct {
  *   power   = primary [ "^" integer ]            0..255; a^b^c is refused
  *   primary = number | "e" index | "sqrt" "(" sum ")" | "(" sum ")"
  * numbers as in C (2, 8., .5, 1e-3, 8./3. is 8/3); sqrt only of a
- * non-negative constant. */
+ * non-negative constant.  Refused: nesting ("(", "sqrt(", unary signs)
+ * deeper than POLYNOMIAL_MAX_DEPTH, and a coefficient that is not finite
+ * (a number or product beyond ±DBL_MAX, e.g. 1e300*1e300*e0). */
 int polynomial_parse(const char *text, int d, polynomial *out, int *column);
 void polynomial_free(polynomial *p);
 /* Value, gradient (d) and Hessian (d×d, row-major); grad/hess may be NULL. */

@@ -40,6 +40,11 @@ typedef struct {
     int *special_lines;
 } alfe_system;
 
+/* The most parameters of a committee (members × parameters per member),
+ * checked with the memory estimate when the invariants are read (before any
+ * round is evaluated). */
+#define NETWORK_MAX_PARAMETERS 1000000000.0
+
 enum system_part {
     SYSTEM_DOMAIN = 1,
     SYSTEM_CLEX = 2,
