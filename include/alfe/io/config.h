@@ -73,6 +73,7 @@ typedef struct alfe_config {
     double mc_min_tau_samples, mc_min_acceptance;
     /* [oracle] */
     double oracle_noise;
+    double oracle_hessian_noise;
     double oracle_omega;
     double oracle_a0, oracle_a2, oracle_b, oracle_c;
     double oracle_delay;

@@ -1,0 +1,107 @@
+/* fluctuation.c — Ĥ = (k_BT/N)·Ĉ⁻¹ − 2Φ from the samples of one chain, with
+ * delta-method standard errors whose autocorrelation comes from Sokal's
+ * window on the influence series (formulas and conventions: fluctuation.h).
+ * Owns: nothing stateful.  Cost: O(n·d²) for Ĉ and the influence vectors,
+ * then one window scan O(n·M) per element k ≤ l (M ≈ 5τ); run once per
+ * chain, after its convergence loop. */
+#include "alfe/lattice/fluctuation.h"
+
+#include "alfe/base/constants.h"
+#include "alfe/base/linalg.h"
+#include "alfe/base/util.h"
+#include "alfe/lattice/convergence.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void fluctuation_clear(point_curvature *out, int d)
+{
+    for (int i = 0; i < d * d; i++)
+        out->eta_cov[i] = out->hessian[i] = out->hessian_stderr[i] = NAN;
+}
+
+int fluctuation_curvature(const double *samples, int n, int d, double temperature,
+                          double n_cells, const double *phi, int min_window, int estimator,
+                          point_curvature *out)
+{
+    fluctuation_clear(out, d);
+    if (d < 1 || n < CONVERGENCE_MIN_SERIES)
+        return FLUCTUATION_SHORT;
+    const double kt_n = ALFE_KB_EV * temperature / n_cells;
+    double mean[ALFE_MAX_DIM] = {0};
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < d; j++)
+            mean[j] += samples[(size_t)i * d + j];
+    for (int j = 0; j < d; j++)
+        mean[j] /= n;
+    /* Ĉ with divisor n − 1 */
+    double *cov = out->eta_cov;
+    for (int k = 0; k < d * d; k++)
+        cov[k] = 0.0;
+    for (int i = 0; i < n; i++) {
+        const double *x = samples + (size_t)i * d;
+        for (int k = 0; k < d; k++)
+            for (int l = k; l < d; l++)
+                cov[k * d + l] += (x[k] - mean[k]) * (x[l] - mean[l]);
+    }
+    for (int k = 0; k < d; k++)
+        for (int l = k; l < d; l++)
+            cov[l * d + k] = cov[k * d + l] = cov[k * d + l] / (n - 1);
+
+    /* Ĉ⁻¹ = V diag(1/λ) Vᵀ; not positive definite (to 1e-12 of the largest
+     * eigenvalue): some combination of η did not fluctuate. */
+    double *vec = ALFE_MALLOC(sizeof(double) * (size_t)d * d * 2);
+    double *inv = vec + (size_t)d * d;
+    double lambda[ALFE_MAX_DIM];
+    if (linalg_sym_eigen(cov, d, lambda, vec) != 0 || !(lambda[0] > 1e-12 * lambda[d - 1]) ||
+        !(lambda[d - 1] > 0)) {
+        free(vec);
+        return FLUCTUATION_SINGULAR;
+    }
+    for (int k = 0; k < d; k++)
+        for (int l = 0; l < d; l++) {
+            double s = 0.0;
+            for (int e = 0; e < d; e++)
+                s += vec[k * d + e] * vec[l * d + e] / lambda[e];
+            inv[k * d + l] = s;
+        }
+    for (int k = 0; k < d; k++)
+        for (int l = 0; l < d; l++)
+            out->hessian[k * d + l] = kt_n * inv[k * d + l] - (k == l ? 2.0 * phi[k] : 0.0);
+
+    /* influence vectors u_t = Ĉ⁻¹(η_t − η̄), then y_t = u_tk u_tl per element */
+    double *u = ALFE_MALLOC(sizeof(double) * (size_t)n * d);
+    double *y = ALFE_MALLOC(sizeof(double) * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        const double *x = samples + (size_t)i * d;
+        for (int k = 0; k < d; k++) {
+            double s = 0.0;
+            for (int l = 0; l < d; l++)
+                s += inv[k * d + l] * (x[l] - mean[l]);
+            u[(size_t)i * d + k] = s;
+        }
+    }
+    for (int k = 0; k < d; k++)
+        for (int l = k; l < d; l++) {
+            for (int i = 0; i < n; i++)
+                y[i] = u[(size_t)i * d + k] * u[(size_t)i * d + l];
+            convergence_stats st;
+            if (estimator == FLUCTUATION_NAIVE) {
+                convergence_mean_stats_naive(y, n, &st);
+            } else if (estimator == FLUCTUATION_CASM) {
+                convergence_mean_stats_casm(y, n, &st);
+            } else {
+                convergence_mean_stats_window(y, n, n / 4, &st);
+                if (st.estimated && min_window > st.window && min_window <= n / 2)
+                    convergence_mean_stats_fixed_window(y, n, min_window, &st);
+            }
+            /* not estimated: var_mean = inf, stderr = inf */
+            const double se = kt_n * sqrt(st.var_mean);
+            out->hessian_stderr[k * d + l] = out->hessian_stderr[l * d + k] = se;
+        }
+    free(y);
+    free(u);
+    free(vec);
+    return FLUCTUATION_OK;
+}
