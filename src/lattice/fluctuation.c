@@ -7,7 +7,6 @@
 #include "alfe/lattice/fluctuation.h"
 
 #include "alfe/base/constants.h"
-#include "alfe/base/linalg.h"
 #include "alfe/base/util.h"
 #include "alfe/lattice/convergence.h"
 
@@ -49,23 +48,54 @@ int fluctuation_curvature(const double *samples, int n, int d, double temperatur
         for (int l = k; l < d; l++)
             cov[l * d + k] = cov[k * d + l] = cov[k * d + l] / (n - 1);
 
-    /* Ĉ⁻¹ = V diag(1/λ) Vᵀ; not positive definite (to 1e-12 of the largest
-     * eigenvalue): some combination of η did not fluctuate. */
-    double *vec = ALFE_MALLOC(sizeof(double) * (size_t)d * d * 2);
-    double *inv = vec + (size_t)d * d;
-    double lambda[ALFE_MAX_DIM];
-    if (linalg_sym_eigen(cov, d, lambda, vec) != 0 || !(lambda[0] > 1e-12 * lambda[d - 1]) ||
-        !(lambda[d - 1] > 0)) {
-        free(vec);
+    /* Ĉ⁻¹ by Cholesky of the correlation matrix R = S⁻¹ĈS⁻¹ (S = diag √Ĉ_kk),
+     * in plain C so that the result is the same bits in every process (a
+     * LAPACK eigensolver is not: alfe mc must reproduce a campaign row).
+     * A zero variance or a pivot of R ≤ 1e-12 (R's smallest eigenvalue is
+     * at most the smallest pivot): some combination of η did not move. */
+    double *chol = ALFE_MALLOC(sizeof(double) * (size_t)d * d * 2);
+    double *inv = chol + (size_t)d * d;
+    double scale[ALFE_MAX_DIM];
+    int singular = 0;
+    for (int k = 0; k < d && !singular; k++) {
+        singular = !(cov[k * d + k] > 0);
+        scale[k] = singular ? 0.0 : sqrt(cov[k * d + k]);
+    }
+    for (int k = 0; k < d && !singular; k++) {
+        for (int l = 0; l <= k; l++) {
+            double s = cov[k * d + l] / (scale[k] * scale[l]);
+            for (int e = 0; e < l; e++)
+                s -= chol[k * d + e] * chol[l * d + e];
+            if (l == k) {
+                singular = !(s > 1e-12);
+                chol[k * d + k] = singular ? 0.0 : sqrt(s);
+            } else {
+                chol[k * d + l] = s / chol[l * d + l];
+            }
+        }
+    }
+    if (singular) {
+        free(chol);
         return FLUCTUATION_SINGULAR;
     }
-    for (int k = 0; k < d; k++)
-        for (int l = 0; l < d; l++) {
-            double s = 0.0;
-            for (int e = 0; e < d; e++)
-                s += vec[k * d + e] * vec[l * d + e] / lambda[e];
-            inv[k * d + l] = s;
+    /* R⁻¹ = L⁻ᵀL⁻¹: column c of L⁻¹ by forward substitution, then
+     * Ĉ⁻¹_kl = R⁻¹_kl/(s_k s_l) */
+    double *linv = ALFE_MALLOC(sizeof(double) * (size_t)d * d);
+    for (int c = 0; c < d; c++)
+        for (int k = 0; k < d; k++) {
+            double s = k == c ? 1.0 : 0.0;
+            for (int e = c; e < k; e++)
+                s -= chol[k * d + e] * linv[e * d + c];
+            linv[k * d + c] = k < c ? 0.0 : s / chol[k * d + k];
         }
+    for (int k = 0; k < d; k++)
+        for (int l = k; l < d; l++) {
+            double s = 0.0;
+            for (int e = l; e < d; e++)
+                s += linv[e * d + k] * linv[e * d + l];
+            inv[k * d + l] = inv[l * d + k] = s / (scale[k] * scale[l]);
+        }
+    free(linv);
     for (int k = 0; k < d; k++)
         for (int l = 0; l < d; l++)
             out->hessian[k * d + l] = kt_n * inv[k * d + l] - (k == l ? 2.0 * phi[k] : 0.0);
@@ -102,6 +132,6 @@ int fluctuation_curvature(const double *samples, int n, int d, double temperatur
         }
     free(y);
     free(u);
-    free(vec);
+    free(chol);
     return FLUCTUATION_OK;
 }
