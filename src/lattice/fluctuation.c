@@ -121,6 +121,10 @@ int fluctuation_curvature(const double *samples, int n, int d, double temperatur
                 convergence_mean_stats_naive(y, n, &st);
             } else if (estimator == FLUCTUATION_CASM) {
                 convergence_mean_stats_casm(y, n, &st);
+            } else if (min_window < 0) {
+                /* the chain's own τ could not be estimated: neither can
+                 * these (and the window scan would cost O(n²)) */
+                st.var_mean = INFINITY;
             } else {
                 convergence_mean_stats_window(y, n, n / 4, &st);
                 if (st.estimated && min_window > st.window && min_window <= n / 2)

@@ -414,9 +414,14 @@ int mc_chain_run(mc_chain *ch, const mc_params *p, mc_result *r)
     const int estimator = p->tau_estimator == MC_TAU_NAIVE  ? FLUCTUATION_NAIVE
                           : p->tau_estimator == MC_TAU_CASM ? FLUCTUATION_CASM
                                                              : FLUCTUATION_SOKAL;
+    int biased = 0;
+    for (int j = 0; j < ch->d; j++)
+        biased |= p->phi[j] > 0;
+    /* no common window although some η_j was checked: no τ was measured */
+    const int window = biased && common_window == 0 ? -1 : common_window;
     r->curvature_status = fluctuation_curvature(
         ch->samples + (size_t)r->equilibration_samples * ch->d, (int)r->samples, ch->d,
-        p->temperature, sc->n_cells, p->phi, common_window, estimator, &r->curvature);
+        p->temperature, sc->n_cells, p->phi, window, estimator, &r->curvature);
     r->seconds = alfe_wall_time() - t0;
     return ALFE_OK;
 }

@@ -178,6 +178,18 @@ static void test_degenerate(void **state)
     assert_true(cv.eta_cov[0] > 0 && cv.eta_cov[3] == 0);
     for (int k = 0; k < 4; k++)
         assert_true(isnan(cv.hessian[k]) && isnan(cv.hessian_stderr[k]));
+    /* both moving, but the chain's τ was not estimated (min_window < 0):
+     * Ĥ measured, every stderr +inf (never a number made up) */
+    for (int i = 0; i < 100; i++)
+        x[2 * i + 1] = rng_uniform(&rng);
+    assert_int_equal(fluctuation_curvature(x, 100, 2, 300, 10, phi, -1, FLUCTUATION_SOKAL, &cv),
+                     FLUCTUATION_OK);
+    for (int k = 0; k < 4; k++)
+        assert_true(isfinite(cv.hessian[k]) && isinf(cv.hessian_stderr[k]));
+    assert_int_equal(fluctuation_curvature(x, 100, 2, 300, 10, phi, 0, FLUCTUATION_SOKAL, &cv),
+                     FLUCTUATION_OK);
+    for (int k = 0; k < 4; k++)
+        assert_true(isfinite(cv.hessian_stderr[k]) && cv.hessian_stderr[k] > 0);
 }
 
 /* ------------------------------------------------------------------------- */

@@ -44,7 +44,8 @@ enum {
 
 /* samples: n rows of d values (the equilibrated part of the chain);
  * temperature in K, n_cells = N; phi[d] (eV per prim cell); min_window: the
- * smallest autocorrelation window to sum (0: each series' own Sokal window).
+ * smallest autocorrelation window to sum (0: each series' own Sokal window;
+ * < 0: the chain's τ could not be estimated, every stderr is +inf).
  * Fills out's first d×d entries of each matrix (row-major, stride d).
  * Returns FLUCTUATION_OK, _SHORT or _SINGULAR. */
 int fluctuation_curvature(const double *samples, int n, int d, double temperature,
