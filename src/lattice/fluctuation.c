@@ -2,7 +2,7 @@
  * delta-method standard errors whose autocorrelation comes from Sokal's
  * window on the influence series (formulas and conventions: fluctuation.h).
  * Owns: nothing stateful.  Cost: O(n·d²) for Ĉ and the influence vectors,
- * then one window scan O(n·M) per element k ≤ l (M ≈ 5τ); run once per
+ * then one FFT autocovariance O(n log n) per element k ≤ l; run once per
  * chain, after its convergence loop. */
 #include "alfe/lattice/fluctuation.h"
 
@@ -10,6 +10,8 @@
 #include "alfe/base/util.h"
 #include "alfe/lattice/convergence.h"
 
+#include <gsl/gsl_fft_halfcomplex.h>
+#include <gsl/gsl_fft_real.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,54 @@ void fluctuation_clear(point_curvature *out, int d)
 {
     for (int i = 0; i < d * d; i++)
         out->eta_cov[i] = out->hessian[i] = out->hessian_stderr[i] = NAN;
+}
+
+/* Sokal's automatic window on one series, as convergence_mean_stats_window
+ * (same c_t = (1/n)Σ(x_i − x̄)(x_{i+t} − x̄), window rule M ≥ C·τ(M) within
+ * n/4, Wolff's bias factor 1 + (2M+1)/n), then widened to min_window as
+ * convergence_mean_stats_fixed_window — but every lag at once from one FFT
+ * (O(n log n) instead of O(n·M): d(d+1)/2 series per chain, with windows of
+ * hundreds of samples on slow modes).  fft: scratch of `size` doubles, size
+ * a power of 2 ≥ 2n.  Returns var_mean (inf: no window; 0: constant). */
+static double window_var_mean(const double *x, int n, int min_window, double *fft, size_t size)
+{
+    double mean = 0.0;
+    for (int i = 0; i < n; i++)
+        mean += x[i];
+    mean /= n;
+    for (size_t i = 0; i < size; i++)
+        fft[i] = i < (size_t)n ? x[i] - mean : 0.0;
+    gsl_fft_real_radix2_transform(fft, 1, size);
+    /* halfcomplex: |X_k|² in the real slots, 0 in the imaginary ones */
+    fft[0] = fft[0] * fft[0];
+    fft[size / 2] = fft[size / 2] * fft[size / 2];
+    for (size_t k = 1; k < size / 2; k++) {
+        fft[k] = fft[k] * fft[k] + fft[size - k] * fft[size - k];
+        fft[size - k] = 0.0;
+    }
+    gsl_fft_halfcomplex_radix2_inverse(fft, 1, size);
+    /* fft[t] = Σ_i (x_i − x̄)(x_{i+t} − x̄) (zero padding: no wrap-around) */
+    const double c0 = fft[0] / n;
+    if (!(c0 > 1e-300))
+        return 0.0;
+    double tau = 1.0;
+    int window = 0;
+    for (int lag = 1; lag <= n / 4; lag++) {
+        tau += 2.0 * (fft[lag] / n) / c0;
+        if (lag >= CONVERGENCE_SOKAL_C * tau) {
+            window = lag;
+            break;
+        }
+    }
+    if (window == 0 || !(tau > 0))
+        return INFINITY;
+    if (min_window > window && min_window <= n / 2) {
+        for (int lag = window + 1; lag <= min_window; lag++)
+            tau += 2.0 * (fft[lag] / n) / c0;
+        window = min_window;
+    }
+    tau *= 1.0 + (2.0 * window + 1.0) / n;
+    return tau > 0 ? c0 / n * tau : INFINITY;
 }
 
 int fluctuation_curvature(const double *samples, int n, int d, double temperature,
@@ -103,6 +153,10 @@ int fluctuation_curvature(const double *samples, int n, int d, double temperatur
     /* influence vectors u_t = Ĉ⁻¹(η_t − η̄), then y_t = u_tk u_tl per element */
     double *u = ALFE_MALLOC(sizeof(double) * (size_t)n * d);
     double *y = ALFE_MALLOC(sizeof(double) * (size_t)n);
+    size_t fft_size = 1;
+    while (fft_size < 2 * (size_t)n)
+        fft_size *= 2;
+    double *fft = ALFE_MALLOC(sizeof(double) * fft_size);
     for (int i = 0; i < n; i++) {
         const double *x = samples + (size_t)i * d;
         for (int k = 0; k < d; k++) {
@@ -126,14 +180,13 @@ int fluctuation_curvature(const double *samples, int n, int d, double temperatur
                  * these (and the window scan would cost O(n²)) */
                 st.var_mean = INFINITY;
             } else {
-                convergence_mean_stats_window(y, n, n / 4, &st);
-                if (st.estimated && min_window > st.window && min_window <= n / 2)
-                    convergence_mean_stats_fixed_window(y, n, min_window, &st);
+                st.var_mean = window_var_mean(y, n, min_window, fft, fft_size);
             }
             /* not estimated: var_mean = inf, stderr = inf */
             const double se = kt_n * sqrt(st.var_mean);
             out->hessian_stderr[k * d + l] = out->hessian_stderr[l * d + k] = se;
         }
+    free(fft);
     free(y);
     free(u);
     free(chol);

@@ -155,6 +155,52 @@ static void test_synthetic(void **state)
         fail_msg("%d synthetic checks failed", bad);
 }
 
+/* d = 1: stderr(Ĥ) = (k_BT/N)·√var_mean(y), y = ((x − x̄)/Ĉ)², with
+ * var_mean from convergence.c's direct-sum Sokal window (and its widened
+ * window): the FFT autocovariance of fluctuation.c must give the same
+ * number (1e-9), and Ĥ = (k_BT/N)/Ĉ − 2φ. */
+static void test_against_direct_sums(void **state)
+{
+    (void)state;
+    const int n = 3000;
+    double *x = malloc(sizeof(double) * n), *y = malloc(sizeof(double) * n);
+    rng_stream rng;
+    rng_stream_init(&rng, 79, 1, RNG_PURPOSE_TEST);
+    double s = 0.0;
+    for (int i = 0; i < n; i++) {
+        s = 0.9 * s + rng_normal(&rng);
+        x[i] = 0.3 + 0.01 * s;
+    }
+    double mean = 0.0, c = 0.0;
+    for (int i = 0; i < n; i++)
+        mean += x[i] / n;
+    for (int i = 0; i < n; i++)
+        c += (x[i] - mean) * (x[i] - mean) / (n - 1);
+    for (int i = 0; i < n; i++)
+        y[i] = (x[i] - mean) * (x[i] - mean) / (c * c);
+    const double phi = 0.05, kt_n = ALFE_KB_EV * 300 / 50;
+    const int windows[3] = {0, 200, 700};
+    for (int w = 0; w < 3; w++) {
+        convergence_stats st;
+        convergence_mean_stats_window(y, n, n / 4, &st);
+        assert_int_equal(st.estimated, 1);
+        if (windows[w] > st.window)
+            convergence_mean_stats_fixed_window(y, n, windows[w], &st);
+        point_curvature cv;
+        assert_int_equal(fluctuation_curvature(x, n, 1, 300, 50, &phi, windows[w],
+                                               FLUCTUATION_SOKAL, &cv),
+                         FLUCTUATION_OK);
+        printf("  window %d: stderr %.10g, direct sums %.10g (tau %.3g, window %d)\n",
+               windows[w], cv.hessian_stderr[0], kt_n * sqrt(st.var_mean), st.tau, st.window);
+        ASSERT_NEAR(cv.hessian_stderr[0], kt_n * sqrt(st.var_mean), 1e-9 * cv.hessian_stderr[0],
+                    "stderr vs direct sums, min window %d", windows[w]);
+        ASSERT_NEAR(cv.hessian[0], kt_n / c - 2 * phi, 1e-12 * fabs(kt_n / c), "H = kT/(N C) - 2 phi");
+        ASSERT_NEAR(cv.eta_cov[0], c, 1e-12 * c, "Cov");
+    }
+    free(x);
+    free(y);
+}
+
 /* Too short: all NaN.  η1 constant: Ĉ singular, eta_cov set, Hessian NaN. */
 static void test_degenerate(void **state)
 {
@@ -535,6 +581,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_degenerate),
+        cmocka_unit_test(test_against_direct_sums),
         cmocka_unit_test(test_synthetic),
         cmocka_unit_test(test_enumeration_exact),
         cmocka_unit_test(test_ideal_gas_long_chain),
