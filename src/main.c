@@ -73,7 +73,10 @@ static const char *const MC_USAGE =
     "and [mc] settings, centred at kappa (d values), and prints one JSON object:\n"
     "eta_mean, mu, mu_stderr, tau (d values each; tau null: not estimated), converged,\n"
     "frozen (and frozen_reason when frozen), passes, samples,\n"
-    "equilibration_samples, acceptance, seconds.  --phi takes 1 or d values (default:\n"
+    "equilibration_samples, acceptance, eta_cov, hessian, hessian_stderr (d x d each:\n"
+    "the covariance of eta and the Hessian of g from it, docs/monte-carlo.md),\n"
+    "hessian_poorly_resolved (the j whose H_jj has a relative error of 50 % or more),\n"
+    "seconds.  --phi takes 1 or d values (default:\n"
     "[umbrella] phi), --temperature defaults to [system] temperature, --seed is the\n"
     "chain's stream seed (default: the seed a campaign gives its point 0).\n";
 
@@ -388,6 +391,39 @@ static void print_json_array(const char *name, const double *v, int d)
     printf("], ");
 }
 
+/* alfe mc: Cov(η), Ĥ and its stderr as d arrays of d (null: not measured or
+ * not estimated), and the diagonal elements whose relative error is ≥ 50 %
+ * (where 2φ_j swamps H_jj; docs/monte-carlo.md). */
+static void print_curvature(const point_curvature *cv, int d)
+{
+    const char *names[3] = {"eta_cov", "hessian", "hessian_stderr"};
+    for (int m = 0; m < 3; m++) {
+        const double *v = !cv ? NULL : m == 0 ? cv->eta_cov : m == 1 ? cv->hessian
+                                                                      : cv->hessian_stderr;
+        printf("\"%s\": [", names[m]);
+        for (int k = 0; k < d; k++) {
+            printf("%s[", k ? ", " : "");
+            for (int l = 0; l < d; l++) {
+                const double x = v ? v[k * d + l] : NAN;
+                if (isfinite(x))
+                    printf("%s%.17g", l ? ", " : "", x);
+                else
+                    printf("%snull", l ? ", " : "");
+            }
+            printf("]");
+        }
+        printf("], ");
+    }
+    printf("\"hessian_poorly_resolved\": [");
+    int first = 1;
+    for (int j = 0; j < d; j++)
+        if (!cv || !(cv->hessian_stderr[j * d + j] < 0.5 * fabs(cv->hessian[j * d + j]))) {
+            printf("%s%d", first ? "" : ", ", j);
+            first = 0;
+        }
+    printf("], ");
+}
+
 /* alfe mc: the texts of the values; they are read against the config's d. */
 typedef struct {
     const char *config_path, *kappa, *phi, *temperature, *seed;
@@ -519,9 +555,11 @@ static int command_mc(int argc, char **argv)
         if (res.frozen)
             printf("\"frozen_reason\": \"%s\", ", res.frozen_reason);
         printf("\"passes\": %lld, \"samples\": %lld, "
-               "\"equilibration_samples\": %lld, \"acceptance\": %.17g, \"seconds\": %.6f}\n",
+               "\"equilibration_samples\": %lld, \"acceptance\": %.17g, ",
                (long long)res.passes, (long long)res.samples,
-               (long long)res.equilibration_samples, res.acceptance, res.wall_seconds);
+               (long long)res.equilibration_samples, res.acceptance);
+        print_curvature(res.curvature, d);
+        printf("\"seconds\": %.6f}\n", res.wall_seconds);
         if (res.frozen)
             fprintf(stderr, "alfe: warning: the chain is frozen (%s): not converged, its mu "
                             "is a bound set by the bias, not a measurement\n",

@@ -6,7 +6,9 @@ Usage: tools/alfe_export.py CAMPAIGN.h5 --csv DIR
 Writes into DIR (created if needed):
   points.csv  the /points table: one line per row (column `row` = point id),
               one column per scalar column and per component of a vector
-              column (eta_mean_0 ... eta_mean_{d-1}); every row, whatever its
+              column (eta_mean_0 ... eta_mean_{d-1}) and per element of a
+              matrix column (hessian_0_0 ... hessian_{d-1}_{d-1}, row-major:
+              eta_cov, hessian, hessian_stderr); every row, whatever its
               status (select status == 1 for the done ones); next to the
               numeric codes criterion and status, their names: criterion_name
               (from the attribute criterion_names) and status_name (pending,
@@ -130,6 +132,11 @@ def export_points(f, outdir):
             for j in range(data.shape[1]):
                 header.append("%s_%d" % (name, j))
                 columns.append(column_text(data[:, j]))
+        elif data.ndim == 3:  # n x d x d (eta_cov, hessian, hessian_stderr)
+            for j in range(data.shape[1]):
+                for k in range(data.shape[2]):
+                    header.append("%s_%d_%d" % (name, j, k))
+                    columns.append(column_text(data[:, j, k]))
         else:
             raise SystemExit("/points/%s: %d-D column not supported" % (name, data.ndim))
     path = os.path.join(outdir, "points.csv")
@@ -202,7 +209,13 @@ def export_units(f, outdir, points_header, rounds_header, runs_header):
     p = f["points"]
     for col in points_header[1:]:
         base, _, j = col.rpartition("_")
-        name = base if base in p and p[base].ndim == 2 and j.isdigit() else col
+        base3, _, k = base.rpartition("_")
+        if base in p and p[base].ndim == 2 and j.isdigit():
+            name = base
+        elif base3 in p and p[base3].ndim == 3 and j.isdigit() and k.isdigit():
+            name = base3
+        else:
+            name = col
         if name in p and "units" in p[name].attrs:
             rows.append(("points.csv", col, text(p[name].attrs["units"])))
     for table, group, header in (("rounds.csv", "rounds", rounds_header),

@@ -93,11 +93,34 @@ static int column_optional(const column_spec *col)
     return !strcmp(col->name, "frozen");
 }
 
+/* The curvature datasets, n_rows × d × d (docs/campaign-file.md, "Curvature
+ * columns"; docs/monte-carlo.md): optional, absent from files written before
+ * them (read as NaN; a resume does not add them).  Written before status. */
+typedef struct {
+    const char *name;
+    size_t offset; /* in point_curvature */
+    const char *units;
+    const char *description;
+} matrix_spec;
+
+static const matrix_spec MATRICES[] = {
+    {"eta_cov", offsetof(point_curvature, eta_cov), "dimensionless",
+     "covariance of the sampled eta over the equilibrated samples (NaN: not a chain, or not "
+     "measured)"},
+    {"hessian", offsetof(point_curvature, hessian), "eV per prim cell",
+     "Hessian of g at eta_mean: Monte Carlo (k_B T/N) Cov(eta)^-1 - 2 diag(phi), N prim "
+     "cells; oracle: exact plus [oracle] hessian_noise (NaN: not measured)"},
+    {"hessian_stderr", offsetof(point_curvature, hessian_stderr), "eV per prim cell",
+     "standard error of hessian (inf: not estimated; NaN: not measured)"},
+};
+#define N_MATRICES ((int)(sizeof MATRICES / sizeof MATRICES[0]))
+
 struct campaign {
     char *path;
     hid_t file;
     hid_t dxpl_independent;
     hid_t columns[N_COLUMNS];
+    hid_t matrices[3];          /* the curvature datasets (N_MATRICES) */
     int d;
     int64_t n_rows;
     int rounds_requested;
@@ -196,6 +219,36 @@ static int create_columns(hid_t points, int d)
             const char *codes[] = {"pending", "done", "failed"};
             status = h5u_attr_write_strings(ds, "status_names", codes, 3);
         }
+        H5Dclose(ds);
+        ALFE_CHECK(status);
+    }
+    return ALFE_OK;
+}
+
+static int create_matrices(hid_t points, int d)
+{
+    for (int i = 0; i < N_MATRICES; i++) {
+        hsize_t dims[3] = {0, (hsize_t)d, (hsize_t)d};
+        hsize_t maxdims[3] = {H5S_UNLIMITED, (hsize_t)d, (hsize_t)d};
+        hsize_t chunk[3] = {CHUNK_ROWS, (hsize_t)d, (hsize_t)d};
+        hid_t space = H5Screate_simple(3, dims, maxdims);
+        hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        H5Pset_chunk(dcpl, 3, chunk);
+        H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
+        H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC);
+        double nan = NAN;
+        H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan);
+        hid_t ds = H5Dcreate2(points, MATRICES[i].name, H5T_IEEE_F64LE, space, H5P_DEFAULT,
+                              dcpl, H5P_DEFAULT);
+        H5Pclose(dcpl);
+        H5Sclose(space);
+        H5_CHECK(ds, "cannot create /points/%s", MATRICES[i].name);
+        int status = h5u_attr_write_string(ds, "description", MATRICES[i].description);
+        if (status == ALFE_OK)
+            status = h5u_attr_write_string(ds, "units", MATRICES[i].units);
+        const char *labels[3] = {"row", "order parameter", "order parameter"};
+        if (status == ALFE_OK)
+            status = h5u_set_dimension_labels(ds, labels, 3);
         H5Dclose(ds);
         ALFE_CHECK(status);
     }
@@ -303,6 +356,10 @@ static int open_columns(campaign *c)
                              COLUMNS[i].name);
         }
     }
+    for (int i = 0; i < N_MATRICES; i++)
+        c->matrices[i] = H5Lexists(points, MATRICES[i].name, H5P_DEFAULT) > 0
+                             ? H5Dopen2(points, MATRICES[i].name, H5P_DEFAULT)
+                             : -1;
     H5Gclose(points);
     hid_t space = H5Dget_space(c->columns[STATUS_COLUMN]);
     hsize_t dims[1];
@@ -357,6 +414,8 @@ int campaign_create(const char *path, const alfe_config *cfg, const domain *dom,
             hid_t points = H5Gcreate2(file, "points", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
             status = points < 0 ? ALFE_FAIL(ALFE_ERR_RUNTIME, "cannot create /points")
                                 : create_columns(points, cfg->dimension);
+            if (status == ALFE_OK)
+                status = create_matrices(points, cfg->dimension);
             if (points >= 0)
                 H5Gclose(points);
         }
@@ -393,6 +452,8 @@ int campaign_open(const char *path, const alfe_config *cfg, campaign **out)
     c->rounds_requested = cfg->rounds;
     for (int i = 0; i < N_COLUMNS; i++)
         c->columns[i] = -1;
+    for (int i = 0; i < N_MATRICES; i++)
+        c->matrices[i] = -1;
     c->dxpl_independent = -1;
     hid_t fapl = make_parallel_fapl();
     c->file = fapl >= 0 ? H5Fopen(path, H5F_ACC_RDWR, fapl) : -1;
@@ -422,6 +483,9 @@ int campaign_close(campaign **cp)
     for (int i = 0; i < N_COLUMNS; i++)
         if (c->columns[i] >= 0)
             H5Dclose(c->columns[i]);
+    for (int i = 0; i < N_MATRICES; i++)
+        if (c->matrices[i] >= 0)
+            H5Dclose(c->matrices[i]);
     if (c->dxpl_independent >= 0)
         H5Pclose(c->dxpl_independent);
     if (c->file >= 0 && H5Fclose(c->file) < 0)
@@ -524,7 +588,50 @@ int campaign_read_inputs(campaign *c, int64_t first, int64_t n, point_input *inp
 
 int campaign_read_results(campaign *c, int64_t first, int64_t n, point_result *results)
 {
+    for (int64_t i = 0; i < n; i++)
+        results[i].curvature = NULL; /* campaign_read_curvature */
     return rows_io(c, OWNER_RESULT, first, n, results, sizeof *results, 0);
+}
+
+/* Rows [first, first+n) of one curvature dataset (n × d × d doubles). */
+static int matrix_io(campaign *c, int index, int64_t first, int64_t n, double *buffer, int write)
+{
+    const size_t dd = (size_t)c->d * (size_t)c->d;
+    hid_t ds = c->matrices[index];
+    if (ds < 0) {
+        /* absent from an older file: reads as NaN, writes are dropped */
+        for (size_t k = 0; !write && k < (size_t)n * dd; k++)
+            buffer[k] = NAN;
+        return ALFE_OK;
+    }
+    if (n == 0)
+        return ALFE_OK;
+    hsize_t start[3] = {(hsize_t)first, 0, 0};
+    hsize_t count[3] = {(hsize_t)n, (hsize_t)c->d, (hsize_t)c->d};
+    hid_t file_space = H5Dget_space(ds);
+    H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count, NULL);
+    hid_t mem_space = H5Screate_simple(3, count, NULL);
+    herr_t r = write ? H5Dwrite(ds, H5T_NATIVE_DOUBLE, mem_space, file_space,
+                                c->dxpl_independent, buffer)
+                     : H5Dread(ds, H5T_NATIVE_DOUBLE, mem_space, file_space,
+                               c->dxpl_independent, buffer);
+    H5Sclose(mem_space);
+    H5Sclose(file_space);
+    if (r < 0)
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "%s: cannot %s /points/%s rows %lld..%lld", c->path,
+                         write ? "write" : "read", MATRICES[index].name, (long long)first,
+                         (long long)(first + n - 1));
+    return ALFE_OK;
+}
+
+int campaign_read_curvature(campaign *c, int64_t first, int64_t n, double *eta_cov,
+                            double *hessian, double *hessian_stderr)
+{
+    double *out[3] = {eta_cov, hessian, hessian_stderr};
+    for (int i = 0; i < N_MATRICES; i++)
+        if (out[i])
+            ALFE_CHECK(matrix_io(c, i, first, n, out[i], 0));
+    return ALFE_OK;
 }
 
 int campaign_write_result(campaign *c, int64_t row, const point_result *res)
@@ -532,6 +639,19 @@ int campaign_write_result(campaign *c, int64_t row, const point_result *res)
     if (row < 0 || row >= c->n_rows)
         return ALFE_FAIL(ALFE_ERR_RUNTIME, "row %lld outside the %lld rows of %s",
                          (long long)row, (long long)c->n_rows, c->path);
+    /* The curvature first (NaN when not measured): status goes last. */
+    {
+        const size_t dd = (size_t)c->d * (size_t)c->d;
+        double nan_matrix[ALFE_MAX_DIM * ALFE_MAX_DIM];
+        for (size_t k = 0; k < dd; k++)
+            nan_matrix[k] = NAN;
+        for (int i = 0; i < N_MATRICES; i++) {
+            const double *m = res->curvature ? (const double *)((const char *)res->curvature +
+                                                                MATRICES[i].offset)
+                                             : nan_matrix;
+            ALFE_CHECK(matrix_io(c, i, row, 1, (double *)m, 1));
+        }
+    }
     /* Column by column in table order: status is the last column. */
     for (int i = 0; i < N_COLUMNS; i++) {
         if (COLUMNS[i].owner != OWNER_RESULT)
@@ -658,6 +778,12 @@ int campaign_append_round(campaign *c, const point_input *inputs, int64_t n,
             if (H5Dset_extent(c->columns[i], dims) < 0)
                 status = ALFE_FAIL(ALFE_ERR_RUNTIME, "%s: cannot extend /points/%s", c->path,
                                    COLUMNS[i].name);
+        }
+        for (int i = 0; i < N_MATRICES && status == ALFE_OK; i++) {
+            hsize_t dims[3] = {(hsize_t)(first + n), (hsize_t)c->d, (hsize_t)c->d};
+            if (c->matrices[i] >= 0 && H5Dset_extent(c->matrices[i], dims) < 0)
+                status = ALFE_FAIL(ALFE_ERR_RUNTIME, "%s: cannot extend /points/%s", c->path,
+                                   MATRICES[i].name);
         }
         if (status == ALFE_OK)
             c->n_rows = first + n;

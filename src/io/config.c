@@ -109,6 +109,10 @@ static const key_spec KEYS[] = {
      "allocated"},
     {"oracle", "noise", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FIXED, OFF(oracle_noise),
      "standard deviation (eV per prim cell) of Gaussian noise added to each mu_j"},
+    {"oracle", "hessian_noise", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FIXED,
+     OFF(oracle_hessian_noise),
+     "standard deviation (eV per prim cell) of Gaussian noise added to each element of the "
+     "measured Hessian (/points/hessian, symmetric); 0 = the exact Hessian of g"},
     {"oracle", "omega", KEY_DOUBLE, "0.05", -10, 10, NULL, RESUME_FIXED, OFF(oracle_omega),
      "regular-solution interaction omega*eta0*(1-eta0), eV per prim cell"},
     {"oracle", "a0", KEY_DOUBLE, "0.1", -10, 10, NULL, RESUME_FIXED, OFF(oracle_a0),

@@ -12,6 +12,7 @@
 #include "alfe/lattice/mc.h"
 
 #include "alfe/lattice/convergence.h"
+#include "alfe/lattice/fluctuation.h"
 #include "alfe/base/error.h"
 #include "alfe/base/constants.h"
 #include "alfe/base/rng.h"
@@ -232,7 +233,8 @@ static int store_sample(mc_chain *ch, int64_t n)
  * 0) it stops at the first component that fails (the result is discarded)
  * and searches windows only up to the size a converged chain could have
  * (M ≈ C·τ ≤ C·n/min_tau_samples). */
-static int analyse(mc_chain *ch, const mc_params *p, int64_t n, int final, mc_result *r)
+static int analyse(mc_chain *ch, const mc_params *p, int64_t n, int final, mc_result *r,
+                   int *common_window)
 {
     const int d = ch->d;
     const double z = convergence_z(p->confidence);
@@ -305,6 +307,7 @@ static int analyse(mc_chain *ch, const mc_params *p, int64_t n, int final, mc_re
     }
     r->equilibration_samples = start;
     r->samples = n - start;
+    *common_window = common;
     free(series);
     return converged;
 }
@@ -351,7 +354,7 @@ int mc_chain_run(mc_chain *ch, const mc_params *p, mc_result *r)
     const clex_model *m = sc->model;
     int64_t attempts = 0, accepted = 0, n_samples = 0;
     int64_t pass;
-    int converged = 0;
+    int converged = 0, common_window = 0;
     for (pass = 0; pass < p->max_passes; pass++) {
         for (int a = 0; a < n_var; a++) {
             const int v = (int)rng_below(&rng, (uint64_t)n_var);
@@ -383,14 +386,14 @@ int mc_chain_run(mc_chain *ch, const mc_params *p, mc_result *r)
         update_bias(ch, p);
         store_sample(ch, n_samples++);
         if (pass + 1 >= p->min_passes && n_samples % p->check_every == 0 &&
-            analyse(ch, p, n_samples, 0, r)) {
+            analyse(ch, p, n_samples, 0, r, &common_window)) {
             converged = 1;
             pass++;
             break;
         }
     }
     if (!converged)
-        converged = analyse(ch, p, n_samples, 1, r);
+        converged = analyse(ch, p, n_samples, 1, r, &common_window);
     r->passes = pass;
     r->acceptance = attempts ? (double)accepted / (double)attempts : NAN;
     /* Frozen chains are never converged (x of ⟨η⟩ from Q⁺, as the start). */
@@ -406,6 +409,19 @@ int mc_chain_run(mc_chain *ch, const mc_params *p, mc_result *r)
     r->frozen = r->frozen_reason != NULL;
     r->converged = converged && !r->frozen;
     r->energy = supercell_energy(sc, ch->occ);
+    /* Curvature from the fluctuations of the same equilibrated samples, with
+     * the error-bar estimator and the common window of μ (fluctuation.h). */
+    const int estimator = p->tau_estimator == MC_TAU_NAIVE  ? FLUCTUATION_NAIVE
+                          : p->tau_estimator == MC_TAU_CASM ? FLUCTUATION_CASM
+                                                             : FLUCTUATION_SOKAL;
+    int biased = 0;
+    for (int j = 0; j < ch->d; j++)
+        biased |= p->phi[j] > 0;
+    /* no common window although some η_j was checked: no τ was measured */
+    const int window = biased && common_window == 0 ? -1 : common_window;
+    r->curvature_status = fluctuation_curvature(
+        ch->samples + (size_t)r->equilibration_samples * ch->d, (int)r->samples, ch->d,
+        p->temperature, sc->n_cells, p->phi, window, estimator, &r->curvature);
     r->seconds = alfe_wall_time() - t0;
     return ALFE_OK;
 }

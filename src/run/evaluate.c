@@ -26,6 +26,7 @@ struct evaluator {
     idnn_committee *network;     /* the system's [oracle] network, or NULL */
     const alfe_config *cfg;
     mc_chain *chain;             /* on the system's supercell and order parameters */
+    point_curvature curvature;   /* the last point's (point_result.curvature) */
 };
 
 /* The oracle's free energy from the network: g, ∇g and the Hessian are the
@@ -138,6 +139,8 @@ static int run_chain(evaluator *ev, const point_input *in, point_result *out)
     out->samples = r.samples;
     out->equilibration_samples = r.equilibration_samples;
     out->acceptance = r.acceptance;
+    ev->curvature = r.curvature;
+    out->curvature = &ev->curvature;
     return ALFE_OK;
 }
 
@@ -146,6 +149,8 @@ int evaluator_run(evaluator *ev, const point_input *in, point_result *out)
     double t0 = alfe_wall_time();
     if (ev->model == MODEL_ORACLE) {
         ALFE_CHECK(oracle_evaluate(&ev->oracle, in, out));
+        oracle_curvature(&ev->oracle, in, out, &ev->curvature);
+        out->curvature = &ev->curvature;
         if (ev->delay > 0)
             simulated_cost(in, ev->delay);
     } else if (!ev->chain) {

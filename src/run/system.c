@@ -292,6 +292,7 @@ void system_oracle_params(const alfe_config *cfg, oracle_params *p)
     p->b = cfg->oracle_b;
     p->c = cfg->oracle_c;
     p->noise = cfg->oracle_noise;
+    p->hessian_noise = cfg->oracle_hessian_noise;
 }
 
 /* One criterion section into its typed settings. */

@@ -22,6 +22,7 @@ void oracle_init(oracle_model *o, const domain *dom, const oracle_params *p)
     o->b = p->b;
     o->c = p->c;
     o->noise = p->noise;
+    o->hessian_noise = p->hessian_noise;
     o->free_energy = oracle_analytic_free_energy;
     o->context = NULL;
 }
@@ -198,4 +199,31 @@ int oracle_evaluate(const oracle_model *o, const point_input *in, point_result *
     out->converged = 1;
     out->wall_seconds = alfe_wall_time() - t0;
     return ALFE_OK;
+}
+
+void oracle_curvature(const oracle_model *o, const point_input *in, const point_result *res,
+                      point_curvature *out)
+{
+    const int d = o->dom->d;
+    for (int k = 0; k < d * d; k++)
+        out->eta_cov[k] = out->hessian[k] = out->hessian_stderr[k] = NAN;
+    if (res->status != POINT_DONE)
+        return;
+    double g, grad[ALFE_MAX_DIM];
+    if (oracle_free_energy(o, res->eta_mean, &g, grad, out->hessian) != 0) {
+        for (int k = 0; k < d * d; k++)
+            out->hessian[k] = NAN;
+        return;
+    }
+    rng_stream rng;
+    rng_stream_init(&rng, in->seed, 1, RNG_PURPOSE_ORACLE_NOISE);
+    for (int k = 0; k < d; k++)
+        for (int l = k; l < d; l++) {
+            const double e = o->hessian_noise > 0 ? o->hessian_noise * rng_normal(&rng) : 0.0;
+            /* symmetric by construction: one draw per pair, the mean of the
+             * exact pair (equal up to rounding) */
+            const double h = 0.5 * (out->hessian[k * d + l] + out->hessian[l * d + k]) + e;
+            out->hessian[k * d + l] = out->hessian[l * d + k] = h;
+            out->hessian_stderr[k * d + l] = out->hessian_stderr[l * d + k] = o->hessian_noise;
+        }
 }

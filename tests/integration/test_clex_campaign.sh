@@ -44,19 +44,56 @@ mu = -2 * p["phi"][:] * (p["eta_mean"][:] - p["kappa"][:])
 assert np.array_equal(mu, p["mu"][:]), "mu = -2 phi (eta - kappa) must hold exactly"
 assert (p["mu_stderr"][:] >= 0).all() and np.isfinite(p["mu_stderr"][:][conv]).all()
 print("rows", len(st), "converged", conv.sum())
+# The curvature from the fluctuations (docs/monte-carlo.md): n x d x d,
+# units and labels; Cov symmetric positive definite, H symmetric and
+# H = (kT/N) Cov^-1 - 2 diag(phi) with N = 64 prim cells; stderr > 0.
+d = p["mu"].shape[1]
+for name, units in (("eta_cov", "dimensionless"), ("hessian", "eV per prim cell"),
+                    ("hessian_stderr", "eV per prim cell")):
+    ds = p[name]
+    assert ds.shape == (len(st), d, d) and ds.dtype == np.float64, (name, ds.shape)
+    assert ds.attrs["units"] == units and ds.maxshape[0] is None
+    assert [dim.label for dim in ds.dims] == ["row", "order parameter", "order parameter"]
+cov, h, hse = p["eta_cov"][:], p["hessian"][:], p["hessian_stderr"][:]
+kt = 8.617333262e-5 * p["T"][:]
+# A chain with too few samples has no Cov (NaN); one where some combination
+# of eta never moved (these stiff 4x4x4 chains, phi0 = 50: most of them)
+# has a singular Cov and no Hessian (NaN), never a number.
+measured = 0
+for r in range(len(st)):
+    if np.isnan(cov[r]).all():
+        assert np.isnan(h[r]).all() and np.isnan(hse[r]).all(), r
+        continue
+    assert np.array_equal(cov[r], cov[r].T), r
+    if np.isnan(h[r]).all():  # singular: a zero variance or a correlation eigenvalue ~0
+        sd = np.sqrt(np.diag(cov[r]))
+        assert (sd == 0).any() or np.linalg.eigvalsh(cov[r] / np.outer(sd, sd))[0] < 1e-9, r
+        assert np.isnan(hse[r]).all(), r
+        continue
+    assert np.array_equal(h[r], h[r].T), r
+    want = kt[r] / 64 * np.linalg.inv(cov[r]) - 2 * np.diag(p["phi"][r])
+    assert np.allclose(h[r], want, rtol=1e-6, atol=1e-9 * np.abs(want).max()), r
+    assert (hse[r] > 0).all(), r
+    measured += 1
+assert measured >= 1
+print("curvature rows", len(st), "measured", measured)
 PY
 
 # A file written before the optional /points/frozen column (format 1.2)
 # still reads and resumes: the column reads as 0 and is not added.
 cp "$TEST_TMP/a1.h5" "$TEST_TMP/old.h5"
-"$PYTHON" -c "import h5py, sys; f = h5py.File(sys.argv[1], 'r+'); del f['points/frozen']" "$TEST_TMP/old.h5"
+"$PYTHON" -c "
+import h5py, sys
+f = h5py.File(sys.argv[1], 'r+')
+for name in ('frozen', 'eta_cov', 'hessian', 'hessian_stderr'):
+    del f['points/' + name]" "$TEST_TMP/old.h5"
 "$ALFE" info "$TEST_TMP/old.h5" > "$TEST_TMP/old_info.log" 2>&1 || fail "info without frozen: $(tail -3 "$TEST_TMP/old_info.log")"
 clex "$TEST_TMP/o.ini" "$TEST_TMP/old.h5" "campaign.rounds = 3"
 "$ALFE" run "$TEST_TMP/o.ini" > "$TEST_TMP/old.log" 2>&1 || fail "resume without frozen: $(tail -5 "$TEST_TMP/old.log")"
 "$PYTHON" -c "
 import h5py, sys
 p = h5py.File(sys.argv[1], 'r')['points']
-assert 'frozen' not in p and len(p['status']) == 18 and (p['status'][:] == 1).all()" "$TEST_TMP/old.h5" ||
+assert 'frozen' not in p and 'hessian' not in p and len(p['status']) == 18 and (p['status'][:] == 1).all()" "$TEST_TMP/old.h5" ||
     fail "resumed old file"
 "$PYTHON" "$ROOT/tools/alfe_schema_check.py" "$TEST_TMP/old.h5" > /dev/null || fail "schema of the old file"
 "$PYTHON" "$ROOT/tools/alfe_schema_check.py" "$TEST_TMP/a1.h5" > /dev/null || fail "schema with frozen"
@@ -104,14 +141,16 @@ grep -q "the file's contents differ from the campaign's (/system/eci_json)" "$TE
 import sys, json, subprocess, h5py, numpy as np
 alfe, ini, h5 = sys.argv[1:4]
 p = h5py.File(h5, "r")["points"]
-r = 4
+# a row whose Hessian was measured (the curvature is then compared too)
+r = next((i for i in range(len(p["status"])) if np.isfinite(p["hessian"][i]).all()), 4)
 args = [alfe, "mc", ini, "--kappa", ",".join(repr(float(x)) for x in p["kappa"][r]),
         "--phi", ",".join(repr(float(x)) for x in p["phi"][r]),
         "--temperature", repr(float(p["T"][r])), "--seed", str(int(p["seed"][r]))]
 out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
 res = json.loads(out)
 keys = {"eta_mean", "mu", "mu_stderr", "converged", "frozen", "passes", "samples",
-        "equilibration_samples", "acceptance", "tau", "seconds"}
+        "equilibration_samples", "acceptance", "tau", "seconds", "eta_cov", "hessian",
+        "hessian_stderr", "hessian_poorly_resolved"}
 assert set(res) - {"frozen_reason"} == keys, set(res) ^ keys
 print(res)
 for k in ("eta_mean", "mu", "mu_stderr", "tau"):
@@ -120,6 +159,12 @@ assert np.array_equal(np.array(res["eta_mean"]), p["eta_mean"][r]), (res["eta_me
 assert np.array_equal(np.array(res["mu"]), p["mu"][r])
 assert res["passes"] == p["passes"][r] and res["samples"] == p["samples"][r]
 assert res["converged"] == bool(p["converged"][r])
+for k in ("eta_cov", "hessian", "hessian_stderr"):
+    stored = p[k][r]  # JSON null: NaN (not measured) or inf (stderr not estimated)
+    stored = np.where(np.isfinite(stored), stored, np.nan)
+    assert np.array_equal(np.array(res[k], dtype=float), stored, equal_nan=True), k
+poor = [j for j in range(7) if not p["hessian_stderr"][r][j, j] < 0.5 * abs(p["hessian"][r][j, j])]
+assert res["hessian_poorly_resolved"] == poor, (res["hessian_poorly_resolved"], poor)
 # The same chain again, written --option=value (getopt_long reads both forms).
 args_eq = args[:3] + [o + "=" + v for o, v in zip(args[3::2], args[4::2])]
 again = json.loads(subprocess.run(args_eq, capture_output=True, text=True, check=True).stdout)

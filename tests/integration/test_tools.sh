@@ -133,8 +133,11 @@ for name in header[1:]:
     if name in code_names:
         continue
     col, _, j = name.rpartition("_")
+    col3, _, k3 = col.rpartition("_")
     if col in p and p[col].ndim == 2 and j.isdigit():
         data = p[col][:, int(j)]
+    elif col3 in p and p[col3].ndim == 3 and j.isdigit() and k3.isdigit():
+        data = p[col3][:, int(k3), int(j)]  # name_k_l: element [k, l]
     else:
         data = p[name][...]
     k = header.index(name)
@@ -142,11 +145,14 @@ for name in header[1:]:
     for i in range(n):
         same(rows[i][k], data[i].item() if kind != "f" else data[i], "points.csv row %d %s" % (i, name))
         cells += 1
-for col in p:  # every column and component is there
-    names = [col] if p[col].ndim == 1 else ["%s_%d" % (col, j) for j in range(p[col].shape[1])]
+for col in p:  # every column, component and matrix element is there
+    shape = p[col].shape[1:]
+    names = [col] if not shape else ["%s_%d" % (col, j) for j in range(shape[0])] \
+        if len(shape) == 1 else ["%s_%d_%d" % (col, j, k) for j in range(shape[0])
+                                 for k in range(shape[1])]
     for nm in names:
         assert nm in header, "points.csv lacks %s" % nm
-assert len(header) == 1 + len(code_names) + sum(1 if p[c].ndim == 1 else p[c].shape[1] for c in p)
+assert len(header) == 1 + len(code_names) + sum(int(np.prod(p[c].shape[1:])) for c in p)
 nan_cells = sum(r.count("nan") for r in rows)
 
 # rounds.csv: every attribute of every round record.

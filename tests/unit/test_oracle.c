@@ -427,6 +427,88 @@ static void test_evaluate_noise(void **state)
     config_destroy(&cfg);
 }
 
+/* The oracle's measured curvature (oracle_curvature): with [oracle]
+ * hessian_noise = 0 exactly g's Hessian at ⟨η⟩ (symmetric, stderr 0,
+ * eta_cov NaN: not a chain); with noise σ the deviations are σ·z from the
+ * point's own stream (key 1), one draw per pair k ≤ l, mirrored, stderr σ,
+ * mean 0 and standard deviation σ over 300 points × 28 pairs; μ and ⟨η⟩ are
+ * bit-identical with and without the Hessian noise; a failed point is NaN. */
+static void test_curvature(void **state)
+{
+    (void)state;
+    alfe_config *cfg = load_default_config();
+    domain *dom = domain_from_config(cfg);
+    const int d = 7;
+    const double sigma = 0.02;
+    alfe_config noisy_cfg = *cfg;
+    noisy_cfg.oracle_hessian_noise = sigma;
+    oracle_model clean, noisy;
+    oracle_init_cfg(&clean, dom, cfg);
+    oracle_init_cfg(&noisy, dom, &noisy_cfg);
+    const int npts = 300;
+    double *pts = malloc(sizeof(double) * npts * d);
+    interior_points(dom, npts, 0.02, 9, pts);
+    double sum = 0, sum2 = 0;
+    long count = 0;
+    point_curvature *a = malloc(sizeof *a), *c = malloc(sizeof *c);
+    for (int i = 0; i < npts; i++) {
+        point_input in;
+        memset(&in, 0, sizeof in);
+        in.row = i;
+        in.seed = rng_stream_seed(SEED, (uint64_t)i, RNG_PURPOSE_POINT);
+        in.temperature = 300;
+        memcpy(in.eta_target, pts + i * d, sizeof(double) * d);
+        memcpy(in.kappa, pts + i * d, sizeof(double) * d);
+        memcpy(in.phi, cfg->phi, sizeof(double) * d);
+        point_result ra, rc;
+        assert_int_equal(oracle_evaluate(&noisy, &in, &ra), ALFE_OK);
+        assert_int_equal(oracle_evaluate(&clean, &in, &rc), ALFE_OK);
+        assert_int_equal(ra.status, POINT_DONE);
+        ra.wall_seconds = rc.wall_seconds = 0;
+        assert_memory_equal(&ra, &rc, sizeof ra); /* μ, ⟨η⟩: the Hessian noise is apart */
+        oracle_curvature(&noisy, &in, &ra, a);
+        oracle_curvature(&clean, &in, &rc, c);
+        double g, grad[7], hess[49];
+        assert_int_equal(oracle_free_energy(&clean, rc.eta_mean, &g, grad, hess), 0);
+        rng_stream r;
+        rng_stream_init(&r, in.seed, 1, RNG_PURPOSE_ORACLE_NOISE);
+        for (int k = 0; k < d; k++)
+            for (int l = 0; l < d; l++) {
+                assert_true(isnan(a->eta_cov[k * d + l]) && isnan(c->eta_cov[k * d + l]));
+                ASSERT_NEAR(c->hessian[k * d + l], hess[k * d + l],
+                            1e-12 * (1 + fabs(hess[k * d + l])), "exact Hessian");
+                assert_true(c->hessian[k * d + l] == c->hessian[l * d + k]);
+                assert_true(a->hessian[k * d + l] == a->hessian[l * d + k]);
+                assert_true(c->hessian_stderr[k * d + l] == 0.0);
+                assert_true(a->hessian_stderr[k * d + l] == sigma);
+                if (l < k)
+                    continue;
+                const double noise = a->hessian[k * d + l] - c->hessian[k * d + l];
+                ASSERT_NEAR(noise, sigma * rng_normal(&r), 1e-12, "Hessian noise = sigma z from key 1");
+                sum += noise;
+                sum2 += noise * noise;
+                count++;
+            }
+    }
+    const double mean = sum / count, sd = sqrt(sum2 / count - mean * mean);
+    ASSERT_NEAR(mean, 0.0, 5 * sigma / sqrt((double)count), "Hessian noise mean");
+    ASSERT_NEAR(sd, sigma, 5 * sigma / sqrt(2.0 * count), "Hessian noise standard deviation");
+    /* a failed point: NaN */
+    point_result failed;
+    memset(&failed, 0, sizeof failed);
+    failed.status = POINT_FAILED;
+    point_input in;
+    memset(&in, 0, sizeof in);
+    oracle_curvature(&noisy, &in, &failed, a);
+    for (int k = 0; k < d * d; k++)
+        assert_true(isnan(a->hessian[k]) && isnan(a->hessian_stderr[k]));
+    free(a);
+    free(c);
+    free(pts);
+    domain_destroy(&dom);
+    config_destroy(&cfg);
+}
+
 static void test_targeting(void **state)
 {
     (void)state;
@@ -591,6 +673,7 @@ int main(void)
         cmocka_unit_test(test_ideal_solution_limit),
         cmocka_unit_test(test_evaluate_identity),
         cmocka_unit_test(test_evaluate_noise),
+        cmocka_unit_test(test_curvature),
         cmocka_unit_test(test_targeting),
         cmocka_unit_test(test_evaluate_outside),
         cmocka_unit_test(test_free_energy_callback),

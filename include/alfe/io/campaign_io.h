@@ -88,6 +88,12 @@ int campaign_read_inputs(campaign *c, int64_t first, int64_t n, point_input *inp
 int campaign_read_results(campaign *c, int64_t first, int64_t n, point_result *results);
 /* Any rank, independent: write one row's result; status goes last. */
 int campaign_write_result(campaign *c, int64_t row, const point_result *res);
+/* Any rank, independent: the curvature of rows [first, first+n) from
+ * /points/eta_cov, /points/hessian and /points/hessian_stderr, n × d × d
+ * each (row-major; NaN: not measured, also for a file written before these
+ * datasets; hessian_stderr inf: not estimated).  Any pointer may be NULL. */
+int campaign_read_curvature(campaign *c, int64_t first, int64_t n, double *eta_cov,
+                            double *hessian, double *hessian_stderr);
 /* Any rank: the models of /models/NNNN through the open file (*out = NULL
  * and ALFE_OK when the round has none). */
 int campaign_read_models(campaign *c, int round, idnn_committee **out);

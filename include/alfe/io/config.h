@@ -74,6 +74,7 @@ typedef struct alfe_config {
     int mc_max_sites;
     /* [oracle] */
     double oracle_noise;
+    double oracle_hessian_noise;
     double oracle_omega;
     double oracle_a0, oracle_a2, oracle_b, oracle_c;
     double oracle_delay;

@@ -21,6 +21,7 @@
 #define ALFE_MC_H
 
 #include "alfe/space/domain.h"
+#include "alfe/space/point.h"
 #include "alfe/lattice/orderparam.h"
 #include "alfe/lattice/supercell.h"
 
@@ -60,6 +61,10 @@ typedef struct {
     double acceptance;
     double energy;                  /* E_f per prim cell of the final state */
     double seconds;
+    /* Cov(η) of the equilibrated samples and the Hessian of g from it, with
+     * standard errors (fluctuation.h; first d×d entries, row-major) */
+    point_curvature curvature;
+    int curvature_status;           /* FLUCTUATION_OK, _SHORT or _SINGULAR */
 } mc_result;
 
 typedef struct mc_chain mc_chain;

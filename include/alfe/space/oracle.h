@@ -24,6 +24,7 @@ typedef struct {
     double temperature;                 /* K */
     double omega, a0, a2, b, c;         /* eV per prim cell */
     double noise;                       /* eV per prim cell, on each μ_j */
+    double hessian_noise;               /* eV per prim cell, on each H_kl */
 } oracle_params;
 
 typedef struct oracle_model oracle_model;
@@ -39,6 +40,7 @@ struct oracle_model {
     double kt;
     double omega, a0, a2, b, c;
     double noise;
+    double hessian_noise;
     oracle_free_energy_fn free_energy;  /* oracle_analytic_free_energy by default */
     void *context;
 };
@@ -60,5 +62,15 @@ int oracle_free_energy(const oracle_model *o, const double *eta, double *g, doub
 /* Evaluate a point: ⟨η⟩ by damped Newton on F from eta_target, μ with
  * noise from the point's own stream.  Fills a point_result. */
 int oracle_evaluate(const oracle_model *o, const point_input *in, point_result *out);
+
+/* The measured curvature of an evaluated point (res from oracle_evaluate):
+ * g's exact Hessian at ⟨η⟩ (through the callback) plus Gaussian noise of
+ * standard deviation hessian_noise on each element k ≤ l, mirrored so the
+ * matrix stays symmetric, from the point's own stream (key 1 of the
+ * oracle-noise purpose, so μ's noise is unchanged); hessian_stderr =
+ * hessian_noise (0: exact); eta_cov NaN (not a chain).  A failed point, or
+ * one whose Hessian cannot be evaluated: all NaN. */
+void oracle_curvature(const oracle_model *o, const point_input *in, const point_result *res,
+                      point_curvature *out);
 
 #endif

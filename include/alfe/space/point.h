@@ -39,6 +39,20 @@ typedef struct {
     double phi[ALFE_MAX_DIM];
 } point_input;
 
+/* Curvature measured at a point: the covariance of the sampled η and the
+ * Hessian of g estimated from it, with its standard error (d×d each,
+ * row-major at stride d; NaN where not measured; docs/monte-carlo.md
+ * "Curvature from fluctuations").  3·ALFE_MAX_DIM² doubles (24 KB) is too
+ * large for every row of an array of point_result, so a result only points
+ * at one, owned by whoever evaluated it (run/evaluate.c); read back from a
+ * campaign with campaign_read_curvature. */
+typedef struct {
+    double eta_cov[ALFE_MAX_DIM * ALFE_MAX_DIM];        /* dimensionless */
+    double hessian[ALFE_MAX_DIM * ALFE_MAX_DIM];        /* eV per prim cell */
+    double hessian_stderr[ALFE_MAX_DIM * ALFE_MAX_DIM]; /* eV per prim cell;
+                                                           inf: not estimated */
+} point_curvature;
+
 typedef struct {
     int32_t status;    /* enum point_status */
     int32_t converged;
@@ -54,6 +68,10 @@ typedef struct {
     double mu_stderr[ALFE_MAX_DIM];
     double tau[ALFE_MAX_DIM];
     const char *frozen_reason; /* static text, NULL when not frozen (not stored) */
+    /* NULL: not measured (stored as NaN).  Written by campaign_write_result;
+     * campaign_read_results sets it to NULL (campaign_read_curvature reads
+     * the stored values). */
+    const point_curvature *curvature;
 } point_result;
 
 #endif
