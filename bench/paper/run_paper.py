@@ -41,8 +41,8 @@ PY = "/usr/bin/python3"
 # Sizes.  FULL is what docs/results.md reports; QUICK checks the pipeline in
 # a few minutes.  Chosen so the whole FULL benchmark (7 configurations x 3
 # seeds) stays within 3 hours on 2 cores (measured: docs/results.md).
-FULL = dict(points=400, rounds=6, seeds=3, layers=2, width=24, committee=4,
-            epochs=50, lr=0.003, pool=8000, pool2d=1000)
+FULL = dict(points=500, rounds=8, seeds=3, layers=2, width=24, committee=4,
+            epochs=80, lr=0.003, pool=12000, pool2d=1500)
 QUICK = dict(points=300, rounds=4, seeds=1, layers=2, width=24, committee=3,
              epochs=40, lr=0.003, pool=4000, pool2d=500)
 
@@ -241,7 +241,7 @@ def main():
             h5 = campaign(name, items, seed, size, anchor, inv, model, out, a.ranks)
             runs.append(dict(name=name, seed=seed, file=h5))
     with open(os.path.join(out, "runs.json"), "w") as f:
-        json.dump(dict(size=size, noise=NOISE, runs=runs), f, indent=1)
+        json.dump(dict(size=size, noise=NOISE, anchor=anchor, runs=runs), f, indent=1)
     run([PY, os.path.join(HERE, "analyse.py"), out])
     log("finished in %.0f s: %s/results.md" % (time.time() - t0, out))
 
