@@ -333,7 +333,7 @@ static int check_round(hid_t file, hid_t g, int64_t d, int64_t n_rows, int64_t e
     return ALFE_OK;
 }
 
-static int check_rounds(hid_t file, int64_t d, int64_t n_rows, int *unhashed)
+static int check_rounds(hid_t file, int64_t d, int64_t n_rows, int *unhashed, int *n_rounds)
 {
     hid_t rounds;
     ALFE_CHECK(require_group(file, "rounds", &rounds));
@@ -342,6 +342,7 @@ static int check_rounds(hid_t file, int64_t d, int64_t n_rows, int *unhashed)
                                                 : ALFE_OK;
     int64_t end = 0;
     int running = -1;
+    *n_rounds = status == ALFE_OK ? (int)info.nlinks : 0;
     for (hsize_t i = 0; i < info.nlinks && status == ALFE_OK; i++) {
         char name[32];
         snprintf(name, sizeof name, "%04d", (int)i);
@@ -379,7 +380,7 @@ static int check_rounds(hid_t file, int64_t d, int64_t n_rows, int *unhashed)
     return status;
 }
 
-static int check_models(hid_t file, int64_t d)
+static int check_models(hid_t file, int64_t d, int n_rounds)
 {
     if (H5Lexists(file, "models", H5P_DEFAULT) <= 0)
         return ALFE_OK;
@@ -388,10 +389,33 @@ static int check_models(hid_t file, int64_t d)
     H5G_info_t info;
     int status = H5Gget_info(models, &info) < 0 ? fail_at(file, "models", 0, "cannot list")
                                                 : ALFE_OK;
+    int lo = 0;
     for (hsize_t i = 0; i < info.nlinks && status == ALFE_OK; i++) {
         char name[64] = "";
         H5Lget_name_by_idx(models, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name,
                            H5P_DEFAULT);
+        int r = -1;
+        if (strlen(name) == 4 && strspn(name, "0123456789") == 4)
+            r = atoi(name);
+        if (r < 0 || r >= n_rounds) {
+            char what[200];
+            snprintf(what, sizeof what, "not a round of the campaign (rounds 0000 to %04d)",
+                     n_rounds - 1);
+            status = fail_at(models, name, 0, what);
+            break;
+        }
+        /* A committee is stored for every round from the first trained one
+         * on: the names are consecutive. */
+        if (i > 0 && r != lo + (int)i) {
+            char what[200], missing_name[32];
+            snprintf(missing_name, sizeof missing_name, "%04d", lo + (int)i);
+            snprintf(what, sizeof what, "missing: committees are stored for rounds %04d and %s "
+                                        "but not for this one between them", lo, name);
+            status = fail_at(models, missing_name, 0, what);
+            break;
+        }
+        if (i == 0)
+            lo = r;
         hid_t g;
         status = require_group(models, name, &g);
         if (status != ALFE_OK)
@@ -477,7 +501,7 @@ static int check_runs(hid_t file)
 int campaign_verify(hid_t file, const char *path)
 {
     int64_t d = 0, m = 0, n_rows = 0;
-    int unhashed = 0;
+    int unhashed = 0, n_rounds = 0;
     int status = check_root(file, &d, &m);
     if (status == ALFE_OK)
         status = check_system(file, d, m);
@@ -490,9 +514,9 @@ int campaign_verify(hid_t file, const char *path)
     if (status == ALFE_OK)
         status = check_points(file, d, &n_rows);
     if (status == ALFE_OK)
-        status = check_rounds(file, d, n_rows, &unhashed);
+        status = check_rounds(file, d, n_rows, &unhashed, &n_rounds);
     if (status == ALFE_OK)
-        status = check_models(file, d);
+        status = check_models(file, d, n_rounds);
     if (status == ALFE_OK)
         status = check_runs(file);
     if (status != ALFE_OK) {
