@@ -47,5 +47,6 @@ const char *campaign_matrix_name(int i);
 int campaign_rows_sha256(hid_t file, int d, int64_t first, int64_t n, char hex[SHA256_HEX]);
 /* campaign_verify.c: the structural and content check of an open file. */
 int campaign_verify(hid_t file, const char *path);
+int campaign_verify_refuse(const char *path);
 
 #endif

@@ -1028,8 +1028,9 @@ int campaign_check_format(hid_t file, const char *path)
                          path, CAMPAIGN_FORMAT);
     int64_t major = -1, minor = -1;
     int found = 0;
-    ALFE_CHECK(h5u_get_i64(file, "format_version_major", 0, 1000000, &major, NULL));
-    ALFE_CHECK(h5u_get_i64(file, "format_version_minor", 0, 1000000, &minor, &found));
+    if (h5u_get_i64(file, "format_version_major", 0, 1000000, &major, NULL) != ALFE_OK ||
+        h5u_get_i64(file, "format_version_minor", 0, 1000000, &minor, &found) != ALFE_OK)
+        return campaign_verify_refuse(path);
     if (major != CAMPAIGN_FORMAT_MAJOR)
         return ALFE_FAIL(ALFE_ERR_INPUT,
                          "%s: campaign format version %lld.%lld; this alfe (%s) reads "

@@ -498,6 +498,28 @@ static int check_runs(hid_t file)
     return status;
 }
 
+/* Append to the recorded message that the file was refused and how to
+ * restore its backup; returns ALFE_ERR_INPUT. */
+int campaign_verify_refuse(const char *path)
+{
+    char bak[4200], message[16384], prior[4096];
+    snprintf(prior, sizeof prior, "%s", alfe_error_message());
+    campaign_sidecar_path(bak, sizeof bak, path, ".bak");
+    if (access(bak, F_OK) == 0)
+        snprintf(message, sizeof message,
+                 "%s; the campaign does not verify and was not changed; restore its backup "
+                 "with: mv %s %s (docs/restart.md, \"A campaign that does not verify\")",
+                 prior, bak, path);
+    else
+        snprintf(message, sizeof message,
+                 "%s; the campaign does not verify and was not changed; there is no backup "
+                 "%s to restore with mv %s %s: restore the file from a copy "
+                 "(docs/restart.md, \"A campaign that does not verify\")",
+                 prior, bak, bak, path);
+    alfe_error_set_message(ALFE_ERR_INPUT, message);
+    return ALFE_ERR_INPUT;
+}
+
 int campaign_verify(hid_t file, const char *path)
 {
     int64_t d = 0, m = 0, n_rows = 0;
@@ -519,24 +541,8 @@ int campaign_verify(hid_t file, const char *path)
         status = check_models(file, d, n_rounds);
     if (status == ALFE_OK)
         status = check_runs(file);
-    if (status != ALFE_OK) {
-        char bak[4200], message[16384], prior[4096];
-        snprintf(prior, sizeof prior, "%s", alfe_error_message());
-        campaign_sidecar_path(bak, sizeof bak, path, ".bak");
-        if (access(bak, F_OK) == 0)
-            snprintf(message, sizeof message,
-                     "%s; the campaign does not verify and was not changed; restore its backup "
-                     "with: mv %s %s (docs/restart.md, \"A campaign that does not verify\")",
-                     prior, bak, path);
-        else
-            snprintf(message, sizeof message,
-                     "%s; the campaign does not verify and was not changed; there is no backup "
-                     "%s to restore with mv %s %s: restore the file from a copy "
-                     "(docs/restart.md, \"A campaign that does not verify\")",
-                     prior, bak, bak, path);
-        alfe_error_set_message(ALFE_ERR_INPUT, message);
-        return ALFE_ERR_INPUT;
-    }
+    if (status != ALFE_OK)
+        return campaign_verify_refuse(path);
     if (unhashed > 0)
         fprintf(stderr, "alfe: note: %s: %d finished round%s without a content hash (written "
                         "before format 1.3): %s rows are not checked for damage\n",

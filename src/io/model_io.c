@@ -269,7 +269,8 @@ int model_read(const char *path, int round, idnn_committee **out)
     if (!strcmp(format, MODEL_FORMAT) || !strcmp(format, "alfe-campaign"))
         status = h5u_get_i64(file, "format_version_major", 0, 1000000, &major, NULL);
     if (status != ALFE_OK) {
-        /* the message names the attribute */
+        if (!strcmp(format, "alfe-campaign"))
+            status = campaign_verify_refuse(path);
     } else if (!strcmp(format, MODEL_FORMAT)) {
         if (major != MODEL_FORMAT_MAJOR)
             status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: model format version %lld; this alfe reads "

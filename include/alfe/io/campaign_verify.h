@@ -11,5 +11,8 @@
 /* Serial, read-only: ALFE_OK, or ALFE_ERR_INPUT with one message "FILE:
  * /object: what is wrong; ... restore ..." naming the FILE.bak command. */
 int campaign_verify_file(int64_t file, const char *path);
+/* Add "does not verify ... restore with: mv FILE.bak FILE" to the recorded
+ * error (a damaged file found before the check); returns ALFE_ERR_INPUT. */
+int campaign_verify_refuse(const char *path);
 
 #endif
