@@ -315,8 +315,9 @@ static int check_round(hid_t file, hid_t g, int64_t d, int64_t n_rows, int64_t e
     ALFE_CHECK(h5u_get_string(g, "units", buf, sizeof buf, &found));
     char stored[SHA256_HEX + 8];
     ALFE_CHECK(h5u_get_string(g, "rows_sha256", stored, sizeof stored, &found));
-    if (!found) {
-        if (*is_done)
+    if (!found || !*is_done) {
+        /* the hash describes a finished round's final rows */
+        if (!found && *is_done)
             (*unhashed)++;
         return ALFE_OK;
     }
