@@ -729,35 +729,49 @@ int campaign_read_round_from(hid_t file, int round, round_record *rec)
     hid_t g = H5Gopen2(file, name, H5P_DEFAULT);
     H5_CHECK(g, "cannot open /%s", name);
     char state[32];
-    int64_t v = 0;
     rec->round = round;
-    h5u_attr_read_string(g, "state", state, sizeof state);
-    rec->state = !strcmp(state, "done") ? ROUND_DONE : ROUND_RUNNING;
-    if (h5u_attr_read_numeric(g, "first_row", H5T_NATIVE_INT64, &v) == 0) rec->first_row = v;
-    if (h5u_attr_read_numeric(g, "n_points", H5T_NATIVE_INT64, &v) == 0) rec->n_points = v;
-    if (h5u_attr_read_numeric(g, "done", H5T_NATIVE_INT64, &v) == 0) rec->done = v;
-    if (h5u_attr_read_numeric(g, "failed", H5T_NATIVE_INT64, &v) == 0) rec->failed = v;
-    if (h5u_attr_read_numeric(g, "pending", H5T_NATIVE_INT64, &v) == 0) rec->pending = v;
-    h5u_attr_read_numeric_n(g, "points_per_criterion", H5T_NATIVE_INT64, rec->per_criterion, CRITERION_COUNT);
-    h5u_attr_read_numeric_n(g, "budget_per_criterion", H5T_NATIVE_DOUBLE, rec->budget, CRITERION_COUNT);
-    h5u_attr_read_numeric_n(g, "weight_per_criterion", H5T_NATIVE_DOUBLE, rec->weight, CRITERION_COUNT);
-    h5u_attr_read_numeric(g, "sobol_index_end", H5T_NATIVE_UINT64, &rec->sobol_index_end);
-    h5u_attr_read_numeric(g, "seconds_acquire", H5T_NATIVE_DOUBLE, &rec->seconds_acquire);
-    h5u_attr_read_numeric(g, "seconds_evaluate", H5T_NATIVE_DOUBLE, &rec->seconds_evaluate);
-    h5u_attr_read_numeric(g, "seconds_total", H5T_NATIVE_DOUBLE, &rec->seconds_total);
-    h5u_attr_read_numeric(g, "points_per_second", H5T_NATIVE_DOUBLE, &rec->points_per_second);
-    h5u_attr_read_string(g, "started", rec->started, sizeof rec->started);
-    h5u_attr_read_string(g, "finished", rec->finished, sizeof rec->finished);
     rec->mse_all = rec->mse_new = rec->mse_test = NAN;
-    h5u_attr_read_numeric(g, "mse_all", H5T_NATIVE_DOUBLE, &rec->mse_all);
-    h5u_attr_read_numeric(g, "mse_new_before_training", H5T_NATIVE_DOUBLE, &rec->mse_new);
-    h5u_attr_read_numeric(g, "mse_test", H5T_NATIVE_DOUBLE, &rec->mse_test);
-    h5u_attr_read_numeric(g, "n_train", H5T_NATIVE_INT64, &rec->n_train);
-    h5u_attr_read_numeric(g, "n_excluded", H5T_NATIVE_INT64, &rec->n_excluded);
-    h5u_attr_read_numeric(g, "seconds_train", H5T_NATIVE_DOUBLE, &rec->seconds_train);
-    campaign_criteria_read(g, rec);
+    /* Every attribute through the validating readers (shape, class, range):
+     * campaign_verify.c has checked them at open, this keeps the reader safe
+     * on its own. */
+    const int64_t max_rows = (int64_t)1 << 40;
+    int found = 0;
+    int status = h5u_get_string(g, "state", state, sizeof state, NULL);
+    if (status == ALFE_OK && strcmp(state, "done") != 0 && strcmp(state, "running") != 0)
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "/%s@state: '%s' is not a round state", name, state);
+    rec->state = !strcmp(state, "done") ? ROUND_DONE : ROUND_RUNNING;
+    struct { const char *name; int64_t *out; } counts[] = {
+        {"first_row", &rec->first_row}, {"n_points", &rec->n_points}, {"done", &rec->done},
+        {"failed", &rec->failed}, {"pending", &rec->pending}, {"n_train", &rec->n_train},
+        {"n_excluded", &rec->n_excluded}};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0] && status == ALFE_OK; i++)
+        status = h5u_get_i64(g, counts[i].name, i < 2 ? 0 : -1, max_rows, counts[i].out, &found);
+    struct { const char *name; double *out; } reals[] = {
+        {"seconds_acquire", &rec->seconds_acquire}, {"seconds_evaluate", &rec->seconds_evaluate},
+        {"seconds_total", &rec->seconds_total}, {"points_per_second", &rec->points_per_second},
+        {"mse_all", &rec->mse_all}, {"mse_new_before_training", &rec->mse_new},
+        {"mse_test", &rec->mse_test}, {"seconds_train", &rec->seconds_train}};
+    for (size_t i = 0; i < sizeof reals / sizeof reals[0] && status == ALFE_OK; i++)
+        status = h5u_get_f64(g, reals[i].name, 0, reals[i].out, &found);
+    if (status == ALFE_OK)
+        status = h5u_get_u64(g, "sobol_index_end", &rec->sobol_index_end, &found);
+    if (status == ALFE_OK)
+        status = h5u_get_string(g, "started", rec->started, sizeof rec->started, &found);
+    if (status == ALFE_OK)
+        status = h5u_get_string(g, "finished", rec->finished, sizeof rec->finished, &found);
+    /* Per-criterion arrays: at most CRITERION_COUNT values (older files
+     * may hold fewer); never more than the record's arrays hold. */
+    if (status == ALFE_OK) {
+        h5u_attr_read_numeric_n(g, "points_per_criterion", H5T_NATIVE_INT64, rec->per_criterion,
+                                CRITERION_COUNT);
+        h5u_attr_read_numeric_n(g, "budget_per_criterion", H5T_NATIVE_DOUBLE, rec->budget,
+                                CRITERION_COUNT);
+        h5u_attr_read_numeric_n(g, "weight_per_criterion", H5T_NATIVE_DOUBLE, rec->weight,
+                                CRITERION_COUNT);
+        campaign_criteria_read(g, rec);
+    }
     H5Gclose(g);
-    return ALFE_OK;
+    return status;
 }
 
 /* ---------------------------------------------------------------------------
