@@ -606,7 +606,8 @@ int h5u_attr_read_strings(hid_t loc, const char *name, char ***values, int *n)
     hssize_t count = H5Sget_simple_extent_npoints(space);
     size_t flen = H5Tget_size(ftype);
     if (H5Tget_class(ftype) == H5T_STRING && count >= 0 && count <= 65536 &&
-        H5Sget_simple_extent_ndims(space) <= 1 && flen <= 1048576) {
+        H5Sget_simple_extent_ndims(space) <= 1 && flen <= 1048576 &&
+        (double)count * (double)flen <= 67108864.0) {
         char **out = ALFE_CALLOC((size_t)(count ? count : 1), sizeof(char *));
         if (H5Tis_variable_str(ftype) > 0) {
             hid_t mtype = H5Tcopy(H5T_C_S1);
