@@ -114,6 +114,25 @@ static int dataset_shape(hid_t loc, const char *name, int *rank, hsize_t *dims,
     return ALFE_OK;
 }
 
+/* /config: one scalar string per section.key, each within the 4 KiB a
+ * configuration value may hold (campaign_guard.c compares them). */
+static int check_config(hid_t config)
+{
+    H5O_info_t info;
+    if (H5Oget_info(config, &info) < 0)
+        return fail_at(config, "", 0, "cannot list the attributes");
+    int status = ALFE_OK;
+    for (hsize_t i = 0; i < info.num_attrs && status == ALFE_OK; i++) {
+        char name[512] = "";
+        if (H5Aget_name_by_idx(config, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name,
+                               H5P_DEFAULT) < 0)
+            return fail_at(config, "", 0, "cannot read an attribute name");
+        char value[4096];
+        status = h5u_get_string(config, name, value, sizeof value, NULL);
+    }
+    return status;
+}
+
 static int check_root(hid_t file, int64_t *d, int64_t *m)
 {
     int64_t major = 0, minor = 0, requested = 0;
@@ -531,8 +550,10 @@ int campaign_verify(hid_t file, const char *path)
     if (status == ALFE_OK) {
         hid_t config;
         status = require_group(file, "config", &config);
-        if (status == ALFE_OK)
+        if (status == ALFE_OK) {
+            status = check_config(config);
             H5Gclose(config);
+        }
     }
     if (status == ALFE_OK)
         status = check_points(file, d, &n_rows);

@@ -112,6 +112,8 @@ case_ widths_1e6    "/models/0000/member_00@widths: the architecture has 1e+12 p
     "f['models/0000/member_00'].attrs['widths'] = np.array([10**6, 10**6], dtype=np.int64)"
 case_ prim_json_64  "/system/prim_json: expected one string (a scalar), found strings of rank 1 with 64" \
     "f['system'].create_dataset('prim_json', data=np.array([b'{\"x\": 1}'] * 64))"
+case_ config_array  "/config@campaign.seed: expected a scalar, found an array of 64" \
+    "f['config'].attrs['campaign.seed'] = np.array([b'7'] * 64)"
 # Flipped bytes in a finished round's written rows (/points/mu, row 5):
 # only the content hash can see them.
 case_ flipped_bytes "/rounds/0000@rows_sha256: the rows 0..29 of /points no longer match" \
@@ -121,7 +123,7 @@ with h5py.File(path, 'r') as f:
 with open(path, 'r+b') as raw:
     raw.seek(off); b = bytearray(raw.read(8)); raw.seek(off)
     raw.write(bytes(x ^ 0xA5 for x in b))"
-[ "$n_cases" -eq 21 ] || fail "ran $n_cases cases, expected 21"
+[ "$n_cases" -eq 22 ] || fail "ran $n_cases cases, expected 22"
 
 # Permission denied, as user nobody (root reads everything): exit 1 and the
 # reason, not "not an HDF5 file".
