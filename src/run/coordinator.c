@@ -17,6 +17,7 @@
 
 #include "alfe/acquire/acquire.h"
 #include "alfe/io/campaign_guard.h"
+#include "alfe/run/metrics.h"
 #include "alfe/io/campaign_io.h"
 #include "alfe/base/comm.h"
 #include "alfe/io/config.h"
@@ -359,6 +360,7 @@ typedef struct {
     evaluator *ev;
     learner *l;
     campaign *c;
+    region_set *regions;        /* [metrics] regions, or NULL */
     run_record run;
 } session;
 
@@ -392,9 +394,21 @@ static int session_open(const char *config_path, enum session_mode mode, session
     if (status == ALFE_OK && mode == SESSION_TRAIN && !s->l)
         status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: [network] invariants is not set: there is no "
                                            "network to train", config_path);
+    /* [metrics] regions of a new campaign: made (and bad region files
+     * refused) before the file is created. */
+    region_set *made = NULL;
+    if (status == ALFE_OK && !s->exists && comm_rank() == 0)
+        status = metrics_make_regions(s->sys, 0, &made);
+    status = comm_agree_status(status);
     if (status == ALFE_OK)
         status = s->exists ? campaign_open(cfg->output, cfg, &s->c)
                            : campaign_create(cfg->output, cfg, s->dom, &s->c);
+    if (status == ALFE_OK) {
+        status = metrics_campaign_regions(s->sys, s->c, made, &s->regions);
+        made = NULL;
+        learner_set_regions(s->l, s->regions);
+    }
+    region_set_destroy(&made);
     if (status == ALFE_OK) {
         char log_path[4096];
         snprintf(log_path, sizeof log_path, "%s.log", cfg->output);
@@ -439,6 +453,7 @@ static int session_close(session *s, int status)
     if (comm_rank() == 0)
         campaign_unlock();
     learner_destroy(&s->l);
+    region_set_destroy(&s->regions);
     evaluator_destroy(&s->ev);
     system_destroy(&s->sys);
     config_destroy(&s->cfg);
