@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
     const alfe_config *cfg;
@@ -377,6 +378,12 @@ static int session_open(const char *config_path, enum session_mode mode, session
     int status = system_create_collective(cfg, &s->sys);
     if (status == ALFE_OK)
         s->dom = s->sys->dom;
+    /* [metrics] regions of a new campaign: made (and bad region files
+     * refused) before anything is written, the lock file included. */
+    region_set *made = NULL;
+    if (status == ALFE_OK && comm_rank() == 0 && access(cfg->output, F_OK) != 0)
+        status = metrics_make_regions(s->sys, 0, &made);
+    status = comm_agree_status(status);
     if (status == ALFE_OK && comm_rank() == 0) {
         status = campaign_lock(cfg->output);
         if (status == ALFE_OK)
@@ -394,12 +401,6 @@ static int session_open(const char *config_path, enum session_mode mode, session
     if (status == ALFE_OK && mode == SESSION_TRAIN && !s->l)
         status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: [network] invariants is not set: there is no "
                                            "network to train", config_path);
-    /* [metrics] regions of a new campaign: made (and bad region files
-     * refused) before the file is created. */
-    region_set *made = NULL;
-    if (status == ALFE_OK && !s->exists && comm_rank() == 0)
-        status = metrics_make_regions(s->sys, 0, &made);
-    status = comm_agree_status(status);
     if (status == ALFE_OK)
         status = s->exists ? campaign_open(cfg->output, cfg, &s->c)
                            : campaign_create(cfg->output, cfg, s->dom, &s->c);

@@ -20,7 +20,8 @@ static int read_region_file(const alfe_config *cfg, const config_region *cr, cam
 {
     const int d = cfg->dimension;
     char why[128];
-    snprintf(why, sizeof why, "d = %d eta columns then d = %d mu columns", d, d);
+    snprintf(why, sizeof why, "expected %d: d = %d eta columns then d = %d mu columns", 2 * d, d,
+             d);
     table_shape shape = {.columns = 2 * d, .why = why};
     number_table *t = NULL;
     int status = table_read(cr->path, &shape, &t);
