@@ -8,6 +8,8 @@
 #  2. A campaign with those regions plus a file region: /regions holds what
 #     `alfe regions` wrote; @mse_regions of the last round equals the MSE of
 #     `alfe predict`'s mu against the reference, computed here in Python.
+#     tools/alfe_report.py draws region_mse.png;
+#     tools/alfe_schema_check.py accepts it and refuses broken region records.
 #  3. The same campaign on 3 ranks: identical points, regions and region MSEs.
 #  4. Resume keeps /regions; a changed formula is refused (exit 2).
 source "$(dirname "$0")/../lib.sh"
@@ -132,6 +134,27 @@ print("mine: stored %.12g, python %.12g" % (got, want))
 assert abs(got - want) <= 1e-9 * max(want, 1e-300), (got, want)
 assert got == got_global  # the same rows under two names
 PY
+
+# the schema checker accepts the file and notices broken region records
+"$PYTHON" "$ROOT/tools/alfe_schema_check.py" "$D/c1.h5" > "$D/schema.txt" || fail "schema: $(cat "$D/schema.txt")"
+cp "$D/c1.h5" "$D/broken.h5"
+"$PYTHON" - "$D/broken.h5" <<'PY'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r+")
+r = f["rounds"][sorted(f["rounds"].keys())[-1]]
+r.attrs["mse_regions"] = r.attrs["mse_regions"][:2]
+del f["regions/ends/mu"]
+PY
+"$PYTHON" "$ROOT/tools/alfe_schema_check.py" "$D/broken.h5" > "$D/schema.txt" && fail "schema check accepted broken regions"
+grep -q "/regions/ends/mu: float64 dataset missing" "$D/schema.txt" &&
+    grep -q "region_names and mse_regions must both be present" "$D/schema.txt" ||
+    fail "schema check: $(cat "$D/schema.txt")"
+
+# the report draws region MSE against round
+"$PYTHON" "$ROOT/tools/alfe_report.py" "$D/c1.h5" -o "$D/report" > "$D/report.log" 2>&1 ||
+    fail "alfe_report: $(tail -3 "$D/report.log")"
+[ -s "$D/report/region_mse.png" ] && grep -q "region_mse.png" "$D/report/index.html" ||
+    fail "the report has no region_mse.png"
 
 # 3. ranks 1 vs 3
 make_cfg "$D/c3.ini" "$D/c3.h5" "regions = mine:mine.txt"
