@@ -94,6 +94,43 @@ int region_make(const oracle_model *o, enum region_kind kind, const region_setti
         snprintf(definition, size, "points uniform in the balls of radius %g around the %d "
                  "special points (round robin), inside the domain; %ld tries", s->well_radius,
                  s->n_special, tries);
+    } else if (kind == REGION_ENDS) {
+        /* A walk rarely reaches the ends of a high-dimensional domain: draw
+         * x uniform in the corner simplex {x >= 0, mean x <= 0.15} of the
+         * sublattice cube (Dirichlet(1, ..., 1) of M + 1 parts, the last
+         * dropped), or 1 - x for the other end (alternately), η = Q x, kept
+         * when inside the domain with g defined and η0 in the end. */
+        const int m = dom->m;
+        const double total = 0.15 * m;
+        double *xs = ALFE_MALLOC(sizeof(double) * (size_t)m);
+        for (long t = 0; b.n < n && t < max_tries; t++) {
+            double sum = rng_exponential(&rng, 1.0); /* the dropped part */
+            for (int k = 0; k < m; k++) {
+                xs[k] = rng_exponential(&rng, 1.0);
+                sum += xs[k];
+            }
+            int ok = 1;
+            for (int k = 0; ok && k < m; k++) {
+                xs[k] = total * xs[k] / sum;
+                ok = xs[k] < 1.0;
+                if (t % 2)
+                    xs[k] = 1.0 - xs[k];
+            }
+            tries = t + 1;
+            if (!ok)
+                continue;
+            for (int j = 0; j < d; j++) {
+                x[j] = 0.0;
+                for (int k = 0; k < m; k++)
+                    x[j] += dom->q[(size_t)j * m + k] * xs[k];
+            }
+            if (domain_min_slack(dom, x) >= 0.0 && accept(o, kind, x, mu, hess, scratch))
+                push(&b, x, mu);
+        }
+        free(xs);
+        snprintf(definition, size, "eta = Q x with x uniform in the corner simplex {x >= 0, "
+                 "mean x <= 0.15} of the sublattice cube, or 1 - x (alternately), kept when "
+                 "inside the domain with eta0 < 0.15 or eta0 > 0.85; %ld tries", tries);
     } else if (kind == REGION_LOWEST_G_PATH) {
         const long pool = (long)pool_factor * n;
         billiard_walk w;

@@ -2,7 +2,9 @@
  * η with the oracle's exact μ = ∇g(η), on which the committee's μ MSE is
  * recorded every round (docs/campaign-file.md, /regions).
  *
- *   ends           billiard points with η0 < 0.15 or η0 > 0.85
+ *   ends           η = Q x, x uniform in the corner simplex {x ≥ 0, mean x ≤
+ *                  0.15} of the sublattice cube or 1 − x (alternately), inside
+ *                  the domain: η0 < 0.15 or η0 > 0.85
  *   wells          points uniform in the balls of radius well_radius around
  *                  the special points (round robin), inside the domain
  *   lowest_g_path  a billiard pool of pool_factor × n points cut into n
