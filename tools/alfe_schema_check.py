@@ -349,6 +349,9 @@ class Checker:
                                                                                  names))
             if any(x < 0 for x in mse if np.isfinite(x)):
                 self.bad("%s: mse_regions has a negative value" % where)
+            if self.minor >= 2 and self.units_map(g, where).get("mse_regions") != MSE_UNITS:
+                self.bad("%s: attribute units names no unit %r for mse_regions" %
+                         (where, MSE_UNITS))
 
     # -- active-learning records: per criterion and round, the stop reason -----
     def check_active(self, f, rounds):

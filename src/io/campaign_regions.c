@@ -159,6 +159,8 @@ int campaign_regions_round_write(hid_t g, const round_record *rec)
     for (int i = 0; i < rec->n_regions; i++)
         names[i] = rec->region_names[i];
     ALFE_CHECK(h5u_attr_write_strings(g, "region_names", names, rec->n_regions));
+    ALFE_CHECK(h5u_attr_write_string(g, "units", CAMPAIGN_ROUND_UNITS
+                                     "; mse_regions: eV^2 (per prim cell)^2"));
     return h5u_attr_write_f64_array(g, "mse_regions", rec->mse_region, rec->n_regions);
 }
 
