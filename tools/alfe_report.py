@@ -665,7 +665,7 @@ class Report:
 
     def region_mse(self):
         c = self.c
-        title = "μ MSE per round on each region ([metrics])"
+        title = "Region μ errors against round ([metrics] regions)"
         names = []
         for r in c.rounds:
             for n in r.get("region_names", []):
