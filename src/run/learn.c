@@ -546,8 +546,12 @@ int learner_train_round(learner *l, campaign *c, int round, round_record *rec)
             char line[2048] = "";
             size_t used = 0;
             for (int i = 0; i < rec->n_regions && used + 64 < sizeof line; i++)
-                used += (size_t)snprintf(line + used, sizeof line - used, "%s%s %.3g",
-                                         i ? ", " : "", rec->region_names[i], rec->mse_region[i]);
+                used += isfinite(rec->mse_region[i])
+                            ? (size_t)snprintf(line + used, sizeof line - used, "%s%s %.3g",
+                                               i ? ", " : "", rec->region_names[i],
+                                               rec->mse_region[i])
+                            : (size_t)snprintf(line + used, sizeof line - used, "%s%s (empty)",
+                                               i ? ", " : "", rec->region_names[i]);
             log_line("round %d (%d of %d) regions: mu MSE %s eV^2", round, round + 1,
                      cfg->rounds, line);
         }

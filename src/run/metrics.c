@@ -6,6 +6,7 @@
 #include "alfe/acquire/regions.h"
 #include "alfe/base/comm.h"
 #include "alfe/base/error.h"
+#include "alfe/base/log.h"
 #include "alfe/base/table.h"
 #include "alfe/base/util.h"
 
@@ -153,6 +154,9 @@ int metrics_campaign_regions(const alfe_system *sys, campaign *c, region_set *ma
             bcast_set(&set);
         if (status == ALFE_OK && set)
             status = campaign_write_regions(c, set);
+        for (int i = 0; status == ALFE_OK && set && i < set->n; i++)
+            log_line("region %s: %d rows (%s): %s", set->r[i].name, set->r[i].n,
+                     set->r[i].source, set->r[i].definition);
     } else {
         region_set_destroy(&made);
     }
