@@ -12,6 +12,7 @@
 #     tools/alfe_schema_check.py accepts it and refuses broken region records.
 #  3. The same campaign on 3 ranks: identical points, regions and region MSEs.
 #  4. Resume keeps /regions; a changed formula is refused (exit 2).
+#  5. A campaign without the new /config keys resumes at their defaults only.
 source "$(dirname "$0")/../lib.sh"
 
 D=$TEST_TMP
@@ -185,4 +186,21 @@ rc=$?
 grep -q "free_energy = 3\*(e0-0.25).*differs from the campaign's free_energy = 2\*" "$D/c1c.log" ||
     fail "changed formula: $(cat "$D/c1c.log")"
 [ "$(sha256sum < "$D/c1.h5")" = "$sum" ] || fail "the refused run changed the campaign"
+
+# 5. a campaign written before these keys existed (no /config attribute for
+#    them) resumes with their defaults, and is refused a non-default value
+write_config "$D/old.ini" "$D/old.h5" "global.points = 20" "campaign.rounds = 1"
+"$ALFE" run "$D/old.ini" > "$D/old.log" 2>&1 || fail "old campaign: $(tail -3 "$D/old.log")"
+"$PYTHON" - "$D/old.h5" <<'PY'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r+")
+for k in ("oracle.free_energy", "oracle.ideal", "metrics.regions", "metrics.auto_regions",
+          "metrics.well_radius", "metrics.region_points"):
+    del f["config"].attrs[k]
+PY
+write_config "$D/old.ini" "$D/old.h5" "global.points = 20" "campaign.rounds = 2"
+"$ALFE" run "$D/old.ini" > "$D/old2.log" 2>&1 || fail "resuming a campaign without the new keys: $(tail -3 "$D/old2.log")"
+write_config "$D/old.ini" "$D/old.h5" "global.points = 20" "campaign.rounds = 3" "oracle.free_energy = e0^2"
+"$ALFE" run "$D/old.ini" > "$D/old3.log" 2>&1 && fail "a formula added to an old campaign was accepted"
+grep -q "/config has no oracle.free_energy" "$D/old3.log" || fail "old campaign + formula: $(cat "$D/old3.log")"
 echo "ok"
