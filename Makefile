@@ -85,12 +85,13 @@ SPACE_SRC   := $(addprefix src/space/,domain.c point.c sampling.c oracle.c)
 LATTICE_SRC := $(addprefix src/lattice/,casm_io.c symmetry.c supercell.c orderparam.c \
                  convergence.c fluctuation.c mc.c)
 NETWORK_SRC := $(addprefix src/network/,invariants.c invariants_group.c idnn.c train.c \
-                 committee.c idnn_committee.c hypersearch.c)
+                 committee.c idnn_committee.c hypersearch.c formula_oracle.c)
 IO_SRC      := $(addprefix src/io/,config.c h5util.c campaign_io.c campaign_guard.c campaign_verify.c \
-                 campaign_info.c campaign_criteria.c campaign_inputs.c model_io.c)
+                 campaign_info.c campaign_criteria.c campaign_inputs.c model_io.c \
+                 campaign_regions.c)
 ACQUIRE_SRC := $(addprefix src/acquire/,acquire.c pool.c criterion.c special.c uncertainty.c physics.c \
-                 select.c weights.c)
-RUN_SRC     := $(addprefix src/run/,system.c evaluate.c farm.c learn.c active.c coordinator.c)
+                 select.c weights.c regions.c)
+RUN_SRC     := $(addprefix src/run/,system.c evaluate.c metrics.c farm.c learn.c active.c coordinator.c)
 # Layers bottom to top (docs/architecture.md); tests/integration/test_layers.sh
 # checks that the arrows only point down.
 CORE_SRC := $(BASE_SRC) $(SPACE_SRC) $(LATTICE_SRC) $(NETWORK_SRC) $(IO_SRC) \

@@ -12,6 +12,7 @@
 #include "alfe/run/system.h"
 #include "alfe/base/linalg.h"
 #include "alfe/network/invariants.h"
+#include "alfe/run/metrics.h"
 #include "alfe/network/invariants_group.h"
 #include "alfe/io/model_io.h"
 #include "alfe/base/rng.h"
@@ -41,6 +42,8 @@ static const char *const USAGE =
     "                       invariant polynomials of the configured system's symmetry\n"
     "  import-keras W.h5 --invariants F --scale S -o MODEL.h5\n"
     "                       convert a Keras IDNN of the published workflow\n"
+    "  regions CONFIG -o DIR [--force]\n"
+    "                       write the [metrics] auto_regions of CONFIG as DIR/NAME.txt\n"
     "  help config          every configuration key: type, default, range, meaning\n"
     "  version              print the version and build information\n"
     "\n"
@@ -940,6 +943,63 @@ static int command_invariants(int argc, char **argv)
     return report(status);
 }
 
+/* alfe regions */
+static const char *const REGIONS_USAGE =
+    "usage: alfe regions CONFIG -o DIR [--force]\n"
+    "\n"
+    "Makes the automatic regions of CONFIG's [metrics] auto_regions from its oracle\n"
+    "(model = oracle: analytic, [oracle] free_energy or [oracle] network) and the\n"
+    "campaign seed, exactly as `alfe run` stores them in /regions, and writes each\n"
+    "as DIR/NAME.txt: '#' header lines, then one row per point, d eta columns and d\n"
+    "columns of the oracle's exact mu (a [metrics] regions file or an `alfe predict\n"
+    "--points` file).  DIR is created when missing; existing files are refused\n"
+    "unless --force.  No campaign is run or opened.\n";
+
+typedef struct {
+    const char *config_path, *output;
+    int force, help;
+} regions_options;
+
+static int regions_take(void *opts, int key, const char *value)
+{
+    regions_options *o = opts;
+    switch (key) {
+    case OPT_OUTPUT: o->output = value; break;
+    case OPT_FORCE: o->force = 1; break;
+    }
+    return ALFE_OK;
+}
+
+static int command_regions(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, OPT_OUTPUT},
+        {"force", no_argument, NULL, OPT_FORCE},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0}};
+    regions_options o;
+    memset(&o, 0, sizeof o);
+    command_line cl = {.command = "regions", .longopts = longopts, .shortopts = ":ho:"};
+    int status = command_line_parse(&cl, argc, argv, regions_take, &o);
+    o.help = cl.help;
+    o.config_path = cl.n_operands > 0 ? cl.operands[0] : NULL;
+    if (o.help) {
+        alfe_error_clear();
+        fputs(REGIONS_USAGE, stdout);
+        return ALFE_OK;
+    }
+    if (status == ALFE_OK && cl.n_operands > 1)
+        status = command_line_extra(&cl, 1);
+    if (status == ALFE_OK && (!o.config_path || !o.output))
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "regions needs CONFIG and -o DIR");
+    if (status == ALFE_OK)
+        status = refuse_hdf5_config("regions", o.config_path);
+    if (status != ALFE_OK)
+        return report(status);
+    campaign_library_init();
+    return report(metrics_regions_command(o.config_path, o.output, o.force));
+}
+
 static const char *const VERSION_USAGE =
     "usage: alfe version\n"
     "\n"
@@ -1020,6 +1080,8 @@ int main(int argc, char **argv)
         return command_predict(argc, argv);
     if (!strcmp(command, "invariants"))
         return command_invariants(argc, argv);
+    if (!strcmp(command, "regions"))
+        return command_regions(argc, argv);
     if (!strcmp(command, "import-keras"))
         return command_import_keras(argc, argv);
     if (!strcmp(command, "help") || !strcmp(command, "--help") || !strcmp(command, "-h"))

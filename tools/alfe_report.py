@@ -21,6 +21,8 @@ and, when criteria beyond space filling proposed points (docs/acquisition.md):
 and, once the campaign holds trained committees (format 1.1 with [network]):
   mse_per_round.png         mu MSE per round: all data, new data before
                             retraining, test set
+  region_mse.png            mu MSE per round on each [metrics] region
+                            (/rounds/NNNN@mse_regions; skipped without regions)
   model_along_eta0.png      learned g and mu_0 along eta_0 (other eta_i = 0),
                             evaluated with `alfe predict` (--alfe PATH)
   committee_spread.png      committee standard deviation of mu along eta_0  A figure
@@ -433,6 +435,7 @@ class Report:
     def models(self, alfe):
         c = self.c
         self.mse_per_round()
+        self.region_mse()
         titles = ["Learned g and μ along η0 (other ηi = 0)", "Committee spread along η0"]
         if not c.has_models:
             for t in titles:
@@ -657,9 +660,43 @@ class Report:
                   "Mean squared error of the committee-mean μ over points and components: on "
                   "every usable row after the round's training, on the round's new rows with "
                   "the previous round's committee (honest generalisation; none in round 0), "
-                  "and on the configured test set%s. (No region metrics are configured in "
-                  "this version.)" % ("" if np.isfinite(series["mse_test"]).any() else
+                  "and on the configured test set%s (region metrics: region_mse.png)." % ("" if np.isfinite(series["mse_test"]).any() else
                                      " — none here: [training] test_set is not set"))
+
+    def region_mse(self):
+        c = self.c
+        title = "Region μ errors against round ([metrics] regions)"
+        names = []
+        for r in c.rounds:
+            for n in r.get("region_names", []):
+                n = text(n)
+                if n not in names:
+                    names.append(n)
+        if not names:
+            return self.skip(title, "the campaign records no region metrics ([metrics] regions "
+                                    "and auto_regions not set, or no [network])")
+        fig, ax = plt.subplots(figsize=(6.5, 4), constrained_layout=True)
+        markers = "osd^v<>phx*"
+        for i, n in enumerate(names):
+            x, y = [], []
+            for k, r in enumerate(c.rounds):
+                rn = [text(v) for v in r.get("region_names", [])]
+                m = np.atleast_1d(np.asarray(r.get("mse_regions", []), float))
+                if n in rn and rn.index(n) < len(m):
+                    v = float(m[rn.index(n)])
+                    if np.isfinite(v) and v > 0:
+                        x.append(k)
+                        y.append(v)
+            if x:
+                ax.semilogy(x, y, marker=markers[i % len(markers)], label=n)
+        ax.set_xlabel("round")
+        ax.set_ylabel("μ mean squared error (eV per prim cell)²")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend(fontsize=8)
+        self.save(fig, "region_mse", title,
+                  "Mean squared error of the committee-mean μ (over rows and components) after "
+                  "each round's training on each region of /regions (docs/campaign-file.md): "
+                  "%s." % ", ".join(names))
 
     # -- the page -----------------------------------------------------------
     def write_html(self):

@@ -206,6 +206,7 @@ class Checker:
         pts = self.check_points(f["points"], d, dom)
         rounds = self.check_rounds(f["rounds"], pts)
         self.check_active(f, rounds)
+        self.check_regions(f, d)
         runs = self.check_runs(f["runs"])
         if self.minor >= 1:
             self.check_1_1(f, d, rounds)
@@ -348,6 +349,54 @@ class Checker:
                              (where, mg["params"].attrs["units"]))
                 if "scale" not in self.units_map(mg, where):
                     self.bad("%s: attribute units names no unit for scale" % where)
+    # -- [metrics] regions: /regions and the rounds' region_names / mse_regions --
+    def check_regions(self, f, d):
+        names = None
+        if "regions" in f:
+            g = f["regions"]
+            names = self.attr(g, "names", "str[]", "/regions")
+            names = list(names) if names is not None else []
+            if sorted(names) != sorted(k for k in g.keys()):
+                self.bad("/regions: names %s but groups %s" % (names, sorted(g.keys())))
+            for n in names:
+                if n not in g:
+                    continue
+                where = "/regions/" + n
+                rg = g[n]
+                rows = self.attr(rg, "rows", "i64", where)
+                src = self.attr(rg, "source", "str", where)
+                self.attr(rg, "definition", "str", where)
+                if src is not None and not (src.startswith("file:") or src.startswith("auto:")):
+                    self.bad("%s: source %r, expected file:PATH or auto:KIND" % (where, src))
+                for k in ("eta", "mu"):
+                    ds = rg.get(k)
+                    if not isinstance(ds, h5py.Dataset) or ds.dtype != np.dtype("<f8"):
+                        self.bad("%s/%s: float64 dataset missing" % (where, k))
+                        continue
+                    if rows is not None and ds.shape != (rows, d):
+                        self.bad("%s/%s: shape %s, expected (%d, %d)" % (where, k, ds.shape,
+                                                                        rows, d))
+                    elif not np.isfinite(ds[...]).all():
+                        self.bad("%s/%s: non-finite values" % (where, k))
+        for name in sorted(f.get("rounds", {})):
+            g, where = f["rounds"][name], "/rounds/" + name
+            if "region_names" not in g.attrs and "mse_regions" not in g.attrs:
+                continue
+            rn = self.attr(g, "region_names", "str[]", where)
+            mse = g.attrs.get("mse_regions")
+            if rn is None or mse is None or np.ndim(mse) != 1 or len(mse) != len(rn):
+                self.bad("%s: region_names and mse_regions must both be present, of one length"
+                         % where)
+                continue
+            if names is None or list(rn) != names:
+                self.bad("%s: region_names %s differ from /regions@names %s" % (where, list(rn),
+                                                                                 names))
+            if any(x < 0 for x in mse if np.isfinite(x)):
+                self.bad("%s: mse_regions has a negative value" % where)
+            if self.minor >= 2 and self.units_map(g, where).get("mse_regions") != MSE_UNITS:
+                self.bad("%s: attribute units names no unit %r for mse_regions" %
+                         (where, MSE_UNITS))
+
     # -- active-learning records: per criterion and round, the stop reason -----
     def check_active(self, f, rounds):
         names = sorted(f["rounds"]) if "rounds" in f else []

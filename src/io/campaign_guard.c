@@ -212,6 +212,9 @@ static int check_fixed_keys(hid_t file, const char *path, const alfe_config *cfg
         char name[256], stored[4096], now[4096];
         snprintf(name, sizeof name, "%s.%s", section, key);
         config_value_string(cfg, section, key, now, sizeof now);
+        if (h5u_attr_read_string(group, name, stored, sizeof stored) != 0 &&
+            config_value_is_default(cfg, section, key))
+            continue; /* a key newer than the campaign, at its default */
         if (h5u_attr_read_string(group, name, stored, sizeof stored) != 0)
             status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: /config has no %s", path, name);
         else if (!config_values_equal(section, key, stored, now))

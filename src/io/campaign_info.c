@@ -208,6 +208,7 @@ int campaign_print_info(const char *path, FILE *out)
     info_totals totals = {0, 0, 0, 0};
     int n_rounds = print_rounds(file, out, &totals);
     campaign_criteria_print(file, n_rounds, out);
+    campaign_regions_print(file, n_rounds, out);
     print_last_run(file, out);
     /* A campaign stopped by its [stop] rule is complete once its last round
      * is done, whatever rounds it asked for. */

@@ -35,6 +35,17 @@ int campaign_criteria_write(hid_t g, const round_record *rec);
 void campaign_criteria_read(hid_t g, round_record *rec);
 int campaign_read_stop_reason(hid_t file, char *buf, size_t size);
 void campaign_criteria_print(hid_t file, int n_rounds, FILE *out);
+ /* campaign_regions.c: a round's region attributes (region_names,
+ * mse_regions; absent when the round has no regions), their reader and
+ * `alfe info`'s regions table. */
+int campaign_regions_round_write(hid_t g, const round_record *rec);
+int campaign_regions_round_read(hid_t g, round_record *rec);
+void campaign_regions_print(hid_t file, int n_rounds, FILE *out);
+/* campaign_io.c: the open file's handle and path (for campaign_regions.c). */
+struct campaign;
+hid_t campaign_handle(const struct campaign *c);
+const char *campaign_file_path(const struct campaign *c);
+int campaign_dimension(const struct campaign *c);
 /* campaign_io.c: "done", "running" or "absent" as stored in /rounds/NNNN. */
 const char *campaign_round_state_name(int state);
 

@@ -702,8 +702,13 @@ static int write_round_attrs(hid_t g, const round_record *rec)
     ALFE_CHECK(h5u_attr_write_f64(g, "seconds_train", rec->seconds_train));
     /* 1.2: the units of the numeric attributes, "name: unit; ..." */
     ALFE_CHECK(h5u_attr_write_string(g, "units", CAMPAIGN_ROUND_UNITS));
+    ALFE_CHECK(campaign_regions_round_write(g, rec));
     return campaign_criteria_write(g, rec);
 }
+
+hid_t campaign_handle(const campaign *c) { return c->file; }
+const char *campaign_file_path(const campaign *c) { return c->path; }
+int campaign_dimension(const campaign *c) { return c->d; }
 
 int campaign_round_count(const campaign *c)
 {
@@ -769,6 +774,7 @@ int campaign_read_round_from(hid_t file, int round, round_record *rec)
         h5u_attr_read_numeric_n(g, "weight_per_criterion", H5T_NATIVE_DOUBLE, rec->weight,
                                 CRITERION_COUNT);
         campaign_criteria_read(g, rec);
+        status = campaign_regions_round_read(g, rec);
     }
     H5Gclose(g);
     return status;

@@ -7,6 +7,7 @@
 #include "alfe/base/comm.h"
 #include "alfe/base/error.h"
 #include "alfe/base/util.h"
+#include "alfe/network/invariants.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -129,6 +130,13 @@ static const key_spec KEYS[] = {
      "a trained model file (alfe-model, e.g. from `alfe import-keras`) whose committee-mean g "
      "replaces the analytic formula; relative to the config file; empty = analytic; the path "
      "may change on resume but the contents may not (pinned by SHA-256, docs/restart.md)"},
+    {"oracle", "free_energy", KEY_STRING, "", 0, 0, NULL, RESUME_FIXED, OFF(oracle_free_energy),
+     "a polynomial formula in e0 .. e(d-1) (the invariants' syntax: + - * / ^, parentheses, "
+     "numbers, sqrt(number)) in eV per prim cell, added to ideal mixing ([oracle] ideal), "
+     "that replaces the analytic formula (docs/oracle.md); empty = the analytic formula"},
+    {"oracle", "ideal", KEY_ENUM, "yes", 0, 0, "no|yes", RESUME_FIXED, OFF(oracle_ideal),
+     "with [oracle] free_energy: yes = add the ideal mixing of the sublattices (k_B T/M sum "
+     "x ln x + (1-x) ln(1-x)); no = the formula alone (points outside the domain fail)"},
     {"oracle", "delay", KEY_DOUBLE, "0", 0, 3600, NULL, RESUME_FREE, OFF(oracle_delay),
      "mean simulated cost per point in seconds (exponentially distributed, from the point's "
      "own stream): exercises restart and load balance with the fast oracle; 0 = none"},
@@ -427,6 +435,20 @@ static const key_spec KEYS[] = {
      "MSE over the best so far; 0 = off"},
     {"stop", "min_improvement", KEY_DOUBLE, "0.01", 0, 1, NULL, RESUME_FREE,
      OFF(stop_min_improvement), "relative improvement that counts for patience"},
+    {"metrics", "regions", KEY_STRING, "", 0, 0, NULL, RESUME_FIXED, OFF(metrics_regions),
+     "named regions whose mu MSE is recorded every round, as name:file, name:file (each file: "
+     "rows of d eta columns then d reference mu columns, '#' comments; relative to the config "
+     "file); read once when the campaign is created and stored in /regions; empty = none"},
+    {"metrics", "auto_regions", KEY_STRING, "", 0, 0, NULL, RESUME_FIXED,
+     OFF(metrics_auto_regions),
+     "regions made from the oracle's exact mu (model = oracle), any of ends, wells, "
+     "lowest_g_path, nonconvex, global, separated by commas (docs/campaign-file.md, "
+     "/regions); made once from the campaign seed when the campaign is created; empty = none"},
+    {"metrics", "well_radius", KEY_DOUBLE, "0.1", 1e-6, 10, NULL, RESUME_FIXED,
+     OFF(metrics_well_radius),
+     "auto region wells: points within this distance (eta units) of the [special] points"},
+    {"metrics", "region_points", KEY_INT, "500", 1, 1000000, NULL, RESUME_FIXED,
+     OFF(metrics_region_points), "points of each automatic region"},
 };
 #define N_KEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
 
@@ -443,6 +465,21 @@ int config_key_line(const alfe_config *cfg, const char *section, const char *key
 }
 
 int config_key_count(void) { return N_KEYS; }
+
+static void format_value(const alfe_config *cfg, const key_spec *k, char *buf, size_t size);
+
+int config_value_is_default(const alfe_config *cfg, const char *section, const char *key)
+{
+    for (int i = 0; i < N_KEYS; i++)
+        if (!strcmp(KEYS[i].section, section) && !strcmp(KEYS[i].key, key)) {
+            if (!KEYS[i].default_value || KEYS[i].type == KEY_PHI_LIST)
+                return 0;
+            char now[4096];
+            format_value(cfg, &KEYS[i], now, sizeof now);
+            return config_values_equal(section, key, now, KEYS[i].default_value);
+        }
+    return 0;
+}
 
 int config_values_equal(const char *section, const char *key, const char *a, const char *b)
 {
@@ -1049,6 +1086,164 @@ int config_column_range(const char *text, int *first, int *last)
     return parse_column_range(text, first, last);
 }
 
+/* ---------------------------------------------------------------------------
+ * [oracle] free_energy and [metrics]. */
+const char *const config_auto_region_names[5] = {"ends", "wells", "lowest_g_path", "nonconvex",
+                                                 "global"};
+
+void config_regions_free(config_region **regions, int n)
+{
+    if (!regions || !*regions)
+        return;
+    for (int i = 0; i < n; i++) {
+        free((*regions)[i].file);
+        free((*regions)[i].path);
+    }
+    free(*regions);
+    *regions = NULL;
+}
+
+static int region_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > CONFIG_REGION_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)name[i]) && name[i] != '_')
+            return 0;
+    return 1;
+}
+
+int config_regions(const alfe_config *cfg, config_region **out, int *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    const char *path = cfg->config_path;
+    config_region *r = ALFE_CALLOC(CONFIG_MAX_REGIONS, sizeof *r);
+    int n = 0, status = ALFE_OK;
+    for (int pass = 0; pass < 2 && status == ALFE_OK; pass++) {
+        const char *key = pass == 0 ? "regions" : "auto_regions";
+        const char *value = pass == 0 ? cfg->metrics_regions : cfg->metrics_auto_regions;
+        int line = config_key_line(cfg, "metrics", key);
+        if (!value || !value[0])
+            continue;
+        char *buf = ALFE_STRDUP(value), *save = NULL;
+        for (char *tok = strtok_r(buf, ",", &save); tok && status == ALFE_OK;
+             tok = strtok_r(NULL, ",", &save)) {
+            char *item = alfe_trim(tok), *file = NULL;
+            if (!item[0])
+                continue;
+            if (pass == 0) {
+                char *colon = strchr(item, ':');
+                if (!colon) {
+                    status = ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [metrics] regions = %s: '%s' "
+                                       "must be name:file", path, line, value, item);
+                    break;
+                }
+                *colon = '\0';
+                item = alfe_trim(item);
+                file = alfe_trim(colon + 1);
+            }
+            int known = pass == 0;
+            for (int a = 0; a < 5 && !known; a++)
+                known = !strcmp(item, config_auto_region_names[a]);
+            if (!known)
+                status = ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [metrics] auto_regions = %s: unknown "
+                                   "region '%s' (known: ends, wells, lowest_g_path, nonconvex, "
+                                   "global)", path, line, value, item);
+            else if (!region_name_ok(item))
+                status = ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [metrics] %s = %s: region name '%s' "
+                                   "must be 1 to %d letters, digits or '_'", path, line, key,
+                                   value, item, CONFIG_REGION_NAME_MAX);
+            for (int i = 0; i < n && status == ALFE_OK; i++)
+                if (!strcmp(r[i].name, item))
+                    status = ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [metrics] %s = %s: region '%s' "
+                                       "is named twice ([metrics] regions and auto_regions "
+                                       "share one set of names)", path, line, key, value, item);
+            if (status == ALFE_OK && n == CONFIG_MAX_REGIONS)
+                status = ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [metrics] %s = %s: more than %d "
+                                   "regions", path, line, key, value, CONFIG_MAX_REGIONS);
+            if (status == ALFE_OK && file) {
+                struct stat st;
+                char *resolved = alfe_path_join(cfg->config_dir, file);
+                if (!file[0] || stat(resolved, &st) != 0)
+                    status = ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [metrics] regions = %s: region "
+                                       "'%s': file %s not found", path, line, value, item,
+                                       resolved);
+                else if (alfe_require_regular_file(resolved) != ALFE_OK) {
+                    char why[1024];
+                    snprintf(why, sizeof why, "%s", alfe_error_message());
+                    alfe_error_clear();
+                    status = ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [metrics] regions = %s: region "
+                                       "'%s': %s", path, line, value, item, why);
+                }
+                if (status == ALFE_OK) {
+                    r[n].file = ALFE_STRDUP(file);
+                    r[n].path = resolved;
+                } else {
+                    free(resolved);
+                }
+            }
+            if (status == ALFE_OK)
+                snprintf(r[n++].name, sizeof r[0].name, "%s", item);
+        }
+        free(buf);
+    }
+    if (status != ALFE_OK || n == 0) {
+        config_regions_free(&r, n);
+        return status;
+    }
+    *out = r;
+    *n_out = n;
+    return ALFE_OK;
+}
+
+/* [oracle] free_energy parses in e0..e(d-1) (the column is the formula's);
+ * [metrics] names regions that exist and that the model can make. */
+static int check_formula_and_metrics(alfe_config *cfg, const char *path,
+                                     const location_index *index)
+{
+    if (cfg->oracle_free_energy[0]) {
+        int line = location_line(index, "oracle", "free_energy");
+        if (cfg->model != MODEL_ORACLE)
+            return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [oracle] free_energy needs [system] model "
+                             "= oracle", path, line);
+        if (cfg->oracle_network[0])
+            return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [oracle] free_energy and [oracle] network "
+                             "are both set; give one", path, line);
+        polynomial p;
+        int column = 0;
+        if (polynomial_parse(cfg->oracle_free_energy, cfg->dimension, &p, &column) != ALFE_OK) {
+            char why[1024];
+            snprintf(why, sizeof why, "%s", alfe_error_message());
+            alfe_error_clear();
+            return ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [oracle] free_energy = %s: %s (of the "
+                             "formula; variables e0 .. e%d for [system] dimension = %d)", path,
+                             line, cfg->oracle_free_energy, why, cfg->dimension - 1,
+                             cfg->dimension);
+        }
+        polynomial_free(&p);
+    }
+    config_region *r = NULL;
+    int n = 0;
+    ALFE_CHECK(config_regions(cfg, &r, &n));
+    int status = ALFE_OK;
+    for (int i = 0; i < n && status == ALFE_OK; i++) {
+        if (r[i].path)
+            continue;
+        int line = location_line(index, "metrics", "auto_regions");
+        if (cfg->model != MODEL_ORACLE)
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [metrics] auto_regions needs [system] "
+                               "model = oracle (the regions are made from the oracle's exact "
+                               "mu)", path, line);
+        else if (!strcmp(r[i].name, "wells") && !cfg->special_file[0])
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s:%d: [metrics] auto_regions: region 'wells' "
+                               "needs [special] file (its points are the wells)", path, line);
+    }
+    config_regions_free(&r, n);
+    return status;
+}
+
 /* [oracle] network: the path resolved (run/system.c reads the model). */
 static int check_network(alfe_config *cfg)
 {
@@ -1160,6 +1355,7 @@ static int check_combinations(alfe_config *cfg, const char *path, const location
     if (cfg->net_invariants[0])
         ALFE_CHECK(check_learning(cfg, path, index));
     ALFE_CHECK(check_acquisition(cfg, path, index));
+    ALFE_CHECK(check_formula_and_metrics(cfg, path, index));
     return ALFE_OK;
 }
 
@@ -1221,7 +1417,7 @@ int config_load_for(const char *path, enum config_purpose purpose, alfe_config *
                                "%s: unknown section [%s] (known: campaign, system, mc, oracle, "
                                "umbrella, global, network, training, run, pool, special, "
                                "high_error, wells, instability, lowest_g, sensitivity, qbc, "
-                               "novelty, reweight, stop; see `alfe help config`)",
+                               "novelty, reweight, stop, metrics; see `alfe help config`)",
                                where, sec);
             break;
         }
@@ -1299,6 +1495,7 @@ int config_load_collective(const char *path, alfe_config **out)
         cfg->q_file = cfg->q_path = cfg->canonical = NULL;
         cfg->prim_file = cfg->eci_file = cfg->species = cfg->prim_path = cfg->eci_path = NULL;
         cfg->oracle_network = cfg->oracle_network_path = NULL;
+        cfg->oracle_free_energy = cfg->metrics_regions = cfg->metrics_auto_regions = NULL;
         cfg->net_invariants = cfg->net_invariants_path = cfg->tr_test_set = NULL;
         cfg->tr_test_set_path = cfg->tr_test_eta_columns = cfg->tr_test_mu_columns = NULL;
         cfg->q = NULL;
@@ -1320,6 +1517,9 @@ int config_load_collective(const char *path, alfe_config **out)
     comm_bcast_string(&cfg->eci_path, 0);
     comm_bcast_string(&cfg->oracle_network, 0);
     comm_bcast_string(&cfg->oracle_network_path, 0);
+    comm_bcast_string(&cfg->oracle_free_energy, 0);
+    comm_bcast_string(&cfg->metrics_regions, 0);
+    comm_bcast_string(&cfg->metrics_auto_regions, 0);
     comm_bcast_string(&cfg->net_invariants, 0);
     comm_bcast_string(&cfg->net_invariants_path, 0);
     comm_bcast_string(&cfg->tr_test_set, 0);
@@ -1352,6 +1552,9 @@ void config_destroy(alfe_config **cfg)
     free(c->eci_path);
     free(c->oracle_network);
     free(c->oracle_network_path);
+    free(c->oracle_free_energy);
+    free(c->metrics_regions);
+    free(c->metrics_auto_regions);
     free(c->net_invariants);
     free(c->net_invariants_path);
     free(c->tr_test_set);

@@ -17,6 +17,7 @@
 
 #include "alfe/acquire/acquire.h"
 #include "alfe/io/campaign_guard.h"
+#include "alfe/run/metrics.h"
 #include "alfe/io/campaign_io.h"
 #include "alfe/base/comm.h"
 #include "alfe/io/config.h"
@@ -37,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
     const alfe_config *cfg;
@@ -359,6 +361,7 @@ typedef struct {
     evaluator *ev;
     learner *l;
     campaign *c;
+    region_set *regions;        /* [metrics] regions, or NULL */
     run_record run;
 } session;
 
@@ -375,6 +378,12 @@ static int session_open(const char *config_path, enum session_mode mode, session
     int status = system_create_collective(cfg, &s->sys);
     if (status == ALFE_OK)
         s->dom = s->sys->dom;
+    /* [metrics] regions of a new campaign: made (and bad region files
+     * refused) before anything is written, the lock file included. */
+    region_set *made = NULL;
+    if (status == ALFE_OK && comm_rank() == 0 && access(cfg->output, F_OK) != 0)
+        status = metrics_make_regions(s->sys, 0, &made);
+    status = comm_agree_status(status);
     if (status == ALFE_OK && comm_rank() == 0) {
         status = campaign_lock(cfg->output);
         if (status == ALFE_OK)
@@ -395,6 +404,12 @@ static int session_open(const char *config_path, enum session_mode mode, session
     if (status == ALFE_OK)
         status = s->exists ? campaign_open(cfg->output, cfg, &s->c)
                            : campaign_create(cfg->output, cfg, s->dom, &s->c);
+    if (status == ALFE_OK) {
+        status = metrics_campaign_regions(s->sys, s->c, made, &s->regions);
+        made = NULL;
+        learner_set_regions(s->l, s->regions);
+    }
+    region_set_destroy(&made);
     if (status == ALFE_OK) {
         char log_path[4096];
         snprintf(log_path, sizeof log_path, "%s.log", cfg->output);
@@ -439,6 +454,7 @@ static int session_close(session *s, int status)
     if (comm_rank() == 0)
         campaign_unlock();
     learner_destroy(&s->l);
+    region_set_destroy(&s->regions);
     evaluator_destroy(&s->ev);
     system_destroy(&s->sys);
     config_destroy(&s->cfg);

@@ -29,22 +29,6 @@ struct evaluator {
     point_curvature curvature;   /* the last point's (point_result.curvature) */
 };
 
-/* The oracle's free energy from the network: g, ∇g and the Hessian are the
- * committee means.  The network is defined everywhere; keep the oracle's
- * states where a real chain can be: inside the domain. */
-static int network_free_energy(const oracle_model *o, void *context, const double *eta,
-                               double *g, double *grad, double *hess)
-{
-    if (domain_min_slack(o->dom, eta) < 0.0)
-        return -1;
-    idnn_committee_output out = {.g_mean = g, .mu_mean = grad, .hess_mean = hess};
-    if (idnn_committee_predict(context, 1, eta, &out) != ALFE_OK) {
-        alfe_error_clear();
-        return -1;
-    }
-    return 0;
-}
-
 int evaluator_create(const alfe_system *sys, evaluator **out)
 {
     *out = NULL;
@@ -55,12 +39,8 @@ int evaluator_create(const alfe_system *sys, evaluator **out)
     ev->cfg = cfg;
     int status = ALFE_OK;
     if (cfg->model == MODEL_ORACLE) {
-        oracle_params p;
-        system_oracle_params(cfg, &p);
-        oracle_init(&ev->oracle, sys->dom, &p);
+        system_oracle_model(sys, &ev->oracle);
         ev->network = sys->oracle_network;
-        if (ev->network)
-            oracle_use_free_energy(&ev->oracle, network_free_energy, ev->network);
     } else if (sys->sc && sys->op) {
         status = mc_chain_create(sys->sc, sys->op, &ev->chain);
     }

@@ -26,7 +26,14 @@ struct learner {
     idnn_committee *committee;   /* NULL until trained or loaded */
     int n_test;
     double *test_eta, *test_mu;  /* rank 0 */
+    const region_set *regions;   /* [metrics] regions, or NULL */
 };
+
+void learner_set_regions(learner *l, const region_set *regions)
+{
+    if (l)
+        l->regions = regions;
+}
 
 idnn_committee *learner_models(const learner *l)
 {
@@ -466,7 +473,20 @@ static int measure_round(learner *l, const round_rows *r, int status, round_reco
             status = criteria_scores(l->committee, l->d, r->n_new, r->eta_new, r->mu_new,
                                      r->crit_new, rec->mse_after, NULL);
     }
+    /* [metrics] regions: the committee's μ MSE on each (NaN: empty region). */
+    const int n_regions = l->regions ? l->regions->n : 0;
+    rec->n_regions = n_regions;
+    for (int i = 0; i < n_regions; i++) {
+        snprintf(rec->region_names[i], sizeof rec->region_names[i], "%s",
+                 l->regions->r[i].name);
+        rec->mse_region[i] = NAN;
+        if (status == ALFE_OK && comm_rank() == 0)
+            status = committee_mse(l->committee, l->d, l->regions->r[i].n, l->regions->r[i].eta,
+                                   l->regions->r[i].mu, &rec->mse_region[i]);
+    }
     status = comm_agree_status(status);
+    if (n_regions > 0)
+        comm_bcast_doubles(rec->mse_region, (size_t)n_regions, 0);
     comm_bcast_doubles(metrics, 2, 0);
     comm_bcast_doubles(rec->mse_after, CRITERION_COUNT, 0);
     memcpy(rec->mse_before, r->mse_before, sizeof rec->mse_before);
@@ -522,6 +542,19 @@ int learner_train_round(learner *l, campaign *c, int round, round_record *rec)
         else
             log_line("round %d (%d of %d) metrics: mu MSE not measured; training %.1f s", round,
                      round + 1, cfg->rounds, rec->seconds_train);
+        if (rec->n_regions > 0 && l->committee) {
+            char line[2048] = "";
+            size_t used = 0;
+            for (int i = 0; i < rec->n_regions && used + 64 < sizeof line; i++)
+                used += isfinite(rec->mse_region[i])
+                            ? (size_t)snprintf(line + used, sizeof line - used, "%s%s %.3g",
+                                               i ? ", " : "", rec->region_names[i],
+                                               rec->mse_region[i])
+                            : (size_t)snprintf(line + used, sizeof line - used, "%s%s (empty)",
+                                               i ? ", " : "", rec->region_names[i]);
+            log_line("round %d (%d of %d) regions: mu MSE %s eV^2", round, round + 1,
+                     cfg->rounds, line);
+        }
     }
     round_rows_free(&r);
     return status;

@@ -178,6 +178,46 @@ static int build_oracle_network(const alfe_config *cfg, alfe_system *sys)
     return ALFE_OK;
 }
 
+/* [oracle] free_energy (syntax already checked by config.c). */
+static int build_oracle_formula(const alfe_config *cfg, alfe_system *sys)
+{
+    int status = oracle_formula_create(cfg->oracle_free_energy, cfg->dimension,
+                                       cfg->oracle_ideal, &sys->oracle_formula, NULL);
+    if (status != ALFE_OK) {
+        char what[4200];
+        snprintf(what, sizeof what, "[oracle] free_energy = %s", cfg->oracle_free_energy);
+        return config_error(cfg, "oracle", "free_energy", what);
+    }
+    return ALFE_OK;
+}
+
+/* The oracle's free energy from the network: g, ∇g and the Hessian are the
+ * committee means.  The network is defined everywhere; keep the oracle's
+ * states where a real chain can be: inside the domain. */
+static int network_free_energy(const oracle_model *o, void *context, const double *eta,
+                               double *g, double *grad, double *hess)
+{
+    if (domain_min_slack(o->dom, eta) < 0.0)
+        return -1;
+    idnn_committee_output out = {.g_mean = g, .mu_mean = grad, .hess_mean = hess};
+    if (idnn_committee_predict(context, 1, eta, &out) != ALFE_OK) {
+        alfe_error_clear();
+        return -1;
+    }
+    return 0;
+}
+
+void system_oracle_model(const alfe_system *sys, oracle_model *o)
+{
+    oracle_params p;
+    system_oracle_params(sys->cfg, &p);
+    oracle_init(o, sys->dom, &p);
+    if (sys->oracle_network)
+        oracle_use_free_energy(o, network_free_energy, sys->oracle_network);
+    else if (sys->oracle_formula)
+        oracle_use_free_energy(o, oracle_formula_free_energy, sys->oracle_formula);
+}
+
 /* [special] file: d numbers per point; [special] lines: pairs of them. */
 static int build_special(const alfe_config *cfg, alfe_system *sys)
 {
@@ -243,6 +283,9 @@ int system_create(const alfe_config *cfg, unsigned parts, alfe_system **out)
     if (status == ALFE_OK && (parts & SYSTEM_ORACLE_NETWORK) && cfg->model == MODEL_ORACLE &&
         cfg->oracle_network && cfg->oracle_network[0])
         status = build_oracle_network(cfg, sys);
+    if (status == ALFE_OK && (parts & SYSTEM_ORACLE_NETWORK) && cfg->model == MODEL_ORACLE &&
+        cfg->oracle_free_energy && cfg->oracle_free_energy[0])
+        status = build_oracle_formula(cfg, sys);
     if (status == ALFE_OK && (parts & SYSTEM_INVARIANTS) && cfg->net_invariants &&
         cfg->net_invariants[0])
         status = build_invariants(cfg, sys);
@@ -272,6 +315,7 @@ void system_destroy(alfe_system **sysp)
         return;
     alfe_system *sys = *sysp;
     idnn_committee_destroy(&sys->oracle_network);
+    oracle_formula_destroy(&sys->oracle_formula);
     invariant_set_destroy(&sys->inv);
     orderparam_destroy(&sys->op);
     supercell_destroy(&sys->sc);

@@ -13,7 +13,7 @@ tools/gen_config_doc.sh "$TEST_TMP/configuration.md"
 cmp -s "$TEST_TMP/configuration.md" docs/configuration.md ||
     fail "docs/configuration.md is stale: run tools/gen_config_doc.sh and commit it"
 
-for cmd in "run --help" "info --help" "train --help" "mc --help" "predict --help" \
+for cmd in "run --help" "info --help" "train --help" "mc --help" "predict --help" "regions --help" \
            "import-keras --help" "invariants -h" "version --help" "help --help" "help" \
            "help config" "version" "mc x --bogus --help"; do
     "$ALFE" $cmd > "$TEST_TMP/help.txt" 2>&1 || fail "alfe $cmd exited $?"

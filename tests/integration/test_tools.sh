@@ -43,7 +43,8 @@ import numpy as np
 
 tmp = sys.argv[1]
 MODEL_SKIPS = ["μ MSE per round", "Learned g and μ along η0", "Committee spread",
-               "Points per criterion per round", "Criterion weights and budgets"]
+               "Points per criterion per round", "Criterion weights and budgets",
+               "Region μ errors against round"]
 expect = {
     "oracle": (["points_per_round", "eta_by_round", "eta_by_criterion", "mu_vs_eta"],
                ["Converged share per round", "Metropolis acceptance",

@@ -24,6 +24,7 @@ enum rng_purpose {
     RNG_PURPOSE_PERTURB = 7,      /* per (round, criterion): perturbation of the
                                      criterion's points (select.h) */
     RNG_PURPOSE_POOL = 8,         /* per round: the acquisition pool's walks */
+    RNG_PURPOSE_REGIONS = 9,      /* per automatic region: its sample ([metrics]) */
     RNG_PURPOSE_TEST = 99         /* tests only */
 };
 

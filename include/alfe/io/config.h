@@ -80,6 +80,8 @@ typedef struct alfe_config {
     double oracle_delay;
     char *oracle_network;          /* model file, as written ("" = analytic) */
     char *oracle_network_path;     /* resolved against config_dir */
+    char *oracle_free_energy;      /* formula in e0..e(d-1) ("" = none; docs/oracle.md) */
+    int oracle_ideal;              /* 1: ideal mixing added to the formula */
     /* [umbrella] */
     double phi[ALFE_MAX_DIM];
     /* [global] */
@@ -134,6 +136,12 @@ typedef struct alfe_config {
     double hs_lr_min, hs_lr_max;
     int hs_batch_min, hs_batch_max;
 
+    /* [metrics] (docs/campaign-file.md, /regions) */
+    char *metrics_regions;         /* "name:file, ..." as written ("" = none) */
+    char *metrics_auto_regions;    /* "ends, wells, ..." ("" = none) */
+    double metrics_well_radius;
+    int metrics_region_points;
+
     /* Derived on rank 0 and broadcast. */
     char *q_path;   /* q_file resolved against config_dir */
     char *prim_path, *eci_path; /* resolved; NULL for the oracle */
@@ -168,6 +176,24 @@ int config_key_line(const alfe_config *cfg, const char *section, const char *key
 /* "first-last" (0-based, inclusive) → 0, else -1. */
 int config_column_range(const char *text, int *first, int *last);
 
+/* [metrics] regions and auto_regions, parsed: the file regions in their
+ * order, then the automatic ones in auto_regions order.  Errors name the
+ * configuration file, line and key (unknown automatic name, a name that is
+ * not [A-Za-z0-9_]+ of at most CONFIG_REGION_NAME_MAX characters, a repeated
+ * name, a file that does not exist).  *out is newly allocated
+ * (config_regions_free); *n = 0 and *out = NULL when there are none. */
+#define CONFIG_MAX_REGIONS 16
+#define CONFIG_REGION_NAME_MAX 31
+typedef struct {
+    char name[CONFIG_REGION_NAME_MAX + 1];
+    char *file;  /* as written; NULL for an automatic region */
+    char *path;  /* resolved against config_dir; NULL for an automatic region */
+} config_region;
+int config_regions(const alfe_config *cfg, config_region **out, int *n);
+void config_regions_free(config_region **regions, int n);
+/* The names [metrics] auto_regions accepts, in their canonical order. */
+extern const char *const config_auto_region_names[5];
+
 /* Print the key reference (`alfe help config`). */
 void config_print_help(FILE *out);
 
@@ -182,6 +208,9 @@ int config_key_count(void);
 /* Equal values of one key given as text (numbers compared as numbers, so
  * "0.05" equals "0.050000000000000003"; strings exactly). */
 int config_values_equal(const char *section, const char *key, const char *a, const char *b);
+/* 1 when the key's value used is its default (a campaign written before the
+ * key existed has no /config attribute for it and resumes only then). */
+int config_value_is_default(const alfe_config *cfg, const char *section, const char *key);
 int config_key_info(int i, const char **section, const char **key, int *fixed);
 /* 1 for a key that names an input file pinned by content in the campaign
  * ([network] invariants, [oracle] network: campaign_inputs.h); such a key is

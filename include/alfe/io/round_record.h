@@ -12,6 +12,9 @@
 
 #include <stdint.h>
 
+/* The most regions a round records (config.h CONFIG_MAX_REGIONS). */
+#define ROUND_MAX_REGIONS 16
+
 enum round_state { ROUND_ABSENT = 0, ROUND_RUNNING = 1, ROUND_DONE = 2 };
 
 /* What /rounds/NNNN records.  Identical on every rank when written. */
@@ -45,6 +48,12 @@ typedef struct {
     double mse_before[CRITERION_COUNT];
     double spread_before[CRITERION_COUNT];
     double mse_after[CRITERION_COUNT];
+    /* [metrics] regions (docs/campaign-file.md, /regions): the committee's
+     * mu MSE after training on each region, in /regions order (NaN: no
+     * committee or an empty region). */
+    int32_t n_regions;
+    char region_names[ROUND_MAX_REGIONS][32];
+    double mse_region[ROUND_MAX_REGIONS];
     char reweight_rule[16];            /* rule that set the weights: none|surprise|improvement */
     char stop_reason[32];              /* "" or why the campaign stopped after this round */
 } round_record;

@@ -14,6 +14,7 @@
 #define ALFE_LEARN_H
 
 #include "alfe/io/campaign_io.h"
+#include "alfe/io/campaign_regions.h"
 #include "alfe/io/config.h"
 #include "alfe/network/idnn_committee.h"
 #include "alfe/network/invariants.h"
@@ -24,6 +25,9 @@ typedef struct learner learner;
  * (and ALFE_OK) when it is NULL (no network configured).  Every rank. */
 int learner_create(const alfe_config *cfg, const invariant_set *inv, learner **out);
 void learner_destroy(learner **l);
+/* The [metrics] regions scored after every training (the set must outlive
+ * the learner; every rank passes the same set, or NULL). */
+void learner_set_regions(learner *l, const region_set *regions);
 
 /* The committee of /models/round as the current one (warm start, targeting);
  * none stored: no change.  Every rank. */

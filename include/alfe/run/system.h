@@ -20,6 +20,7 @@
 #include "alfe/lattice/orderparam.h"
 #include "alfe/lattice/supercell.h"
 #include "alfe/network/idnn_committee.h"
+#include "alfe/network/formula_oracle.h"
 #include "alfe/network/invariants.h"
 #include "alfe/space/domain.h"
 #include "alfe/space/oracle.h"
@@ -33,6 +34,8 @@ typedef struct {
     invariant_set *inv;              /* SYSTEM_INVARIANTS and [network] invariants set */
     idnn_committee *oracle_network;  /* SYSTEM_ORACLE_NETWORK, model = oracle and
                                         [oracle] network set */
+    oracle_formula *oracle_formula;  /* SYSTEM_ORACLE_NETWORK, model = oracle and
+                                        [oracle] free_energy set */
     /* SYSTEM_DOMAIN and [special] file set: the special points (n×d) and the
      * line pairs (n_lines×2) of [special] lines, checked against them. */
     int n_special, n_special_lines;
@@ -67,6 +70,10 @@ void system_destroy(alfe_system **sys);
 /* The oracle's parameters and the criteria's settings from the configuration
  * (acquire_settings points into sys's special points: sys must outlive s). */
 void system_oracle_params(const alfe_config *cfg, oracle_params *p);
+/* The oracle as configured, the one truth of a campaign: the analytic
+ * formula, [oracle] free_energy (ideal mixing + formula) or [oracle] network
+ * (committee-mean g inside the domain).  o points into sys. */
+void system_oracle_model(const alfe_system *sys, oracle_model *o);
 void system_acquire_settings(const alfe_system *sys, acquire_settings *s);
 /* The acquisition pool's settings ([pool]). */
 void system_pool_settings(const alfe_config *cfg, pool_settings *s);
