@@ -100,11 +100,11 @@ static void describe_silence(const worker_watch *w, int rank, double silent, cha
                              size_t size)
 {
     if (w->state == WORKER_STARTING)
-        snprintf(buf, size, "worker rank %d (host %s) silent for %.0f s: it has not asked for a "
+        snprintf(buf, size, "worker rank %d (host %s) silent for %.1f s: it has not asked for a "
                             "point since this round's evaluation started",
                  rank, w->host[0] ? w->host : "unknown", silent);
     else
-        snprintf(buf, size, "worker rank %d (host %s) silent for %.0f s since it was given row "
+        snprintf(buf, size, "worker rank %d (host %s) silent for %.1f s since it was given row "
                             "%lld (point %lld of round %d)",
                  rank, w->host[0] ? w->host : "unknown", silent, (long long)w->row,
                  (long long)w->row, (int)w->round);
