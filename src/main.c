@@ -23,6 +23,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1003,6 +1004,10 @@ static int command_version(int argc, char **argv)
 int main(int argc, char **argv)
 {
     alfe_set_fatal_hook(comm_abort); /* a rank-local fatal error stops the job */
+    /* A file-size limit (ulimit -f) must not kill a rank in the middle of a
+     * write: ignored, the write fails with EFBIG and alfe reports it like a
+     * full disk (exit 1, the campaign's backup kept; docs/restart.md). */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         fputs(USAGE, stderr);
         return ALFE_ERR_INPUT;

@@ -43,8 +43,23 @@ int comm_init(int *argc, char ***argv)
     return ALFE_OK;
 }
 
+static int finalize_by_abort = 0;
+
+void comm_finalize_by_abort(int code)
+{
+    finalize_by_abort = code;
+}
+
 void comm_finalize(void)
 {
+    /* A library with an object it could not release (an HDF5 file whose
+     * close failed) would crash in the handlers MPI_Finalize runs: end the
+     * job without them.  Every rank calls this with the agreed status. */
+    if (initialized && finalize_by_abort) {
+        fflush(stdout);
+        fflush(stderr);
+        MPI_Abort(MPI_COMM_WORLD, finalize_by_abort);
+    }
     if (initialized) {
         MPI_Finalize();
         initialized = 0;

@@ -21,6 +21,10 @@ enum comm_tag {
 
 int comm_init(int *argc, char ***argv);
 void comm_finalize(void);
+/* Make comm_finalize end the job with MPI_Abort(code) instead of
+ * MPI_Finalize (set on every rank when a file could not be closed: the
+ * handlers of MPI_Finalize would touch it). */
+void comm_finalize_by_abort(int code);
 int comm_rank(void);
 int comm_size(void);
 int comm_is_initialized(void);
