@@ -71,7 +71,7 @@ wait_job() {
     while :; do
         st=$(field "$id" JobState)
         case $st in
-        PENDING | CONFIGURING | RUNNING | COMPLETING | SUSPENDED | REQUEUED | RESIZING) ;;
+        PENDING | CONFIGURING | RUNNING | COMPLETING | SUSPENDED | REQUEUED | RESIZING | SIGNALING | STAGE_OUT) ;;
         "") fail "job $id: unknown to scontrol" ;;
         *) echo "$st"; return 0 ;;
         esac
