@@ -88,7 +88,7 @@ NETWORK_SRC := $(addprefix src/network/,invariants.c invariants_group.c idnn.c t
                  committee.c idnn_committee.c hypersearch.c formula_oracle.c)
 IO_SRC      := $(addprefix src/io/,config.c h5util.c campaign_io.c campaign_guard.c campaign_verify.c \
                  campaign_info.c campaign_criteria.c campaign_inputs.c model_io.c \
-                 campaign_regions.c)
+                 campaign_regions.c campaign_space.c)
 ACQUIRE_SRC := $(addprefix src/acquire/,acquire.c pool.c criterion.c special.c uncertainty.c physics.c \
                  select.c weights.c regions.c)
 RUN_SRC     := $(addprefix src/run/,system.c evaluate.c metrics.c farm.c learn.c active.c coordinator.c)

@@ -44,6 +44,12 @@
 #        - the chain is shorter than ALFE_CHAIN_MAX jobs (default 50).
 #      A real error (alfe exit 1 or 2, e.g. a bad config) is never resubmitted:
 #      the job fails with alfe's message in its output file and exit code.
+#      Exit 3 is alfe's "stopped, resume": a worker rank was silent longer
+#      than [run] worker_timeout_seconds (a hung node or process), rank 0 left
+#      the campaign resumable and ended the job with MPI_Abort; it is
+#      resubmitted like a graceful stop, under the same guards.  A launcher
+#      may report MPI_Abort's status differently (srun), so the script also
+#      recognises the stop by the line alfe appends to CAMPAIGN.log.
 #
 # Variables (all optional):
 #   ALFE_CONFIG      the config, when no argument is given
@@ -65,8 +71,9 @@
 # warning for the whole chain edit the #SBATCH line above or submit with
 # SBATCH_SIGNAL=B:USR1@600 (not --signal on the command line).
 #
-# Exit status: alfe's (0 also when the chain continues), 1 when the chain
-# stopped on a guard or could not be continued, 2 for a usage error.
+# Exit status: alfe's (0 also when the chain continues, or after alfe's exit
+# 3 when it does), 1 when the chain stopped on a guard or could not be
+# continued, 2 for a usage error.
 
 # (shellcheck: option variables are split on spaces on purpose; traps call on_signal)
 # shellcheck disable=SC2206,SC2015,SC2317
@@ -196,6 +203,9 @@ say "config $config, campaign ${campaign:-?}, working directory $PWD"
 say "${cmd[*]}"
 before=$(evaluated)
 runs_before=$(runs_recorded)
+# The campaign log's size now: alfe's stop line for a silent worker
+# (see "exit 3" above) is looked for in what this job appends.
+log_before=$(stat -c %s "$campaign.log" 2>/dev/null || echo 0)
 
 # In the background, so that the traps run while it runs (bash runs a trap
 # only between commands, and `wait` returns when one arrives).
@@ -226,6 +236,17 @@ if [ "$rc" -ne 0 ] && [ -n "$signal" ] && [ -n "$campaign" ] &&
             "of $launcher as stopped"
         rc=0 ;;
     esac
+fi
+
+# Exit 3, or alfe's line for it in the log (the launcher's status after
+# MPI_Abort is its own choice): stopped because a worker rank was silent.
+silent_stop=""
+if [ "$rc" -eq 3 ] || { [ "$rc" -ne 0 ] && [ -n "$campaign" ] && [ -f "$campaign.log" ] &&
+    tail -c +"$((log_before + 1))" "$campaign.log" | grep -q "exit status 3 (stopped; resume)"; }; then
+    say "alfe stopped early: a worker rank was silent for longer than [run]" \
+        "worker_timeout_seconds (its message above; $launcher exited $rc); the campaign is" \
+        "resumable: treating it as stopped"
+    silent_stop=yes rc=0
 fi
 
 # Why did the job end, and is anything left to do?
@@ -295,5 +316,5 @@ sbatch_rc=$?
 [ "$sbatch_rc" -eq 0 ] || die 1 "sbatch failed ($sbatch_rc): $new"
 new=${new%%;*}
 say "submitted continuation job $new (chain job $next of at most $chain_max)," \
-    "it starts when job $SLURM_JOB_ID ends"
+    "it starts when job $SLURM_JOB_ID ends${silent_stop:+ (this one stopped on a silent worker)}"
 exit 0

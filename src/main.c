@@ -1,6 +1,7 @@
 /* main.c — the `alfe` command line: subcommands, usage, exit codes.
  *   0 success (also a graceful stop on a signal), 1 run-time failure,
- *   2 bad input or usage.
+ *   2 bad input or usage, 3 (alfe run) stopped because a worker rank was
+ *   silent past [run] worker_timeout_seconds: resume (ALFE_EXIT_RESUME).
  * Owns: argument parsing and the single place where errors are printed. */
 #include "alfe/io/campaign_info.h"
 #include "alfe/io/campaign_io.h"
@@ -24,6 +25,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +51,8 @@ static const char *const USAGE =
     "\n"
     "`alfe COMMAND --help` describes one command; options take their value as\n"
     "--option VALUE or --option=VALUE.  Exit codes: 0 success (also after a\n"
-    "graceful stop on SIGTERM/SIGUSR1), 1 run-time failure, 2 bad input or usage.\n"
+    "graceful stop on SIGTERM/SIGUSR1), 1 run-time failure, 2 bad input or usage,\n"
+    "3 `run` stopped because a worker rank was silent too long (resume it).\n"
     "Run in parallel with: mpirun -n P alfe run CONFIG (rank 0 coordinates).\n";
 
 static const char *const RUN_USAGE =
@@ -60,8 +63,11 @@ static const char *const RUN_USAGE =
     "more rounds are added when [campaign] rounds was raised.  Keys that define the\n"
     "campaign may not change (the message names the key).  SIGTERM or SIGUSR1 stop it\n"
     "gracefully: no new points are handed out, points in flight are written, exit 0;\n"
-    "run the same command again to continue.  Progress goes to stdout and to\n"
-    "OUTPUT.log; the run record (config, build, timers) goes into the file.\n";
+    "run the same command again to continue.  A worker rank silent (no result of its\n"
+    "point) for [run] worker_warn_seconds is reported; past worker_timeout_seconds the\n"
+    "run stops with the campaign resumable and exit status 3 (jobs/al_round.sh\n"
+    "resubmits).  Progress goes to stdout and to OUTPUT.log; the run record (config,\n"
+    "build, timers) goes into the file.\n";
 
 static const char *const INFO_USAGE =
     "usage: alfe info CAMPAIGN.h5\n"
@@ -1063,6 +1069,10 @@ static int command_version(int argc, char **argv)
 int main(int argc, char **argv)
 {
     alfe_set_fatal_hook(comm_abort); /* a rank-local fatal error stops the job */
+    /* A file-size limit (ulimit -f) must not kill a rank in the middle of a
+     * write: ignored, the write fails with EFBIG and alfe reports it like a
+     * full disk (exit 1, the campaign's backup kept; docs/restart.md). */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         fputs(USAGE, stderr);
         return ALFE_ERR_INPUT;

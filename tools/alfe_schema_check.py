@@ -8,12 +8,15 @@ Exit 0 with a one-line summary when FILE conforms; exit 1 listing every
 violation (row-level violations grouped, with the first rows named).
 --allow-partial accepts pending rows of a running round that hold results:
 what a run killed while writing a row leaves (its status is written last, so
-the row stays pending and is redone on resume).
+the row stays pending and is redone on resume).  A FILE.bak next to FILE (a
+run stopped inside a protected change, e.g. on a full disk) is a violation,
+and a file that cannot be read is one too (never a traceback).
 
 Needs only Debian's python3-h5py and python3-numpy.
 """
 import argparse
 import hashlib
+import os
 import re
 import sys
 
@@ -157,13 +160,28 @@ class Checker:
 
     # -- the file -----------------------------------------------------------
     def run(self):
+        # FILE.bak: a run stopped inside a protected change (killed, or the
+        # disk full) and FILE may be half-written (docs/restart.md).
+        bak = self.path + ".bak"
+        half = os.path.exists(bak)
+        hint = ("; %s exists: a run stopped while changing the campaign (killed, or the "
+                "disk full), the next `alfe run` restores it (by hand: mv %s %s)"
+                % (bak, bak, self.path)) if half else ""
         try:
             f = h5py.File(self.path, "r")
         except OSError as e:
-            self.bad("cannot open as HDF5: %s" % e)
+            self.bad("cannot open as HDF5: %s%s" % (e, hint))
             return None
-        with f:
-            return self.check_file(f)
+        try:
+            with f:
+                summary = self.check_file(f)
+        except Exception as e:  # a damaged file must give a failure, not a traceback
+            self.bad("cannot read the file (%s: %s): damaged or half-written%s"
+                     % (type(e).__name__, e, hint))
+            return None
+        if half:
+            self.bad("may be half-written" + hint)
+        return summary
 
     def check_file(self, f):
         fmt = f.attrs.get("format")
@@ -804,6 +822,20 @@ def main():
                     help="accept pending rows of a running round that hold results "
                          "(left by a run killed while writing them)")
     args = ap.parse_args()
+    if not os.environ.get("ALFE_SCHEMA_CHECK_CHILD"):
+        # The check runs in a child process: a damaged file can crash the HDF5
+        # library itself (a segmentation fault no Python code can catch).
+        import subprocess
+        child = subprocess.run([sys.executable] + sys.argv,
+                               env=dict(os.environ, ALFE_SCHEMA_CHECK_CHILD="1"))
+        if child.returncode >= 0:
+            return child.returncode
+        bak = args.file + ".bak"
+        print("%s: 1 schema violation:\n  reading it crashed the HDF5 library (signal %d): "
+              "damaged or half-written%s" % (args.file, -child.returncode,
+              "; %s exists: the next `alfe run` restores it" % bak if os.path.exists(bak) else ""))
+        sys.stdout.flush()
+        return 1
     checker = Checker(args.file, args.allow_partial)
     summary = checker.run()
     if checker.violations:

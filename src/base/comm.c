@@ -43,8 +43,23 @@ int comm_init(int *argc, char ***argv)
     return ALFE_OK;
 }
 
+static int finalize_by_abort = 0;
+
+void comm_finalize_by_abort(int code)
+{
+    finalize_by_abort = code;
+}
+
 void comm_finalize(void)
 {
+    /* A library with an object it could not release (an HDF5 file whose
+     * close failed) would crash in the handlers MPI_Finalize runs: end the
+     * job without them.  Every rank calls this with the agreed status. */
+    if (initialized && finalize_by_abort) {
+        fflush(stdout);
+        fflush(stderr);
+        MPI_Abort(MPI_COMM_WORLD, finalize_by_abort);
+    }
     if (initialized) {
         MPI_Finalize();
         initialized = 0;
@@ -79,20 +94,29 @@ static void idle_pause(long *nanoseconds)
         *nanoseconds *= 2;
 }
 
-void comm_barrier_idle(void)
+int comm_barrier_idle_within(double seconds)
 {
     if (!initialized || world_size == 1)
-        return;
+        return 1;
     MPI_Request request;
     MPI_Ibarrier(MPI_COMM_WORLD, &request);
     int done = 0;
     long pause = 20000L;
+    double start = MPI_Wtime();
     for (;;) {
         MPI_Test(&request, &done, MPI_STATUS_IGNORE);
         if (done)
-            break;
+            return 1;
+        /* The request stays pending: the caller ends the job (comm_abort). */
+        if (seconds >= 0 && MPI_Wtime() - start >= seconds)
+            return 0;
         idle_pause(&pause);
     }
+}
+
+void comm_barrier_idle(void)
+{
+    comm_barrier_idle_within(-1.0);
 }
 
 void comm_bcast_bytes(void *buf, size_t bytes, int root)
@@ -230,7 +254,8 @@ static size_t receive_probed(MPI_Status *status, void *buf, size_t capacity)
     return (size_t)count;
 }
 
-size_t comm_recv_any(void *buf, size_t capacity, int *source, int *tag)
+int comm_recv_any_within(void *buf, size_t capacity, int *source, int *tag, double seconds,
+                         size_t *got)
 {
     MPI_Status status;
     int flag = 0;
@@ -239,19 +264,31 @@ size_t comm_recv_any(void *buf, size_t capacity, int *source, int *tag)
      * sched_yield for up to 2 ms, which leaves the core to a worker sharing
      * it; then sleep with growing pauses (long evaluations).  Sleeping at
      * once would add the kernel's timer slack (~50 µs) to every request. */
-    double spin_until = MPI_Wtime() + 2e-3;
+    double start = MPI_Wtime();
+    double spin_until = start + 2e-3;
     for (;;) {
         MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status);
         if (flag)
             break;
-        if (MPI_Wtime() < spin_until)
+        double now = MPI_Wtime();
+        if (seconds >= 0 && now - start >= seconds)
+            return 0;
+        if (now < spin_until)
             sched_yield();
         else
             idle_pause(&pause);
     }
     *source = status.MPI_SOURCE;
     *tag = status.MPI_TAG;
-    return receive_probed(&status, buf, capacity);
+    *got = receive_probed(&status, buf, capacity);
+    return 1;
+}
+
+size_t comm_recv_any(void *buf, size_t capacity, int *source, int *tag)
+{
+    size_t got = 0;
+    comm_recv_any_within(buf, capacity, source, tag, -1.0, &got);
+    return got;
 }
 
 size_t comm_recv_from(int source, void *buf, size_t capacity, int *tag)
@@ -260,6 +297,15 @@ size_t comm_recv_from(int source, void *buf, size_t capacity, int *tag)
     MPI_Probe(source, MPI_ANY_TAG, MPI_COMM_WORLD, &status);
     *tag = status.MPI_TAG;
     return receive_probed(&status, buf, capacity);
+}
+
+void comm_processor_name(char *buf, size_t size)
+{
+    char name[MPI_MAX_PROCESSOR_NAME];
+    int len = 0;
+    if (!initialized || MPI_Get_processor_name(name, &len) != MPI_SUCCESS)
+        snprintf(name, sizeof name, "?");
+    snprintf(buf, size, "%s", name);
 }
 
 void comm_library_version(char *buf, size_t size)

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Rows [first, first+n) of a 1-D integer column as int32; -1 on failure. */
 static int read_i32_rows(hid_t file, const char *name, int64_t first, int64_t n, int32_t *v)
@@ -189,12 +190,37 @@ static void print_last_run(hid_t file, FILE *out)
     H5Gclose(runs);
 }
 
+/* FILE.bak next to the file means a run stopped inside a protected change
+ * (killed, or the disk filled up): the file may be half-written and the
+ * backup holds the state before the change (docs/restart.md). */
+static int backup_present(const char *path, char *bak, size_t size)
+{
+    campaign_sidecar_path(bak, size, path, ".bak");
+    return access(bak, F_OK) == 0;
+}
+
 int campaign_print_info(const char *path, FILE *out)
 {
     int status;
+    char bak[4096];
+    int half = backup_present(path, bak, sizeof bak);
     hid_t file = campaign_open_readonly(path, &status);
-    if (file < 0)
+    if (file < 0) {
+        if (half) {
+            char message[16384];
+            snprintf(message, sizeof message,
+                     "%.4000s; %s exists: a run stopped while changing the campaign (killed, or the "
+                     "disk full) and left it half-written; the next `alfe run` restores the "
+                     "backup (by hand: mv %s %s)", alfe_error_message(), bak, bak, path);
+            alfe_error_set_message(status, message);
+        }
         return status;
+    }
+    if (half)
+        fprintf(out, "warning   %s may be half-written: %s exists, so a run stopped while "
+                     "changing it (killed, or the disk full); the next `alfe run` restores the "
+                     "backup first (by hand: mv %s %s). The file as it is now:\n",
+                path, bak, bak, path);
     status = campaign_check_format(file, path);
     if (status == ALFE_OK)
         status = campaign_verify(file, path);
@@ -219,7 +245,9 @@ int campaign_print_info(const char *path, FILE *out)
                    stop;
     fprintf(out, "status    %d of %lld rounds done: %s%s%s%s\n", totals.rounds_done,
             (long long)requested,
-            complete ? "complete" : "incomplete (resume with: alfe run CONFIG)",
+            half       ? "incomplete (half-written: the next `alfe run` restores FILE.bak)"
+            : complete ? "complete"
+                       : "incomplete (resume with: alfe run CONFIG)",
             stop ? " (stopped: " : "", stop ? stopped : "", stop ? ")" : "");
     H5Fclose(file);
     return ALFE_OK;

@@ -11,6 +11,7 @@
 
 #include <hdf5.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* campaign_guard.c: "path" + suffix (".bak", ".bak.tmp", ".partial"). */
@@ -21,6 +22,10 @@ int campaign_boundary_begin(hid_t file, const char *path);
 /* campaign_guard.c, collective: flush, then rank 0 removes FILE.bak. */
 int campaign_boundary_end(hid_t file, const char *path);
 
+/* campaign_space.c, collective: room for `growth` more bytes of the file
+ * (each rank's file-size limit; the disk, reserved by rank 0), agreed; on
+ * failure nothing was changed (docs/restart.md "Faults"). */
+int campaign_space_reserve(const char *path, int64_t growth);
 /* campaign_io.c, serial: open read-only (status names a missing or non-HDF5
  * file); -1 on failure. */
 hid_t campaign_open_readonly(const char *path, int *status);

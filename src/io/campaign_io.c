@@ -125,6 +125,7 @@ struct campaign {
     int d;
     int64_t n_rows;
     int rounds_requested;
+    int broken;                 /* a protected change failed (disk full?): see campaign_close */
 };
 
 static hid_t kind_type(enum column_kind k)
@@ -481,6 +482,18 @@ int campaign_close(campaign **cp)
         return ALFE_OK;
     campaign *c = *cp;
     int status = ALFE_OK;
+    if (c->broken) {
+        /* Not closed: HDF5 would try to write the metadata that could not
+         * be written, fail, and leave a half-destroyed file object that its
+         * shutdown (run by MPI_Finalize) crashes on.  The job ends with
+         * MPI_Abort instead, which does not run it; the file on disk is what
+         * the failure left, and FILE.bak is restored by the next run. */
+        comm_finalize_by_abort(ALFE_ERR_RUNTIME);
+        free(c->path);
+        free(c);
+        *cp = NULL;
+        return ALFE_OK;
+    }
     for (int i = 0; i < N_COLUMNS; i++)
         if (c->columns[i] >= 0)
             H5Dclose(c->columns[i]);
@@ -868,7 +881,7 @@ int campaign_read_round(campaign *c, int round, round_record *rec)
     return campaign_read_round_from(c->file, round, rec);
 }
 
-int campaign_append_round(campaign *c, const point_input *inputs, int64_t n,
+static int append_round_unprotected(campaign *c, const point_input *inputs, int64_t n,
                           const round_record *rec)
 {
     ALFE_CHECK(campaign_boundary_begin(c->file, c->path));
@@ -955,7 +968,7 @@ static int write_models(campaign *c, int round, const idnn_committee *models)
     return status;
 }
 
-int campaign_update_round(campaign *c, const round_record *rec,
+static int update_round_unprotected(campaign *c, const round_record *rec,
                           const idnn_committee *models)
 {
     ALFE_CHECK(campaign_boundary_begin(c->file, c->path));
@@ -980,7 +993,7 @@ int campaign_update_round(campaign *c, const round_record *rec,
     return campaign_boundary_end(c->file, c->path);
 }
 
-int campaign_write_run(campaign *c, const run_record *run, const char *config_text,
+static int write_run_unprotected(campaign *c, const run_record *run, const char *config_text,
                        const char *build_info)
 {
     ALFE_CHECK(campaign_boundary_begin(c->file, c->path));
@@ -1032,6 +1045,80 @@ int campaign_write_run(campaign *c, const run_record *run, const char *config_te
     if (status != ALFE_OK)
         return status;
     return campaign_boundary_end(c->file, c->path);
+}
+
+/* A protected change that fails (typically the disk is full or a quota is
+ * reached: HDF5 cannot write metadata) leaves the file half-written; its
+ * FILE.bak (taken when the boundary began) is the state before the change,
+ * and the next run restores it (campaign_guard.c).  Every rank learns the
+ * failure through the agreed status inside the boundary functions; the
+ * campaign is marked broken so that campaign_close does not ask HDF5 to
+ * flush it again (a failed H5Fclose leaves a half-destroyed file object that
+ * HDF5's own shutdown at MPI_Finalize then dereferences: the segmentation
+ * fault of issue 13). */
+static int protect(campaign *c, int status)
+{
+    if (status == ALFE_OK)
+        return status;
+    int full = errno == ENOSPC || errno == EFBIG || errno == EDQUOT;
+    c->broken = 1;
+    char bak[4096], message[8192];
+    campaign_sidecar_path(bak, sizeof bak, c->path, ".bak");
+    int have_bak = access(bak, F_OK) == 0 || comm_rank() != 0;
+    snprintf(message, sizeof message,
+             "%s (%s); the change was not completed and %s may be half-written: %s%s%s",
+             alfe_error_message(),
+             full ? strerror(errno) : "is the disk full, or a quota reached?", c->path,
+             have_bak ? "its backup " : "", have_bak ? bak : "",
+             have_bak ? " holds the state before the change and the next `alfe run` restores "
+                        "it (free some space first)"
+                      : "free some space and run again");
+    alfe_error_set_message(status, message);
+    return status;
+}
+
+/* Bytes of one row in the file, over the columns and matrices it has. */
+static int64_t row_bytes(const campaign *c)
+{
+    int64_t bytes = 0;
+    for (int i = 0; i < N_COLUMNS; i++)
+        if (c->columns[i] >= 0)
+            bytes += (int64_t)kind_size(COLUMNS[i].file_kind) * (COLUMNS[i].vector ? c->d : 1);
+    for (int i = 0; i < N_MATRICES; i++)
+        if (c->matrices[i] >= 0)
+            bytes += 8 * (int64_t)c->d * c->d;
+    return bytes;
+}
+
+/* Every rank: the room the change may need is there (campaign_space.c);
+ * otherwise nothing is changed and the run ends cleanly. */
+static int room_for(campaign *c, int64_t growth)
+{
+    return campaign_space_reserve(c->path, growth);
+}
+
+int campaign_append_round(campaign *c, const point_input *inputs, int64_t n,
+                          const round_record *rec)
+{
+    /* The new rows, rounded up to whole chunks, and half as much again. */
+    ALFE_CHECK(room_for(c, (n + CHUNK_ROWS) * row_bytes(c) * 3 / 2));
+    return protect(c, append_round_unprotected(c, inputs, n, rec));
+}
+
+int campaign_update_round(campaign *c, const round_record *rec, const idnn_committee *models)
+{
+    int64_t weights = 0;
+    for (int k = 0; models && k < models->n_members; k++)
+        weights += 8 * (int64_t)models->members[k]->n_params;
+    ALFE_CHECK(room_for(c, 2 * weights));
+    return protect(c, update_round_unprotected(c, rec, models));
+}
+
+int campaign_write_run(campaign *c, const run_record *run, const char *config_text,
+                       const char *build_info)
+{
+    ALFE_CHECK(room_for(c, 2 * (int64_t)(strlen(config_text) + strlen(build_info))));
+    return protect(c, write_run_unprotected(c, run, config_text, build_info));
 }
 
 /* ---------------------------------------------------------------------------

@@ -249,7 +249,8 @@ static int stop_due(const alfe_config *cfg, campaign *c, const round_record *rec
 }
 
 static int run_rounds(campaign *c, const alfe_system *sys, evaluator *ev, learner *l,
-                      int64_t *evaluated_here, int *stopped, char *stop_reason, size_t size)
+                      int64_t *evaluated_here, int *stopped, char *stop_reason, size_t size,
+                      farm_outcome *abandoned)
 {
     const alfe_config *cfg = sys->cfg;
     *stopped = 0;
@@ -296,10 +297,15 @@ static int run_rounds(campaign *c, const alfe_system *sys, evaluator *ev, learne
         progress_context pc = {cfg, round};
         farm_outcome outcome;
         double t0 = alfe_wall_time();
-        int status = farm_run(c, ev, pending, n_pending, cfg->progress_seconds, print_progress,
-                              &pc, &outcome);
+        farm_settings fs = {cfg->progress_seconds, cfg->worker_warn_seconds,
+                            cfg->worker_timeout_seconds};
+        int status = farm_run(c, ev, pending, n_pending, &fs, print_progress, &pc, &outcome);
         free(pending);
         ALFE_CHECK(status);
+        if (outcome.abandoned) { /* rank 0 only; the caller ends the job */
+            *abandoned = outcome;
+            return ALFE_OK;
+        }
         *evaluated_here += outcome.evaluated_here;
         if (comm_rank() == 0) {
             rec.seconds_evaluate += alfe_wall_time() - t0;
@@ -461,6 +467,31 @@ static int session_close(session *s, int status)
     return status;
 }
 
+/* Rank 0, when a worker was given up for silence (farm.h): no collective
+ * can complete, so the file cannot be closed the normal way.  It needs no
+ * closing to be valid: between round boundaries nothing but raw rows is
+ * written (independent I/O, straight to the file; HDF5 caches no raw data
+ * in parallel mode and no metadata is dirty), every live worker has written
+ * its last row, and the round stays `running` with its unfinished rows
+ * pending, exactly as after a kill -9 outside a boundary (docs/restart.md).
+ * Rank 0 says so, flushes the log, releases the lock and ends the job with
+ * MPI_Abort, which kills the stuck rank too (a SIGSTOPped process dies on
+ * SIGKILL), so nothing waits for it. */
+static void stop_abandoned(session *s, const char *config_path, const farm_outcome *outcome)
+{
+    log_line("stopped: %s", outcome->why);
+    log_line("rows already written stay: the campaign %s is consistent and resumable (its "
+             "round stays running, unfinished rows pending). The silent rank cannot take part "
+             "in closing the file, so the job ends with MPI_Abort, exit status %d (stopped; "
+             "resume). Resume with: alfe run %s",
+             s->cfg->output, ALFE_EXIT_RESUME, config_path);
+    fprintf(stderr, "alfe: stopped: %s; the campaign is resumable: alfe run %s (exit %d)\n",
+            outcome->why, config_path, ALFE_EXIT_RESUME);
+    log_close();
+    campaign_unlock();
+    comm_abort(ALFE_EXIT_RESUME);
+}
+
 int coordinator_run(const char *config_path)
 {
     timer_start(TIMER_TOTAL);
@@ -479,8 +510,12 @@ int coordinator_run(const char *config_path)
                  cfg->rounds == 1 ? "" : "s",
                  cfg->model == MODEL_ORACLE ? "oracle" : "clex", cfg->dimension, cfg->q_m,
                  cfg->temperature, comm_size(), comm_size() > 1 ? "s" : "");
+        farm_outcome abandoned;
+        memset(&abandoned, 0, sizeof abandoned);
         status = run_rounds(s.c, s.sys, s.ev, s.l, &evaluated_here, &stopped, stop_reason,
-                            sizeof stop_reason);
+                            sizeof stop_reason, &abandoned);
+        if (abandoned.abandoned)
+            stop_abandoned(&s, config_path, &abandoned);
     }
     if (status == ALFE_OK && comm_rank() == 0)
         status = validate_rows(s.c, cfg, &valid);

@@ -12,7 +12,9 @@
 #           job is not continued;
 #   guards  (a stand-in alfe, so that they are deterministic) a job that
 #           evaluated nothing is not continued; a chain stops at
-#           ALFE_CHAIN_MAX jobs;
+#           ALFE_CHAIN_MAX jobs; alfe's exit 3 (a silent worker rank gave
+#           up on, docs/restart.md "Faults"), or a launcher status of 137 with
+#           alfe's line for it in CAMPAIGN.log, is continued like a stop;
 #   chain   --time=1 and the warning B:USR1@20 (SBATCH_SIGNAL, so that the
 #           continuations get it too) for a campaign of ~60 s of work: each
 #           job is stopped by the warning, resubmits itself, and the chain
@@ -69,7 +71,7 @@ wait_job() {
     while :; do
         st=$(field "$id" JobState)
         case $st in
-        PENDING | CONFIGURING | RUNNING | COMPLETING | SUSPENDED | REQUEUED | RESIZING) ;;
+        PENDING | CONFIGURING | RUNNING | COMPLETING | SUSPENDED | REQUEUED | RESIZING | SIGNALING | STAGE_OUT) ;;
         "") fail "job $id: unknown to scontrol" ;;
         *) echo "$st"; return 0 ;;
         esac
@@ -188,7 +190,15 @@ cat >"$TEST_TMP/guards/alfe" <<'EOF'
 # exits 0 with the campaign incomplete); `info` prints the rows and status.
 n=$(cat "$FAKE_COUNT" 2>/dev/null || echo 0)
 case $1 in
-run) echo $((n + FAKE_STEP)) >"$FAKE_COUNT"; touch "$FAKE_CAMPAIGN"; echo "fake alfe run: +$FAKE_STEP rows" ;;
+run) echo $((n + FAKE_STEP)) >"$FAKE_COUNT"; touch "$FAKE_CAMPAIGN"; echo "fake alfe run: +$FAKE_STEP rows"
+     # FAKE_SILENT: one exit status per job; the run ends as alfe does when
+     # a worker rank was silent too long (its log line, then that status).
+     if [ -n "${FAKE_SILENT:-}" ] && [ -s "$FAKE_SILENT" ]; then
+         code=$(head -1 "$FAKE_SILENT")
+         sed -i 1d "$FAKE_SILENT"
+         echo "12:00:00 [alfe] rows already written stay: ... the job ends with MPI_Abort, exit status 3 (stopped; resume). Resume with: alfe run g.ini" >>"$FAKE_CAMPAIGN.log"
+         exit "$code"
+     fi ;;
 info) echo "  all   1000  $n  0  $((1000 - n))"
       echo "status    0 of 3 rounds done: incomplete (resume with: alfe run CONFIG)" ;;
 esac
@@ -212,7 +222,27 @@ EXPECTED_JOBS="$EXPECTED_JOBS $(echo "$chain" | cut -d' ' -f1 | tr '\n' ' ')"
 last=$(echo "$chain" | tail -1 | cut -d' ' -f1)
 grep -q "chain of 3 jobs reached ALFE_CHAIN_MAX=3: not resubmitting" "$(out_of "$TEST_TMP/guards" "$last")" ||
     fail "guards: $(tail -3 "$(out_of "$TEST_TMP/guards" "$last")")"
-echo "guards: no progress stops the chain; ALFE_CHAIN_MAX=3 gives 3 jobs ($((SECONDS - t0)) s)"
+# A silent worker (alfe exit 3; then a launcher reporting MPI_Abort as 137,
+# recognised by alfe's log line): stopped, resubmitted, until the chain limit.
+printf '3\n137\n' >"$TEST_TMP/guards/silent"
+id=$(submit "$TEST_TMP/guards" "${fake[@]}" FAKE_COUNT="$TEST_TMP/guards/silent_count" FAKE_STEP=10 \
+    FAKE_SILENT="$TEST_TMP/guards/silent" ALFE_CHAIN_MAX=3 -- -n 1 "$JOB" g.ini) ||
+    fail "guards: sbatch failed"
+chain=$(follow "$TEST_TMP/guards" "$id" 90) || exit 1
+EXPECTED_JOBS="$EXPECTED_JOBS $(echo "$chain" | cut -d' ' -f1 | tr '\n' ' ')"
+[ "$(echo "$chain" | awk '{ print $2 }' | tr '\n' ' ')" = "COMPLETED COMPLETED FAILED " ] ||
+    fail "guards: silent worker: jobs $(echo "$chain" | tr '\n' ' ')"
+codes=(3 137)
+for k in 1 2; do
+    job=$(echo "$chain" | sed -n "${k}p" | cut -d' ' -f1)
+    grep -q "alfe stopped early: a worker rank was silent .* exited ${codes[k - 1]})" \
+        "$(out_of "$TEST_TMP/guards" "$job")" &&
+        grep -q "submitted continuation job .*(this one stopped on a silent worker)" \
+            "$(out_of "$TEST_TMP/guards" "$job")" ||
+        fail "guards: silent worker, job $k: $(tail -4 "$(out_of "$TEST_TMP/guards" "$job")")"
+done
+echo "guards: no progress stops the chain; ALFE_CHAIN_MAX=3 gives 3 jobs; a silent-worker stop" \
+    "(exit 3, or 137 with alfe's log line) is continued ($((SECONDS - t0)) s)"
 
 # -- chain and limit: stopped before the time limit, continued, identical ----
 t0=$SECONDS

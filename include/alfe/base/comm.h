@@ -21,6 +21,10 @@ enum comm_tag {
 
 int comm_init(int *argc, char ***argv);
 void comm_finalize(void);
+/* Make comm_finalize end the job with MPI_Abort(code) instead of
+ * MPI_Finalize (set on every rank when a file could not be closed: the
+ * handlers of MPI_Finalize would touch it). */
+void comm_finalize_by_abort(int code);
 int comm_rank(void);
 int comm_size(void);
 int comm_is_initialized(void);
@@ -30,6 +34,10 @@ void comm_abort(int code) __attribute__((noreturn));
 void comm_barrier(void);
 /* Barrier that sleeps while it waits (see header comment). */
 void comm_barrier_idle(void);
+/* The same, giving up after `seconds` (< 0: never): 1 when every rank
+ * arrived, 0 on time-out (the barrier stays pending: end the job with
+ * comm_abort, a later collective would not match). */
+int comm_barrier_idle_within(double seconds);
 
 void comm_bcast_bytes(void *buf, size_t bytes, int root);
 void comm_bcast_int(int *value, int root);
@@ -60,9 +68,15 @@ void comm_send_bytes(int dest, int tag, const void *buf, size_t bytes);
 /* Receive from any source with any of the farm tags, sleeping between polls.
  * Returns the byte count; fails (aborts) when the message exceeds capacity. */
 size_t comm_recv_any(void *buf, size_t capacity, int *source, int *tag);
+/* The same, giving up after `seconds` (< 0: never): 1 and the message (its
+ * byte count in *got), or 0 when nothing arrived in time. */
+int comm_recv_any_within(void *buf, size_t capacity, int *source, int *tag, double seconds,
+                         size_t *got);
 /* Blocking receive from one source (any tag). */
 size_t comm_recv_from(int source, void *buf, size_t capacity, int *tag);
 
+/* This process's host (MPI_Get_processor_name; "?" when unknown). */
+void comm_processor_name(char *buf, size_t size);
 /* The MPI library's version string (first line). */
 void comm_library_version(char *buf, size_t size);
 

@@ -15,6 +15,12 @@ enum alfe_status {
     ALFE_ERR_INPUT = 2    /* bad input or usage: config, files, arguments */
 };
 
+/* Exit status (never a status code returned by a function): the run stopped
+ * early but cleanly enough to be resumed, because a worker rank was silent
+ * past [run] worker_timeout_seconds (docs/restart.md "Faults");
+ * jobs/al_round.sh resubmits on it. */
+#define ALFE_EXIT_RESUME 3
+
 int alfe_fail_at(int code, const char *file, int line, const char *func,
                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void alfe_trace_at(const char *file, int line, const char *func);

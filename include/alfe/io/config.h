@@ -107,6 +107,8 @@ typedef struct alfe_config {
     /* [run] */
     double progress_seconds;
     double max_memory_mb;          /* 0 = physical memory */
+    double worker_warn_seconds;    /* a silent worker is reported after this; 0 = never */
+    double worker_timeout_seconds; /* ... and the run stops after this; 0 = never */
     /* [pool] */
     int pool_points;
     double pool_boundary_share;

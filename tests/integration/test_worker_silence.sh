@@ -1,0 +1,129 @@
+# A worker rank that falls silent (here: SIGSTOP, as a hung node or a
+# process stuck in the kernel would look to rank 0) must not make the run
+# wait forever.  3 ranks under mpirun, [run] worker_warn_seconds = 1.5 and
+# worker_timeout_seconds = 3; once points are done, rank 2 is stopped:
+#   - rank 0 prints a warning naming rank 2, its host and the row it was
+#     given, then the stop message, and the run ends (mpirun exit 3, the
+#     "stopped, resume" status of jobs/al_round.sh) well within `timeout`
+#     (a regression fails instead of hanging), leaving no process behind;
+#   - every row a live worker finished is in the file, the stuck worker's row
+#     is pending (or done, if it stopped just after writing it), no FILE.bak is left, `alfe info` says incomplete and
+#     tools/alfe_schema_check.py passes;
+#   - a resume completes the campaign with the validation checksum of an
+#     uninterrupted run, and the same /points data and rounds.
+# Then with worker_timeout_seconds = 0 (never give up) a worker stopped for
+# 4 s is only reported, continues after SIGCONT and the run completes (exit 0,
+# the reference checksum).
+source "$(dirname "$0")/../lib.sh"
+
+cp "$ALFE" "$TEST_TMP/alfe" && ALFE=$TEST_TMP/alfe
+CHECK="$PYTHON $ROOT/tools/alfe_schema_check.py"
+
+common=("campaign.rounds = 2" "global.points = 60" "oracle.delay = 0.2"
+        "run.progress_seconds = 0.2" "run.worker_warn_seconds = 1.5")
+write_config "$TEST_TMP/ref.ini" "$TEST_TMP/ref.h5" "${common[@]}"
+$MPIRUN -n 3 "$ALFE" run "$TEST_TMP/ref.ini" >"$TEST_TMP/ref.stdout" 2>&1 ||
+    fail "reference run exited $?: $(tail -5 "$TEST_TMP/ref.stdout")"
+checksum() { grep -o "checksum 0x[0-9a-f]*" "$1" | tail -1; }
+ref_sum=$(checksum "$TEST_TMP/ref.stdout")
+[ -n "$ref_sum" ] || fail "no validation line in the reference run"
+
+# The pid of MPI rank $2 among the children of mpirun $1 (ps, then the rank
+# Open MPI puts into each rank's environment).
+rank_pid() {
+    local p
+    for p in $(ps -o pid= --ppid "$1"); do
+        tr '\0' '\n' 2>/dev/null <"/proc/$p/environ" | grep -qx "OMPI_COMM_WORLD_RANK=$2" &&
+            { echo "$p"; return 0; }
+    done
+    return 1
+}
+
+# start NAME EXTRA...: mpirun -n 3 in the background (bounded by timeout);
+# sets RUN_PID (timeout's pid), LEADER (mpirun) and VICTIM (rank 2), once
+# this run has finished a point.
+start() {
+    local name=$1
+    shift
+    write_config "$TEST_TMP/$name.ini" "$TEST_TMP/$name.h5" "${common[@]}" "$@"
+    (setsid timeout -k 5 90 $MPIRUN -n 3 "$ALFE" run "$TEST_TMP/$name.ini" \
+        >"$TEST_TMP/$name.stdout" 2>&1; echo $? >"$TEST_TMP/$name.rc") 2>/dev/null &
+    RUN_PID=$!
+    local deadline=$((SECONDS + 60))
+    LEADER="" VICTIM=""
+    until grep -Eq "evaluate: [1-9][0-9]*/[0-9]+ points" "$TEST_TMP/$name.h5.log" 2>/dev/null; do
+        [ "$SECONDS" -lt "$deadline" ] || fail "$name: no progress within 60 s: $(tail -5 "$TEST_TMP/$name.stdout")"
+        sleep 0.02
+    done
+    LEADER=$(pgrep -f "^mpirun.* $ALFE run $TEST_TMP/$name.ini" | head -1)
+    [ -n "$LEADER" ] || fail "$name: mpirun not found"
+    VICTIM=$(rank_pid "$LEADER" 2) || fail "$name: rank 2 not found among mpirun's children"
+}
+
+# --- 1. timeout: the run stops, the campaign resumes to the reference -------
+start silent "run.worker_timeout_seconds = 3"
+kill -STOP "$VICTIM" || fail "cannot stop rank 2 (pid $VICTIM)"
+t0=$SECONDS
+trap 'kill -CONT $VICTIM 2>/dev/null; kill -9 $VICTIM 2>/dev/null; rm -rf "$TEST_TMP"' EXIT
+wait "$RUN_PID"
+elapsed=$((SECONDS - t0))
+rc=$(cat "$TEST_TMP/silent.rc")
+out=$TEST_TMP/silent.stdout
+[ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] || fail "the run hung: killed by timeout after 90 s: $(tail -5 "$out")"
+[ "$rc" -eq 3 ] || fail "exit $rc, expected 3 (stopped, resume): $(tail -8 "$out")"
+[ "$elapsed" -le 30 ] || fail "the run took $elapsed s after the stop (timeout 3 s)"
+grep -Eq "warning: worker rank 2 \(host [^)]+\) silent for [0-9.]+ s since it was given row [0-9]+ \(point [0-9]+ of round 0\)" "$out" ||
+    fail "no silence warning naming rank 2, its host and row: $(grep -i silent "$out")"
+grep -q "stopped: worker rank 2 (host .*) silent for .* more than \[run\] worker_timeout_seconds = 3" "$out" ||
+    fail "no stop line: $(tail -5 "$out")"
+grep -q "Resume with: alfe run $TEST_TMP/silent.ini" "$out" || fail "no resume hint: $(tail -5 "$out")"
+grep -q "alfe: stopped: .*(exit 3)" "$out" || fail "no message on stderr"
+sleep 1
+if ps -o stat= -p "$VICTIM" 2>/dev/null | grep -qv Z; then
+    fail "the stopped rank (pid $VICTIM) is still alive after the run ended"
+fi
+[ ! -e "$TEST_TMP/silent.h5.bak" ] || fail "a FILE.bak was left"
+stuck_row=$(grep -o "silent for [0-9.]* s since it was given row [0-9]*" "$out" | head -1 | awk '{ print $NF }')
+echo "silent: rank 2 (pid $VICTIM) stopped; run ended after $elapsed s with exit 3; its row $stuck_row"
+"$ALFE" info "$TEST_TMP/silent.h5" >"$TEST_TMP/silent.info" 2>&1 ||
+    fail "alfe info exited $?: $(cat "$TEST_TMP/silent.info")"
+grep -q "incomplete" "$TEST_TMP/silent.info" || fail "alfe info: $(tail -1 "$TEST_TMP/silent.info")"
+$CHECK "$TEST_TMP/silent.h5" >"$TEST_TMP/silent.check" 2>&1 ||
+    fail "schema check of the stopped campaign: $(cat "$TEST_TMP/silent.check")"
+"$PYTHON" - "$TEST_TMP/silent.h5" "$stuck_row" <<'PY' || fail "rows after the stop"
+import sys, h5py, numpy as np
+p = h5py.File(sys.argv[1], "r")["points"]
+st, stuck = p["status"][...], int(sys.argv[2])
+done, pending = st == 1, st == 0
+# Pending unless the worker was stopped between writing it and asking again.
+assert st[stuck] in (0, 1), "the stuck worker's row %d has status %d" % (stuck, st[stuck])
+assert done.sum() > 0 and pending.sum() > 0, (done.sum(), pending.sum())
+for col in ("mu", "eta_mean", "mu_stderr"):
+    v = p[col][...]
+    assert not np.isnan(v[done]).any(), "a done row has NaN " + col
+print("  %d rows done, %d pending; row %d %s" % (done.sum(), pending.sum(), stuck,
+      "pending" if st[stuck] == 0 else "written before the worker stopped"))
+PY
+kill -9 "$VICTIM" 2>/dev/null
+$MPIRUN -n 3 "$ALFE" run "$TEST_TMP/silent.ini" >"$TEST_TMP/silent.resume" 2>&1 ||
+    fail "resume exited $?: $(tail -10 "$TEST_TMP/silent.resume")"
+grep -q "Valid" "$TEST_TMP/silent.resume" || fail "resume: no Valid line"
+[ "$(checksum "$TEST_TMP/silent.resume")" = "$ref_sum" ] ||
+    fail "resume: $(checksum "$TEST_TMP/silent.resume"), uninterrupted $ref_sum"
+compare_campaigns "$TEST_TMP/ref.h5" "$TEST_TMP/silent.h5" || fail "resumed campaign differs"
+$CHECK "$TEST_TMP/silent.h5" >/dev/null 2>&1 || fail "schema check after the resume"
+echo "silent: resume gives the uninterrupted run's $ref_sum"
+
+# --- 2. worker_timeout_seconds = 0: reported, never given up ------------------
+start patient "run.worker_timeout_seconds = 0"
+kill -STOP "$VICTIM" || fail "cannot stop rank 2"
+sleep 4
+kill -CONT "$VICTIM"
+wait "$RUN_PID"
+rc=$(cat "$TEST_TMP/patient.rc")
+[ "$rc" -eq 0 ] || fail "patient: exit $rc: $(tail -8 "$TEST_TMP/patient.stdout")"
+grep -q "warning: worker rank 2 .*worker_timeout_seconds = 0: waiting for it indefinitely" \
+    "$TEST_TMP/patient.stdout" || fail "patient: no warning: $(grep -i silent "$TEST_TMP/patient.stdout")"
+[ "$(checksum "$TEST_TMP/patient.stdout")" = "$ref_sum" ] || fail "patient: checksum differs"
+echo "patient: warned, waited, completed with $ref_sum"
+echo "ok"
