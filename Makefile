@@ -90,7 +90,7 @@ IO_SRC      := $(addprefix src/io/,config.c h5util.c campaign_io.c campaign_guar
                  campaign_info.c campaign_criteria.c campaign_inputs.c model_io.c)
 ACQUIRE_SRC := $(addprefix src/acquire/,acquire.c pool.c criterion.c special.c uncertainty.c physics.c \
                  select.c weights.c)
-RUN_SRC     := $(addprefix src/run/,system.c evaluate.c farm.c learn.c active.c coordinator.c)
+RUN_SRC     := $(addprefix src/run/,system.c evaluate.c farm.c learn.c curvature_fit.c active.c coordinator.c)
 # Layers bottom to top (docs/architecture.md); tests/integration/test_layers.sh
 # checks that the arrows only point down.
 CORE_SRC := $(BASE_SRC) $(SPACE_SRC) $(LATTICE_SRC) $(NETWORK_SRC) $(IO_SRC) \

@@ -699,11 +699,11 @@ static const double *load_features(const invariant_set *inv, idnn_work *w, int p
 /* ------------------------------------------------------------------------- */
 /* Curvature term (docs/idnn.md §4b)
  *
- * With E_p = ∇²_η y(η_p) − sH_p (symmetric) and the per-point weights
- * C_p,jk = c_p ν_pjk (c_p = w_H ω_p/(n·d(d+1)/2)) the term is
- * Σ_p Σ_{j≤k} C_p,jk E_p,jk², and its differential Σ_p Σ_jk A_p,jk dE_p,jk
- * with A_jj = 2C_jj E_jj, A_jk = C_jk E_jk (j ≠ k; the full sum counts each
- * pair twice).  ∇²_η y = Σ_l Ż_lᵀ diag(c_l) Ż_l + Σ_k r_{−1,k} K_k (K_k =
+ * With E_p = ∇²_η g(η_p) − H_p = (∇²_η y − sH_p)/s (symmetric) and the
+ * per-point weights C_p,jk = c_p ν_pjk (c_p = w_H ω_p/(n·d(d+1)/2)) the term
+ * is Σ_p Σ_{j≤k} C_p,jk E_p,jk², and its differential Σ_p Σ_jk A_p,jk
+ * d(∇²_η y)_p,jk with A_jj = 2C_jj E_jj/s, A_jk = C_jk E_jk/s (j ≠ k; the
+ * full sum counts each pair twice).  ∇²_η y = Σ_l Ż_lᵀ diag(c_l) Ż_l + Σ_k r_{−1,k} K_k (K_k =
  * ∇²_η h_k), so for A held fixed the parameter gradient is that of
  *   T + U,  T = Σ_p Σ_l Σ_i c_{l,i} S_{l,i},  S_l = diag(Ż_l A Ż_lᵀ),
  *           U = Σ_p u_p·∇_h y,  u_p,k = tr(A_p K_pk).
@@ -766,7 +766,7 @@ int idnn_hessian_weights(int d, const double *hess, const double *se, double max
             const int ok = isfinite(hess[j * d + k]) && isfinite(se[j * d + k]) &&
                            se[j * d + j] < max_rel * hjj && se[k * d + k] < max_rel * hkk &&
                            se[j * d + k] < max_rel * sqrt(hjj * hkk);
-            weight[j * d + k] = weight[k * d + j] = ok ? 1.0 : 0.0;
+            weight[j * d + k] = weight[k * d + j] = ok ? 1.0 / (hjj * hkk) : 0.0;
             kept += ok;
         }
     return kept;
@@ -868,10 +868,10 @@ static void hess_loss_chunk(const idnn *net, idnn_work *w, int b, const double *
                 for (int t = 0; t < m; t++)
                     v += rp[t] * kp[(size_t)t * d * d + j * d + k];
                 const double nu = hwp ? hwp[j * d + k] : 1.0;
-                const double e = nu != 0.0 ? v - s * hmp[j * d + k] : 0.0;
+                const double e = nu != 0.0 ? (v - s * hmp[j * d + k]) / s : 0.0; /* in g */
                 const double cjk = cp * nu;
                 *sum += cjk * e * e;
-                ap[j * d + k] = ap[k * d + j] = (j == k ? 2.0 : 1.0) * cjk * e;
+                ap[j * d + k] = ap[k * d + j] = (j == k ? 2.0 : 1.0) * cjk * e / s;
             }
     }
     if (!grad)

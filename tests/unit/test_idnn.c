@@ -561,7 +561,7 @@ static void make_hessian_data(int n, uint64_t key, double *hm, double *hw)
         for (int j = 0; j < TD; j++)
             for (int k = j; k < TD; k++) {
                 const double v = 0.3 * rng_normal(&rng) + (j == k ? 0.5 : 0.0);
-                const double w = rng_uniform(&rng) < 0.25 ? 0.0 : 1.0;
+                const double w = rng_uniform(&rng) < 0.25 ? 0.0 : 0.5 + rng_uniform(&rng);
                 hm[(p * TD + j) * TD + k] = hm[(p * TD + k) * TD + j] = w ? v : NAN;
                 hw[(p * TD + j) * TD + k] = hw[(p * TD + k) * TD + j] = w;
             }
@@ -576,10 +576,7 @@ static void test_fd_hessian_params(void **state)
 {
     (void)state;
     invariant_set *inv = inv_from_rows(TD, TM, test_terms, test_rows);
-    /* The loss is a sum of squares of s·∇²g (s up to 100): the stencil's
-     * rounding, eps·L/h, reaches 1e-9 absolute, so components below 1e-3 of
-     * the largest are compared at that floor. */
-    const double h = 1e-3, floor = 1e-3;
+    const double h = 1e-3, floor = REL_FLOOR;
     const int n = 5;
     double worst = 0.0, worst_value = 0.0;
     int checked = 0;
@@ -605,15 +602,14 @@ static void test_fd_hessian_params(void **state)
                 assert_int_equal(idnn_predict(net, inv, work, n, tb.eta, NULL, NULL, hess),
                                  ALFE_OK);
                 double expect = 0.0;
-                const double s = net->arch.scale;
                 for (int p = 0; p < n; p++)
                     for (int j = 0; j < TD; j++)
                         for (int k = j; k < TD; k++) {
                             const int e = (p * TD + j) * TD + k;
                             if (hw[e] == 0.0)
                                 continue;
-                            const double x = s * hess[e] - s * hm[e];
-                            expect += tb.weight[p] * x * x;
+                            const double x = hess[e] - hm[e];
+                            expect += tb.weight[p] * hw[e] * x * x;
                         }
                 expect *= only.w_hess / (n * (TD * (TD + 1) / 2.0));
                 assert_int_equal(idnn_loss(net, inv, work, &only, &loss, NULL), ALFE_OK);
@@ -668,6 +664,9 @@ static void test_fd_hessian_params(void **state)
         double hm[4] = {1.0, 0.1, 0.1, 0.2}, se[4] = {0.4, 0.05, 0.05, 0.2}, w[4];
         assert_int_equal(idnn_hessian_weights(2, hm, se, 0.5, w), 1); /* H_11 unresolved */
         assert_true(w[0] == 1.0 && w[1] == 0.0 && w[2] == 0.0 && w[3] == 0.0);
+        assert_int_equal(idnn_hessian_weights(2, (double[]){-2.0, 0, 0, 0.5}, (double[]){0, 0, 0, 0},
+                                              0.5, w), 3);
+        assert_true(w[0] == 0.25 && w[1] == 1.0 && w[2] == 1.0 && w[3] == 4.0); /* 1/|H_jj H_kk| */
         se[3] = 0.05;
         assert_int_equal(idnn_hessian_weights(2, hm, se, 0.5, w), 3);
         se[1] = se[2] = INFINITY;

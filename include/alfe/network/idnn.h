@@ -91,17 +91,20 @@ typedef struct {
     const double *h, *jac, *h_ref;
     /* Curvature term (docs/training.md, "Training on the curvature"), off
      * unless w_hess != 0 and hess != NULL:
-     *   w_hess/(n·d(d+1)/2) Σ_p ω_p Σ_{j≤k} ν_pjk (s ∂²g/∂η_j∂η_k(η_p) − s H_pjk)²
+     *   w_hess/(n·d(d+1)/2) Σ_p ω_p Σ_{j≤k} ν_pjk (∂²g/∂η_j∂η_k(η_p) − H_pjk)²
      * with H (n×d×d) the measured Hessian of g (eV per prim cell) and ν
-     * (hess_weight, n×d×d, symmetric; NULL = 1) the per-element weight: 0
-     * drops an element (idnn_hessian_weights), and then H may be NaN there.
+     * (hess_weight, n×d×d, symmetric; NULL = 1) the per-element weight
+     * (idnn_hessian_weights: 1/|H_jj H_kk|, a relative error): 0 drops an
+     * element, and then H may be NaN there.
      * khess (n×m×d×d) = ∇²_η h precomputed at eta, NULL = evaluated. */
     const double *hess, *hess_weight, *khess;
     double w_hess;
 } idnn_batch;
 
 /* The per-element weights ν of the curvature term from a measured Hessian H
- * and its standard error se (d×d each, one point): ν_jk = 1 when H_jk and
+ * and its standard error se (d×d each, one point): ν_jk = 1/(|H_jj|·|H_kk|),
+ * so that the term fits each element relative to the local curvature (the
+ * ideal-mixing part diverges at the composition ends), when H_jk and
  * se_jk are finite, both diagonals are resolved (se_jj < max_rel·|H_jj|, as
  * the `hessian_poorly_resolved` rule of `alfe mc` with max_rel = 0.5) and
  * se_jk < max_rel·√(|H_jj|·|H_kk|); else 0 (where 2φ swamps H the
