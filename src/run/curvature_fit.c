@@ -53,7 +53,7 @@ int curvature_rms_error(idnn_committee *committee, int n, int d, const double *e
                 const size_t e = (size_t)p * dd + (size_t)j * d + k;
                 if (weight[e] == 0.0)
                     continue;
-                sum += (pred[e] - hess[e]) * (pred[e] - hess[e]);
+                sum += weight[e] * (pred[e] - hess[e]) * (pred[e] - hess[e]);
                 count++;
             }
     if (status == ALFE_OK && count > 0)

@@ -21,8 +21,9 @@ int curvature_gather(campaign *c, int n, const int64_t *rows, int d, double max_
                      double *hess, double *weight, int64_t *kept, int *rows_with);
 
 /* The committee-mean Hessian against the measured one over the kept
- * elements j ≤ k: root mean square of the difference (eV per prim cell);
- * NaN without a committee or kept elements. */
+ * elements j ≤ k, relative as in the loss: √(mean ν_jk (Ĥ_jk − H_jk)²) with
+ * ν = 1/|H_jj H_kk| (dimensionless); NaN without a committee or kept
+ * elements. */
 int curvature_rms_error(idnn_committee *committee, int n, int d, const double *eta,
                         const double *hess, const double *weight, double *rms);
 

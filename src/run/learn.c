@@ -441,7 +441,8 @@ static void log_training(const learner *l, const train_report *reports, int roun
 }
 
 /* Rank 0 ([training] weight_hessian > 0): the curvature term's data and the
- * committee's RMS Hessian error on the kept elements before and after. */
+ * committee's relative RMS Hessian error on the kept elements (curvature_fit.h)
+ * before and after. */
 static int log_curvature(const learner *l, const round_rows *r, int round)
 {
     const int d = l->d;
@@ -453,8 +454,8 @@ static int log_curvature(const learner *l, const round_rows *r, int round)
         snprintf(before, sizeof before, " %.3g before ->", r->hess_rms_before);
     if (r->hess_kept > 0)
         log_line("round %d (%d of %d) train: curvature term weight_hessian %g on %lld of %lld "
-                 "Hessian elements (j <= k) in %d of %d rows; committee Hessian RMS error on "
-                 "them%s %.3g after training (eV per prim cell)", round, round + 1,
+                 "Hessian elements (j <= k) in %d of %d rows; committee Hessian relative RMS "
+                 "error on them%s %.3g after training", round, round + 1,
                  l->cfg->rounds, l->cfg->tr_weight_hessian, (long long)r->hess_kept,
                  (long long)r->n * d * (d + 1) / 2, r->hess_rows, r->n, before, after);
     else
