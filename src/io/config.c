@@ -189,10 +189,10 @@ static const key_spec KEYS[] = {
      "loss weight w_mu of the gradient term"},
     {"training", "weight_hessian", KEY_DOUBLE, "0", 0, 1e9, NULL, RESUME_FIXED,
      OFF(tr_weight_hessian),
-     "loss weight w_H of the curvature term: the committee also fits the measured Hessian of g "
-     "(/points/hessian) where it is resolved (hessian_max_rel), mean over rows and pairs j <= k "
-     "of (s d2g/deta_j deta_k - s H_jk)^2; 0: off (docs/training.md, \"Training on the "
-     "curvature\")"},
+     "loss weight w_H of the curvature term: the committee also fits the measured Hessian H of "
+     "g (/points/hessian) where it is resolved (hessian_max_rel): w_H x mean over rows and pairs "
+     "j <= k of (d2g/deta_j deta_k - H_jk)^2 / |H_jj H_kk| (dropped pairs count 0); 0: off "
+     "(docs/training.md, \"Training on the curvature\")"},
     {"training", "hessian_max_rel", KEY_DOUBLE, "0.5", 1e-6, 1e6, NULL, RESUME_FIXED,
      OFF(tr_hessian_max_rel),
      "curvature term: an element H_jk is fitted only when H_jj and H_kk have standard errors "
