@@ -1044,6 +1044,7 @@ static void test_torch_fixture(void **state)
     int cases = 0, optimizers = 0;
     double worst[8] = {0}; /* g, mu, hess, g_ref, loss, grad, opt losses, opt params */
     double torch_gap = INFINITY; /* smallest difference train_run vs torch's ε placement */
+    double worst_hess[2] = {0};  /* loss and gradient with the curvature term */
     int keras_sections = 0, torch_sections = 0;
     for (int c = 0; c < fx.n; c++) {
         if (strcmp(fx.rec[c].key, "d") != 0 || strchr(fx.rec[c].section, '/'))
@@ -1149,6 +1150,26 @@ static void test_torch_fixture(void **state)
                                                           (int)net->n_params)->v,
                                                    net->n_params, TORCH_TOL));
         }
+        /* the curvature term (BLAS path only: the twin has none), chunked */
+        {
+            idnn_batch bh = b;
+            bh.hess = fx_get(&fx, sec, "hess_target", 0, n * d * d)->v;
+            bh.hess_weight = fx_get(&fx, sec, "hess_weight", 0, n * d * d)->v;
+            bh.w_hess = fx_num(&fx, sec, "w_hess");
+            char what[128];
+            assert_int_equal(idnn_loss(net, inv, work, &bh, &loss, grad), ALFE_OK);
+            snprintf(what, sizeof what, "torch %s: loss with the curvature term", sec);
+            worst_hess[0] = fmax(worst_hess[0],
+                                 expect_close(what, &loss,
+                                              fx_get(&fx, sec, "expect_hess_loss", 0, 1)->v, 1,
+                                              TORCH_TOL));
+            snprintf(what, sizeof what, "torch %s: dL/dtheta with the curvature term", sec);
+            worst_hess[1] = fmax(worst_hess[1],
+                                 expect_close(what, grad,
+                                              fx_get(&fx, sec, "expect_hess_grad", 0,
+                                                     (int)net->n_params)->v,
+                                              net->n_params, TORCH_TOL));
+        }
         /* optimizer sections of this case */
         char prefix[80];
         snprintf(prefix, sizeof prefix, "%s/", sec);
@@ -1178,6 +1199,8 @@ static void test_torch_fixture(void **state)
                   cases, worst[0], worst[1], worst[2], worst[3], worst[4], worst[5], TORCH_TOL,
                   keras_sections, worst[6], worst[7], TRAIN_STEP_TOL, torch_sections, torch_gap,
                   TORCH_GAP_MIN);
+    print_message("PyTorch fixture, curvature term (triple backprop): loss %.2e, gradient %.2e "
+                  "(tolerance %.0e)\n", worst_hess[0], worst_hess[1], TORCH_TOL);
     if (!(torch_gap > TORCH_GAP_MIN))
         fail_msg("train_run agrees with torch's eps placement to %.2e: the fixture no longer tells "
                  "the forms apart", torch_gap);
