@@ -113,6 +113,27 @@ def run(cfg_text, path, ranks):
     return path + ".h5"
 
 
+def retrain(cfg_text, src_h5, path, ranks, weight):
+    """The rows of src_h5 (a copy), its fixed key training.weight_hessian
+    set to weight in /config, round 0 retrained by `alfe train`."""
+    with open(path + ".ini", "w") as f:
+        f.write(cfg_text)
+    with open(src_h5, "rb") as a, open(path + ".h5", "wb") as b:
+        b.write(a.read())
+    with h5py.File(path + ".h5", "r+") as f:
+        f["config"].attrs["training.weight_hessian"] = "%g" % weight
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1",
+               OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1")
+    r = subprocess.run(["mpirun", "-n", str(ranks), os.path.join(ROOT, "bin", "alfe"), "train",
+                        path + ".ini"], env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    with open(path + ".out", "w") as f:
+        f.write(r.stdout)
+    if r.returncode != 0:
+        sys.exit("%s: alfe train exited %d (see %s.out)" % (path, r.returncode, path))
+    return path + ".h5"
+
+
 def test_set(system, outdir, ranks):
     """An independent campaign of the system (seed 9001, no network; the
     oracle's without noise): its converged rows as 'eta mu' text."""
@@ -137,13 +158,24 @@ def main():
     ap.add_argument("--seeds", default="11,12,13")
     ap.add_argument("--weights", default="0,1,10")
     ap.add_argument("--ranks", type=int, default=2)
+    ap.add_argument("--retrain", action="store_true",
+                    help="evaluate each seed's rows once (first weight) and retrain copies "
+                         "with `alfe train` for the other weights (the same rows; for Monte "
+                         "Carlo, where the evaluation dominates)")
+    ap.add_argument("--points", type=int, default=0, help="points per campaign (0: default)")
     a = ap.parse_args()
     os.makedirs(a.outdir, exist_ok=True)
     seeds = [int(x) for x in a.seeds.split(",")]
     weights = [float(x) for x in a.weights.split(",")]
     for system in a.systems.split(","):
-        s = SYSTEMS[system]
-        test, n_test = test_set(system, a.outdir, a.ranks)
+        s = dict(SYSTEMS[system])
+        if a.points:
+            s["points"] = a.points
+        if os.path.exists(os.path.join(a.outdir, system + "_test.txt")):
+            test = os.path.join(a.outdir, system + "_test.txt")
+            n_test = len(np.loadtxt(test))
+        else:
+            test, n_test = test_set(system, a.outdir, a.ranks)
         mse = {}
         for seed in seeds:
             for w in weights:
@@ -152,7 +184,11 @@ def main():
                                         hnoise=s["hnoise"], points=s["points"])
                 text += NETWORK.format(lco=LCO, epochs=s["epochs"], batch=s["batch"], w=w,
                                        test="test_set = " + test)
-                h5 = run(text, path, a.ranks)
+                if a.retrain and w != weights[0]:
+                    first = os.path.join(a.outdir, "%s_s%d_w%g" % (system, seed, weights[0]))
+                    h5 = retrain(text, first + ".h5", path, a.ranks, w)
+                else:
+                    h5 = run(text, path, a.ranks)
                 with h5py.File(h5, "r") as f:
                     mse[seed, w] = float(f["rounds/0000"].attrs["mse_test"])
                 print("%s seed %d weight_hessian %g: held-out mu MSE %.4g eV^2" %
