@@ -163,6 +163,8 @@ def main():
                          "with `alfe train` for the other weights (the same rows; for Monte "
                          "Carlo, where the evaluation dominates)")
     ap.add_argument("--points", type=int, default=0, help="points per campaign (0: default)")
+    ap.add_argument("--hessian-noise", type=float, default=None,
+                    help="oracle: [oracle] hessian_noise (default 0.01)")
     a = ap.parse_args()
     os.makedirs(a.outdir, exist_ok=True)
     seeds = [int(x) for x in a.seeds.split(",")]
@@ -171,6 +173,8 @@ def main():
         s = dict(SYSTEMS[system])
         if a.points:
             s["points"] = a.points
+        if a.hessian_noise is not None:
+            s["hnoise"] = a.hessian_noise
         if os.path.exists(os.path.join(a.outdir, system + "_test.txt")):
             test = os.path.join(a.outdir, system + "_test.txt")
             n_test = len(np.loadtxt(test))
