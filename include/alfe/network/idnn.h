@@ -6,6 +6,7 @@
  * Derivatives (ARCHITECTURE §3): ∇_η g = J_hᵀ ∇_h g; the Hessian
  * ∇²_η g = J_hᵀ (∇²_h g) J_h + Σ_k (∂g/∂h_k) ∇²_η h_k.  The loss
  *   L = w_g·mean_r (g(η_r) − g_r)² + w_μ·mean_{p,j} ω_p (s ∂g/∂η_j(η_p) − s μ_pj)²
+ * (optionally + the curvature term against a measured Hessian, idnn_batch)
  * and its exact parameter gradient by one forward tangent pass and reverse
  * mode over the primal–tangent pair; every step is a cblas_dgemm over the
  * batch, with a plain-loop twin (the *_naive functions) for tests.
