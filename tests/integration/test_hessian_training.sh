@@ -9,7 +9,8 @@
 #    committee's relative Hessian error is lower than with weight_hessian = 0
 #    trained on the same round-0 rows (the term acts);
 #  - data AND models are bit-identical on 1, 2, 3 and 4 ranks (K = 3
-#    members: 3 and 4 ranks share members over sub-communicators);
+#    members: 3 and 4 ranks share members over sub-communicators) and with
+#    the ASan/UBSan build;
 #  - weight_hessian = 0 writes no curvature line.
 source "$(dirname "$0")/../lib.sh"
 
@@ -28,6 +29,11 @@ for n in 1 2 3 4; do
     $MPIRUN -n $n "$ALFE" run "$TEST_TMP/r$n.ini" > "$TEST_TMP/r$n.log" 2>&1 ||
         fail "$n ranks: $(tail -5 "$TEST_TMP/r$n.log")"
 done
+# the ASan/UBSan build on 2 ranks (the trainer's and learner's new paths
+# under the sanitizers): the same data and models
+cfg "$TEST_TMP/asan.ini" "$TEST_TMP/asan.h5" 30 "training.hessian_max_rel = $max_rel"
+$MPIRUN -n 2 "$ALFE_ASAN" run "$TEST_TMP/asan.ini" > "$TEST_TMP/asan.log" 2>&1 ||
+    fail "ASan build: $(tail -5 "$TEST_TMP/asan.log")"
 cfg "$TEST_TMP/z.ini" "$TEST_TMP/z.h5" 0 "campaign.rounds = 1"
 "$ALFE" run "$TEST_TMP/z.ini" > "$TEST_TMP/z.log" 2>&1 || fail "weight 0: $(tail -5 "$TEST_TMP/z.log")"
 ! grep -q "curvature term" "$TEST_TMP/z.log" || fail "weight_hessian = 0 logged a curvature term"
@@ -35,6 +41,7 @@ cfg "$TEST_TMP/z.ini" "$TEST_TMP/z.h5" 0 "campaign.rounds = 1"
 for n in 2 3 4; do
     compare_campaigns "$TEST_TMP/r1.h5" "$TEST_TMP/r$n.h5" > /dev/null || fail "data: 1 vs $n ranks"
 done
+compare_campaigns "$TEST_TMP/r1.h5" "$TEST_TMP/asan.h5" > /dev/null || fail "data: ASan build"
 for r in 0 1; do
     grep -q "round $r (.*curvature term weight_hessian 30 on [0-9]* of [0-9]* Hessian elements" \
         "$TEST_TMP/r1.log" || fail "round $r: no curvature line in the log"
@@ -44,6 +51,7 @@ done
 import re, sys, h5py, numpy as np
 tmp, max_rel = sys.argv[1], float(sys.argv[2])
 files = [h5py.File("%s/r%d.h5" % (tmp, n), "r") for n in (1, 2, 3, 4)]
+files.append(h5py.File(tmp + "/asan.h5", "r"))
 a = files[0]
 assert a["config"].attrs["training.weight_hessian"] == "30", a["config"].attrs["training.weight_hessian"]
 assert float(a["config"].attrs["training.hessian_max_rel"]) == max_rel
@@ -54,7 +62,7 @@ for b in files[1:]:
         for m in a["models"][r]:
             x, y = a["models"][r][m]["params"][...], b["models"][r][m]["params"][...]
             assert np.array_equal(x.view(np.uint64), y.view(np.uint64)), (b.filename, r, m)
-print("models identical on 1, 2, 3, 4 ranks")
+print("models identical on 1, 2, 3, 4 ranks and with the ASan build")
 # kept elements: the rule of idnn_hessian_weights on the stored rows
 p = a["points"]
 H, S = p["hessian"][:], p["hessian_stderr"][:]
