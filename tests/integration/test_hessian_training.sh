@@ -11,7 +11,7 @@
 #  - data AND models are bit-identical on 1, 2, 3 and 4 ranks (K = 3
 #    members: 3 and 4 ranks share members over sub-communicators) and with
 #    the ASan/UBSan build;
-#  - weight_hessian = 0 writes no curvature line.
+#  - weight_hessian = 0 writes no curvature line; the schema checker passes.
 source "$(dirname "$0")/../lib.sh"
 
 net=("network.invariants = $ROOT/inputs/lco/invariants.txt" "network.layers = 2"
@@ -88,6 +88,9 @@ for rnd in (0, 1):
     assert total // 2 < kept < total, (kept, total)   # the strict max_rel drops some, keeps most
     print("round %d: %d of %d elements kept, as the rule says" % (rnd, kept, total))
 PY
+
+"$PYTHON" "$ROOT/tools/alfe_schema_check.py" "$TEST_TMP/r1.h5" > "$TEST_TMP/schema.log" 2>&1 ||
+    fail "schema check: $(tail -5 "$TEST_TMP/schema.log")"
 
 # The term acts: on the same round-0 rows, the committee trained with it
 # matches the measured Hessian better (the logged relative RMS error over the
