@@ -91,7 +91,7 @@ IO_SRC      := $(addprefix src/io/,config.c h5util.c campaign_io.c campaign_guar
                  campaign_regions.c campaign_space.c)
 ACQUIRE_SRC := $(addprefix src/acquire/,acquire.c pool.c criterion.c special.c uncertainty.c physics.c \
                  select.c weights.c regions.c)
-RUN_SRC     := $(addprefix src/run/,system.c evaluate.c metrics.c farm.c learn.c active.c coordinator.c)
+RUN_SRC     := $(addprefix src/run/,system.c evaluate.c metrics.c farm.c learn.c curvature_fit.c active.c coordinator.c)
 # Layers bottom to top (docs/architecture.md); tests/integration/test_layers.sh
 # checks that the arrows only point down.
 CORE_SRC := $(BASE_SRC) $(SPACE_SRC) $(LATTICE_SRC) $(NETWORK_SRC) $(IO_SRC) \

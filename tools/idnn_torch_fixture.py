@@ -28,7 +28,9 @@ expect_grad.  Keys of an optimizer section: lr, rho (RMSprop) or beta1, beta2
 (Adam), eps, eps_inside (0: torch's ε placement; 1: Keras', see below),
 steps, losses (the loss at the parameters before each step), params_after
 (steps × n_params: the parameters after each step), final_params (the last
-row of params_after).
+row of params_after).  Curvature-term keys of a case (docs/idnn.md §4b):
+hess_target (n×d×d), hess_weight (n×d×d, ν), w_hess, expect_hess_loss (the
+loss with all three terms) and expect_hess_grad.
 
 Optimizers (full batch, the case's loss, from the case's params):
   rmsprop_torch  torch.optim.RMSprop(lr, alpha=ρ=0.9, eps=1e-7, momentum=0,
@@ -184,6 +186,47 @@ def run_optimizer(case, kind, lr, steps, eps):
     return losses, np.array(trajectory), theta.detach().numpy()
 
 
+def write_hessian_term(out, case, theta):
+    """The curvature term ([training] weight_hessian; docs/idnn.md §4b) on the
+    case's batch: a measured Hessian (symmetric, N(0, 0.3²) + 0.5 on the
+    diagonal) and per-element weights ν (0 for about a quarter of the
+    elements j ≤ k, else U(0.5, 1.5)), drawn from their own stream so that
+    the records above do not change; the expected loss with every term,
+    L + w_H/(n·d(d+1)/2) Σ_p ω_p Σ_{j≤k} ν (∂²g/∂η_j∂η_k − H)², and its
+    parameter gradient by autograd (triple backprop)."""
+    rng = np.random.default_rng(1000 + len(case.eta) * 7 + case.d)
+    n, d = len(case.eta), case.d
+    target = np.zeros((n, d, d))
+    weight = np.zeros((n, d, d))
+    for p in range(n):
+        for j in range(d):
+            for k in range(j, d):
+                v = 0.3 * rng.standard_normal() + (0.5 if j == k else 0.0)
+                w = 0.0 if rng.uniform() < 0.25 else rng.uniform(0.5, 1.5)
+                target[p, j, k] = target[p, k, j] = v if w else 0.0
+                weight[p, j, k] = weight[p, k, j] = w
+    w_hess = 3.0
+    emit(out, "hess_target", target)
+    emit(out, "hess_weight", weight)
+    emit(out, "w_hess", [w_hess])
+    th = theta.detach().clone().requires_grad_(True)
+    eta = torch.tensor(case.eta).requires_grad_(True)
+    g = case.g(th, eta)
+    (mu,) = torch.autograd.grad(g.sum(), eta, create_graph=True)
+    rows = [torch.autograd.grad(mu[:, j].sum(), eta, create_graph=True)[0] for j in range(d)]
+    hess = torch.stack(rows, dim=1)
+    iu = np.triu_indices(d)
+    err = (hess - torch.tensor(target))[:, iu[0], iu[1]]
+    wt = torch.tensor(weight[:, iu[0], iu[1]])
+    if case.weight is not None:
+        wt = wt * torch.tensor(case.weight)[:, None]
+    term = w_hess * (wt * err ** 2).sum() / (n * len(iu[0]))
+    loss = case.loss(th) + term
+    (grad,) = torch.autograd.grad(loss, th)
+    emit(out, "expect_hess_loss", [loss.item()])
+    emit(out, "expect_hess_grad", grad.numpy())
+
+
 def emit(out, key, values, per_line=4):
     values = np.asarray(values, dtype=np.float64).ravel()
     out.write(f"{key} {values.size}\n")
@@ -227,6 +270,8 @@ def write_case(out, case, optimizers):
     (grad,) = torch.autograd.grad(loss, theta)
     emit(out, "expect_loss", [loss.item()])
     emit(out, "expect_grad", grad.numpy())
+
+    write_hessian_term(out, case, theta)
 
     for kind, lr in optimizers:
         eps, steps = 1e-7, 10

@@ -197,6 +197,17 @@ static const key_spec KEYS[] = {
      "loss weight w_g of the reference term (g(0) - 0)^2"},
     {"training", "weight_mu", KEY_DOUBLE, "10", 1e-12, 1e9, NULL, RESUME_FIXED, OFF(tr_weight_mu),
      "loss weight w_mu of the gradient term"},
+    {"training", "weight_hessian", KEY_DOUBLE, "0", 0, 1e9, NULL, RESUME_FIXED,
+     OFF(tr_weight_hessian),
+     "loss weight w_H of the curvature term: the committee also fits the measured Hessian H of "
+     "g (/points/hessian) where it is resolved (hessian_max_rel): w_H x mean over rows and pairs "
+     "j <= k of (d2g/deta_j deta_k - H_jk)^2 / |H_jj H_kk| (dropped pairs count 0); 0: off "
+     "(docs/training.md, \"Training on the curvature\")"},
+    {"training", "hessian_max_rel", KEY_DOUBLE, "0.5", 1e-6, 1e6, NULL, RESUME_FIXED,
+     OFF(tr_hessian_max_rel),
+     "curvature term: an element H_jk is fitted only when H_jj and H_kk have standard errors "
+     "below hessian_max_rel x |H_jj| (and |H_kk|) and its own is below hessian_max_rel x "
+     "sqrt(|H_jj H_kk|); 0.5 = alfe mc's hessian_poorly_resolved rule"},
     {"training", "newest_weight", KEY_DOUBLE, "1", 1e-6, 1e6, NULL, RESUME_FIXED,
      OFF(tr_newest_weight), "sample weight of the newest round's rows (others 1)"},
     {"training", "hypersearch", KEY_INT, "0", 0, 10000, NULL, RESUME_FIXED, OFF(tr_hypersearch),

@@ -15,6 +15,7 @@
  * layer is a_{l−1}·W_lᵀ: one cblas_dgemm per step over the whole batch. */
 #include "alfe/network/idnn.h"
 
+#include "alfe/base/constants.h"
 #include "alfe/base/error.h"
 #include "alfe/base/util.h"
 
@@ -234,6 +235,24 @@ struct idnn_work {
     double *tan_in, *tan_out;    /* B·d × max(n_l, m): Hessian tangents */
     double *hess_h;              /* B × d × d */
     double *block;               /* the one allocation behind all of these */
+    struct hess_loss_work *hl;   /* the curvature term's buffers, made on first use */
+};
+
+/* Buffers of the curvature term (B = max_batch rows, tangent rows (p, j)). */
+struct hess_loss_work {
+    double *zt[IDNN_MAX_LAYERS];   /* B·d × n_l: Ż_l = ∂z_l/∂η */
+    double *at[IDNN_MAX_LAYERS];   /* B·d × n_l: Ȧ_l = σ'(z_l) ⊙ Ż_l */
+    double *s2[IDNN_MAX_LAYERS];   /* B × n_l: σ''(z_l) */
+    double *s3[IDNN_MAX_LAYERS];   /* B × n_l: σ'''(z_l) */
+    double *r[IDNN_MAX_LAYERS];    /* B × n_l: r_l = ∂y/∂a_l */
+    double *sv[IDNN_MAX_LAYERS];   /* B × n_l: S_l = diag(Ż_l A Ż_lᵀ) */
+    double *sb1[IDNN_MAX_LAYERS];  /* B × n_l: adjoint of σ'(z_l), then the direct z̄_l */
+    double *tin;                   /* B·d × m: Ȧ_{−1} = columns of J_h */
+    double *zbar, *abar;           /* B·d × wmax: adjoints of Ż_l and Ȧ_{l−1} */
+    double *rbar, *qbar;           /* B × wmax each */
+    double *amat;                  /* B × d × d: A_p = ∂L/∂(∇²_η y) */
+    double *za;                    /* d × wmax: A_p Ż_l at one point */
+    double *block;
 };
 
 static int same_arch(const idnn_arch *a, const idnn_arch *b)
@@ -291,6 +310,9 @@ void idnn_work_destroy(idnn_work **work)
 {
     if (!work || !*work)
         return;
+    if ((*work)->hl)
+        free((*work)->hl->block);
+    free((*work)->hl);
     free((*work)->block);
     ALFE_FREE(*work);
 }
@@ -644,6 +666,12 @@ static int check_batch(const idnn_work *work, const invariant_set *inv, const id
                          "loss: %d reference points need g_ref and either eta_ref with the "
                          "invariants or h_ref",
                          b->n_ref);
+    if (b->n > 0 && b->w_hess != 0.0 && b->hess && work && work->d > ALFE_MAX_DIM)
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "loss: the curvature term needs d <= %d",
+                         ALFE_MAX_DIM);
+    if (b->n > 0 && b->w_hess != 0.0 && b->hess && !b->khess && !(inv && b->eta))
+        return ALFE_FAIL(ALFE_ERR_RUNTIME,
+                         "loss: the curvature term needs khess or eta with the invariants");
     (void)work;
     return ALFE_OK;
 }
@@ -666,6 +694,284 @@ static const double *load_features(const invariant_set *inv, idnn_work *w, int p
     if (!want_jac)
         return NULL;
     return jac ? jac + (size_t)p0 * m * d : w->jac;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Curvature term (docs/idnn.md §4b)
+ *
+ * With E_p = ∇²_η g(η_p) − H_p = (∇²_η y − sH_p)/s (symmetric) and the
+ * per-point weights C_p,jk = c_p ν_pjk (c_p = w_H ω_p/(n·d(d+1)/2)) the term
+ * is Σ_p Σ_{j≤k} C_p,jk E_p,jk², and its differential Σ_p Σ_jk A_p,jk
+ * d(∇²_η y)_p,jk with A_jj = 2C_jj E_jj/s, A_jk = C_jk E_jk/s (j ≠ k; the
+ * full sum counts each pair twice).  ∇²_η y = Σ_l Ż_lᵀ diag(c_l) Ż_l + Σ_k r_{−1,k} K_k (K_k =
+ * ∇²_η h_k), so for A held fixed the parameter gradient is that of
+ *   T + U,  T = Σ_p Σ_l Σ_i c_{l,i} S_{l,i},  S_l = diag(Ż_l A Ż_lᵀ),
+ *           U = Σ_p u_p·∇_h y,  u_p,k = tr(A_p K_pk).
+ * U is the μ term's directional derivative (forward_tangent and
+ * backward_params with the tangent u).  T by reverse mode over the three
+ * recursions it depends on: the primal (σ', σ'' and σ''' of z_l), the
+ * backward pass r_{l−1} = W_lᵀ(r_l ⊙ σ'_l) (c_l = r_l ⊙ σ''_l), and the
+ * tangents Ż_l = W_l Ȧ_{l−1}, Ȧ_l = σ'_l ⊙ Ż_l.  Adjoints:
+ *   tangents, l = L−1 … 0:  Ż̄_l = 2 c_l ⊙ (Ż_l A) + σ'_l ⊙ Ǡ_l  (Ǡ_{L−1} = 0),
+ *       σ̄'_l += Σ_j Ǡ_l,j ⊙ Ż_l,j,  ∂W_l += Ż̄_lᵀ Ȧ_{l−1},  Ǡ_{l−1} = Ż̄_l W_l;
+ *   backward pass, l = 0 … L−1:  r̄_l = S_l ⊙ σ''_l + q̄_l ⊙ σ'_l with
+ *       q̄_l = W_l r̄_{l−1} (q̄_0 = 0), ∂W_l += q_l r̄_{l−1}ᵀ, σ̄'_l += q̄_l ⊙ r_l,
+ *       σ̄''_l = S_l ⊙ r_l;  ∂w += r̄_{L−1};
+ *   primal: z̄_l = σ̄'_l ⊙ σ''_l + σ̄''_l ⊙ σ'''_l + σ'_l ⊙ ā_l, which is
+ *       backward_params' recursion with this direct part added to the
+ *       tangent's c_l ⊙ ż_l — one pass for T and U together. */
+
+static void hess_loss_work_create(const idnn_arch *a, idnn_work *w)
+{
+    const size_t B = (size_t)w->max_batch, D = (size_t)w->d, m = (size_t)a->n_inputs;
+    size_t wmax = m, total = 0;
+    for (int l = 0; l < a->n_layers; l++) {
+        const size_t n = (size_t)a->width[l];
+        wmax = n > wmax ? n : wmax;
+        total += 2 * B * D * n + 5 * B * n;
+    }
+    total += B * D * m + 2 * B * D * wmax + 2 * B * wmax + B * D * D + D * wmax;
+    struct hess_loss_work *hl = ALFE_CALLOC(1, sizeof *hl);
+    hl->block = ALFE_CALLOC(total, sizeof(double));
+    double *p = hl->block;
+#define CARVE(ptr, count) do { (ptr) = p; p += (count); } while (0)
+    for (int l = 0; l < a->n_layers; l++) {
+        const size_t n = (size_t)a->width[l];
+        CARVE(hl->zt[l], B * D * n);
+        CARVE(hl->at[l], B * D * n);
+        CARVE(hl->s2[l], B * n);
+        CARVE(hl->s3[l], B * n);
+        CARVE(hl->r[l], B * n);
+        CARVE(hl->sv[l], B * n);
+        CARVE(hl->sb1[l], B * n);
+    }
+    CARVE(hl->tin, B * D * m);
+    CARVE(hl->zbar, B * D * wmax);
+    CARVE(hl->abar, B * D * wmax);
+    CARVE(hl->rbar, B * wmax);
+    CARVE(hl->qbar, B * wmax);
+    CARVE(hl->amat, B * D * D);
+    CARVE(hl->za, D * wmax);
+#undef CARVE
+    w->hl = hl;
+}
+
+int idnn_hessian_weights(int d, const double *hess, const double *se, double max_rel,
+                         double *weight)
+{
+    int kept = 0;
+    for (int j = 0; j < d; j++)
+        for (int k = j; k < d; k++) {
+            const double hjj = fabs(hess[j * d + j]), hkk = fabs(hess[k * d + k]);
+            const int ok = isfinite(hess[j * d + k]) && isfinite(se[j * d + k]) &&
+                           se[j * d + j] < max_rel * hjj && se[k * d + k] < max_rel * hkk &&
+                           se[j * d + k] < max_rel * sqrt(hjj * hkk);
+            weight[j * d + k] = weight[k * d + j] = ok ? 1.0 / (hjj * hkk) : 0.0;
+            kept += ok;
+        }
+    return kept;
+}
+
+/* One chunk of b rows of the curvature term.  On entry: h in input_pair rows
+ * 0..b−1, jac (b × m × d), khess (b × m × d × d), hm and hw (b × d × d: the
+ * measured Hessian and ν of these rows), omega (b or NULL), cscale =
+ * w_H/(n·d(d+1)/2).  Adds the chunk's loss to *sum and, when grad, its
+ * gradient. */
+static void hess_loss_chunk(const idnn *net, idnn_work *w, int b, const double *jac,
+                            const double *khess, const double *hm, const double *hw,
+                            const double *omega, double cscale, double *sum, double *grad)
+{
+    const idnn_arch *a = &net->arch;
+    const int d = w->d, m = a->n_inputs, L = a->n_layers;
+    const double s = a->scale;
+    struct hess_loss_work *hl = w->hl;
+    const double *wout = net->params + net->offset_w[L];
+    double *gh = w->input_pair + (size_t)b * m; /* ∇_h y, then u */
+
+    /* primal with σ', σ''; then σ''' from a, σ', σ'' */
+    forward_primal(net, w, b, 1, NULL);
+    for (int l = 0; l < L; l++) {
+        const size_t cnt = (size_t)b * a->width[l];
+        const double *act = w->act_pair[l], *s1 = w->s1[l], *s2 = w->c[l];
+        double *s3 = hl->s3[l];
+        memcpy(hl->s2[l], s2, sizeof(double) * cnt);
+        for (size_t i = 0; i < cnt; i++)
+            switch (a->activation[l]) {
+            case IDNN_TANH: s3[i] = s1[i] * (6.0 * act[i] * act[i] - 2.0); break;
+            case IDNN_SOFTPLUS: s3[i] = s2[i] * (1.0 - 2.0 * s1[i]); break;
+            default: s3[i] = s2[i] * (1.0 - 2.0 * act[i]) - 2.0 * s1[i] * s1[i]; break;
+            }
+    }
+    /* backward pass keeping r_l: q_l into adj_pair[l] rows b..2b−1, c[l] = r_l ⊙ σ''_l */
+    for (int l = L - 1; l >= 0; l--) {
+        const int n = a->width[l], n_in = layer_in(a, l);
+        double *q = w->adj_pair[l] + (size_t)b * n, *r = hl->r[l];
+        for (int p = 0; p < b; p++) {
+            double *rp = r + (size_t)p * n, *qp = q + (size_t)p * n, *cp = w->c[l] + (size_t)p * n;
+            const double *s1 = w->s1[l] + (size_t)p * n;
+            if (l == L - 1)
+                memcpy(rp, wout, sizeof(double) * (size_t)n);
+            for (int i = 0; i < n; i++) {
+                qp[i] = rp[i] * s1[i];
+                cp[i] *= rp[i];
+            }
+        }
+        /* r_{l−1} (b × n_in) = q_l (b × n) · W_l (n × n_in) */
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, n_in, n, 1.0, q, n,
+                    net->params + net->offset_w[l], n_in, 0.0, l == 0 ? gh : hl->r[l - 1], n_in);
+    }
+    /* tangents: rows (p, j) of Ȧ_{−1} = column j of J_h at p */
+    const int rows = b * d;
+    for (int p = 0; p < b; p++)
+        for (int j = 0; j < d; j++)
+            for (int k = 0; k < m; k++)
+                hl->tin[((size_t)p * d + j) * m + k] = jac[((size_t)p * m + k) * d + j];
+    for (int l = 0; l < L; l++) {
+        const int n = a->width[l], n_in = layer_in(a, l);
+        const double *in = l == 0 ? hl->tin : hl->at[l - 1];
+        /* Ż_l (b·d × n) = Ȧ_{l−1} (b·d × n_in) · W_lᵀ */
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, n_in, 1.0, in, n_in,
+                    net->params + net->offset_w[l], n_in, 0.0, hl->zt[l], n);
+        for (int p = 0; p < b; p++) {
+            const double *s1 = w->s1[l] + (size_t)p * n;
+            for (int j = 0; j < d; j++) {
+                const double *zj = hl->zt[l] + ((size_t)p * d + j) * n;
+                double *aj = hl->at[l] + ((size_t)p * d + j) * n;
+                for (int i = 0; i < n; i++)
+                    aj[i] = s1[i] * zj[i];
+            }
+        }
+    }
+    /* ∇²_η y, the error E, the loss and A per point; u_p,k = tr(A_p K_pk) */
+    for (int p = 0; p < b; p++) {
+        double hy[ALFE_MAX_DIM * ALFE_MAX_DIM];
+        for (int e = 0; e < d * d; e++)
+            hy[e] = 0.0;
+        for (int l = 0; l < L; l++) {
+            const int n = a->width[l];
+            const double *cp = w->c[l] + (size_t)p * n, *zp = hl->zt[l] + (size_t)p * d * n;
+            double *cz = w->tmp;
+            for (int j = 0; j < d; j++) {
+                for (int i = 0; i < n; i++)
+                    cz[i] = cp[i] * zp[(size_t)j * n + i];
+                for (int k = j; k < d; k++)
+                    hy[j * d + k] += dot(cz, zp + (size_t)k * n, n);
+            }
+        }
+        const double *rp = gh + (size_t)p * m, *kp = khess + (size_t)p * m * d * d;
+        const double *hmp = hm + (size_t)p * d * d, *hwp = hw ? hw + (size_t)p * d * d : NULL;
+        double *ap = hl->amat + (size_t)p * d * d;
+        const double cp = cscale * (omega ? omega[p] : 1.0);
+        for (int j = 0; j < d; j++)
+            for (int k = j; k < d; k++) {
+                double v = hy[j * d + k];
+                for (int t = 0; t < m; t++)
+                    v += rp[t] * kp[(size_t)t * d * d + j * d + k];
+                const double nu = hwp ? hwp[j * d + k] : 1.0;
+                const double e = nu != 0.0 ? (v - s * hmp[j * d + k]) / s : 0.0; /* in g */
+                const double cjk = cp * nu;
+                *sum += cjk * e * e;
+                ap[j * d + k] = ap[k * d + j] = (j == k ? 2.0 : 1.0) * cjk * e / s;
+            }
+    }
+    if (!grad)
+        return;
+    for (int p = 0; p < b; p++) {
+        const double *kp = khess + (size_t)p * m * d * d, *ap = hl->amat + (size_t)p * d * d;
+        double *up = gh + (size_t)p * m;
+        for (int t = 0; t < m; t++)
+            up[t] = dot(ap, kp + (size_t)t * d * d, d * d);
+    }
+    /* tangent adjoints, top layer down; S_l on the way */
+    for (int l = L - 1; l >= 0; l--) {
+        const int n = a->width[l], n_in = layer_in(a, l);
+        for (int p = 0; p < b; p++) {
+            const double *ap = hl->amat + (size_t)p * d * d, *zp = hl->zt[l] + (size_t)p * d * n;
+            const double *cp = w->c[l] + (size_t)p * n, *s1 = w->s1[l] + (size_t)p * n;
+            const double *abp = hl->abar + (size_t)p * d * n;
+            double *zbp = hl->zbar + (size_t)p * d * n;
+            double *sv = hl->sv[l] + (size_t)p * n, *sb1 = hl->sb1[l] + (size_t)p * n;
+            double *za = hl->za;
+            /* za (d × n) = A_p (d × d) · Ż_l at p (d × n) */
+            for (int j = 0; j < d; j++) {
+                double *zaj = za + (size_t)j * n;
+                for (int i = 0; i < n; i++)
+                    zaj[i] = 0.0;
+                for (int k = 0; k < d; k++) {
+                    const double ajk = ap[j * d + k];
+                    const double *zk = zp + (size_t)k * n;
+                    for (int i = 0; i < n; i++)
+                        zaj[i] += ajk * zk[i];
+                }
+            }
+            for (int i = 0; i < n; i++)
+                sv[i] = sb1[i] = 0.0;
+            for (int j = 0; j < d; j++) {
+                const double *zj = zp + (size_t)j * n, *zaj = za + (size_t)j * n;
+                double *zbj = zbp + (size_t)j * n;
+                for (int i = 0; i < n; i++) {
+                    sv[i] += zj[i] * zaj[i];
+                    zbj[i] = 2.0 * cp[i] * zaj[i];
+                }
+                if (l < L - 1) {
+                    const double *abj = abp + (size_t)j * n;
+                    for (int i = 0; i < n; i++) {
+                        zbj[i] += s1[i] * abj[i];
+                        sb1[i] += abj[i] * zj[i];
+                    }
+                }
+            }
+        }
+        /* dW_l (n × n_in) += Ż̄_lᵀ (n × b·d) · Ȧ_{l−1} (b·d × n_in) */
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, n_in, rows, 1.0, hl->zbar, n,
+                    l == 0 ? hl->tin : hl->at[l - 1], n_in, 1.0, grad + net->offset_w[l], n_in);
+        if (l > 0) /* Ǡ_{l−1} (b·d × n_in) = Ż̄_l (b·d × n) · W_l */
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, n_in, n, 1.0, hl->zbar,
+                        n, net->params + net->offset_w[l], n_in, 0.0, hl->abar, n_in);
+    }
+    /* backward-pass adjoints, bottom layer up; then the direct part of z̄_l */
+    for (int l = 0; l < L; l++) {
+        const int n = a->width[l];
+        const size_t cnt = (size_t)b * n;
+        const double *s1 = w->s1[l], *s2 = hl->s2[l], *s3 = hl->s3[l], *r = hl->r[l];
+        const double *sv = hl->sv[l];
+        double *sb1 = hl->sb1[l];
+        if (l > 0) {
+            const int n_in = layer_in(a, l);
+            const double *q = w->adj_pair[l] + (size_t)b * n;
+            /* q̄_l (b × n) = r̄_{l−1} (b × n_in) · W_lᵀ;  dW_l += q_lᵀ r̄_{l−1} */
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, n, n_in, 1.0, hl->rbar, n_in,
+                        net->params + net->offset_w[l], n_in, 0.0, hl->qbar, n);
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, n_in, b, 1.0, q, n, hl->rbar,
+                        n_in, 1.0, grad + net->offset_w[l], n_in);
+            for (size_t i = 0; i < cnt; i++) {
+                sb1[i] += hl->qbar[i] * r[i];
+                hl->rbar[i] = sv[i] * s2[i] + hl->qbar[i] * s1[i];
+            }
+        } else {
+            for (size_t i = 0; i < cnt; i++)
+                hl->rbar[i] = sv[i] * s2[i];
+        }
+        /* direct z̄_l = σ̄' ⊙ σ'' + σ̄'' ⊙ σ''' with σ̄'' = S ⊙ r */
+        for (size_t i = 0; i < cnt; i++)
+            sb1[i] = sb1[i] * s2[i] + sv[i] * r[i] * s3[i];
+    }
+    {
+        const int n = a->width[L - 1];
+        double *gw = grad + net->offset_w[L];
+        for (int p = 0; p < b; p++)
+            for (int i = 0; i < n; i++)
+                gw[i] += hl->rbar[(size_t)p * n + i];
+    }
+    /* U's tangent (u in input_pair rows b..2b−1), T's direct z̄ added, one reverse pass */
+    forward_tangent(net, w, b);
+    for (int l = 0; l < L; l++) {
+        const size_t cnt = (size_t)b * a->width[l];
+        double *zb = w->adj_pair[l];
+        for (size_t i = 0; i < cnt; i++)
+            zb[i] += hl->sb1[l][i];
+    }
+    backward_params(net, w, b, 1, NULL, grad);
 }
 
 int idnn_loss(const idnn *net, const invariant_set *inv, idnn_work *work, const idnn_batch *b,
@@ -717,6 +1023,27 @@ int idnn_loss(const idnn *net, const invariant_set *inv, idnn_work *work, const 
                 forward_tangent(net, work, rows);
                 backward_params(net, work, rows, 1, NULL, grad);
             }
+        }
+        total += sum;
+    }
+
+    /* curvature term (docs/idnn.md §4b) */
+    if (b->n > 0 && b->w_hess != 0.0 && b->hess) {
+        if (!work->hl)
+            hess_loss_work_create(a, work);
+        const double cscale = b->w_hess / ((double)b->n * (d * (d + 1) / 2));
+        double sum = 0.0;
+        for (int p0 = 0; p0 < b->n; p0 += B) {
+            const int rows = b->n - p0 < B ? b->n - p0 : B;
+            const double *jac = load_features(inv, work, p0, rows, b->eta, b->h, b->jac, 1);
+            const double *kh = b->khess ? b->khess + (size_t)p0 * m * d * d : work->khess;
+            if (!b->khess)
+                for (int p = 0; p < rows; p++)
+                    invariant_set_eval(inv, b->eta + (size_t)(p0 + p) * d, work->tmp,
+                                       NULL, work->khess + (size_t)p * m * d * d);
+            hess_loss_chunk(net, work, rows, jac, kh, b->hess + (size_t)p0 * d * d,
+                            b->hess_weight ? b->hess_weight + (size_t)p0 * d * d : NULL,
+                            b->weight ? b->weight + p0 : NULL, cscale, &sum, grad);
         }
         total += sum;
     }
@@ -957,6 +1284,8 @@ int idnn_loss_naive(const idnn *net, const invariant_set *inv, const idnn_batch 
                                          "with m = %d", a->n_inputs);
     if (b->n > 0 && !b->mu)
         return ALFE_FAIL(ALFE_ERR_RUNTIME, "loss: %d points need mu", b->n);
+    if (b->w_hess != 0.0 && b->hess)
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "loss: the plain-loop twin has no curvature term");
     if (b->n_ref > 0 && !b->g_ref)
         return ALFE_FAIL(ALFE_ERR_RUNTIME, "loss: %d reference points need g_ref", b->n_ref);
     const int d = inv->d;

@@ -29,11 +29,19 @@ struct idnn_trainer {
     int d, m;
     double *h, *jac;      /* n×m and n×m×d, at data->eta */
     double *h_ref;        /* n_ref×m */
+    double *khess;        /* n×m×d×d = ∇²_η h at data->eta (curvature term only) */
     idnn *net;            /* bound network */
     idnn_work *work;
     int capacity;         /* rows of the gather scratch (and work's max_batch) */
     double *eta, *mu, *weight, *h_rows, *jac_rows;
+    double *hess_rows, *hw_rows, *khess_rows; /* curvature term only */
 };
+
+/* Whether the data carry the curvature term. */
+static int has_hessian(const idnn_batch *data)
+{
+    return data->n > 0 && data->w_hess != 0.0 && data->hess;
+}
 
 int idnn_trainer_create(const invariant_set *inv, const idnn_batch *data, idnn_trainer **out)
 {
@@ -52,6 +60,13 @@ int idnn_trainer_create(const invariant_set *inv, const idnn_batch *data, idnn_t
     t->h_ref = ALFE_MALLOC(((size_t)data->n_ref * m + 1) * sizeof *t->h_ref);
     if (n > 0)
         idnn_features(inv, data->n, data->eta, t->h, t->jac);
+    if (has_hessian(data)) {
+        t->khess = ALFE_MALLOC(n * m * d * d * sizeof *t->khess);
+        double *h = ALFE_MALLOC(m * sizeof *h);
+        for (size_t p = 0; p < n; p++)
+            invariant_set_eval(inv, data->eta + p * d, h, NULL, t->khess + p * m * d * d);
+        free(h);
+    }
     if (data->n_ref > 0)
         idnn_features(inv, data->n_ref, data->eta_ref, t->h_ref, NULL);
     *out = t;
@@ -67,6 +82,10 @@ void idnn_trainer_destroy(idnn_trainer **trainer)
     free(t->h);
     free(t->jac);
     free(t->h_ref);
+    free(t->khess);
+    free(t->hess_rows);
+    free(t->hw_rows);
+    free(t->khess_rows);
     free(t->eta);
     free(t->mu);
     free(t->weight);
@@ -103,6 +122,14 @@ int idnn_trainer_bind(idnn_trainer *t, idnn *net, int max_samples)
             t->weight = ALFE_MALLOC(r * sizeof *t->weight);
             t->h_rows = ALFE_MALLOC(r * m * sizeof *t->h_rows);
             t->jac_rows = ALFE_MALLOC(r * m * d * sizeof *t->jac_rows);
+            if (has_hessian(t->data)) {
+                free(t->hess_rows);
+                free(t->hw_rows);
+                free(t->khess_rows);
+                t->hess_rows = ALFE_MALLOC(r * d * d * sizeof *t->hess_rows);
+                t->hw_rows = ALFE_MALLOC(r * d * d * sizeof *t->hw_rows);
+                t->khess_rows = ALFE_MALLOC(r * m * d * d * sizeof *t->khess_rows);
+            }
             t->capacity = rows;
         }
     }
@@ -130,6 +157,14 @@ int idnn_trainer_loss(void *context, const int *idx, int n_idx, const double *pa
         memcpy(t->jac_rows + k * m * d, t->jac + i * m * d, m * d * sizeof *t->jac);
         if (D->weight)
             t->weight[k] = D->weight[i];
+        if (t->khess) {
+            memcpy(t->hess_rows + k * d * d, D->hess + i * d * d, d * d * sizeof *t->hess_rows);
+            if (D->hess_weight)
+                memcpy(t->hw_rows + k * d * d, D->hess_weight + i * d * d,
+                       d * d * sizeof *t->hw_rows);
+            memcpy(t->khess_rows + k * m * d * d, t->khess + i * m * d * d,
+                   m * d * d * sizeof *t->khess_rows);
+        }
     }
     idnn_batch b = {0};
     b.n = n_idx;
@@ -144,6 +179,12 @@ int idnn_trainer_loss(void *context, const int *idx, int n_idx, const double *pa
     b.h = t->h_rows;
     b.jac = t->jac_rows;
     b.h_ref = D->n_ref > 0 ? t->h_ref : NULL;
+    if (t->khess) {
+        b.w_hess = D->w_hess;
+        b.hess = t->hess_rows;
+        b.hess_weight = D->hess_weight ? t->hw_rows : NULL;
+        b.khess = t->khess_rows;
+    }
     ALFE_CHECK(idnn_loss(t->net, t->inv, t->work, &b, loss, grad));
     return ALFE_OK;
 }

@@ -5,6 +5,8 @@
  * through comm.h. */
 #include "alfe/run/learn.h"
 
+#include "curvature_fit.h"
+
 #include "alfe/base/comm.h"
 #include "alfe/base/error.h"
 #include "alfe/network/hypersearch.h"
@@ -184,7 +186,8 @@ static int committee_mse(idnn_committee *committee, int d, int n, const double *
 /* Rank 0: usable rows of rounds 0..round, weights, and which are new. */
 static int gather_rows(learner *l, campaign *c, int round, int *n_out, double **eta,
                        double **mu, double **weight, int *n_new_out, double **eta_new,
-                       double **mu_new, int32_t **crit_new, int64_t *n_excluded)
+                       double **mu_new, int32_t **crit_new, int64_t *n_excluded,
+                       int64_t **taken)
 {
     const int d = l->d;
     int64_t n_rows = campaign_row_count(c);
@@ -200,6 +203,7 @@ static int gather_rows(learner *l, campaign *c, int round, int *n_out, double **
     *eta_new = ALFE_MALLOC(sizeof(double) * (size_t)(n_rows ? n_rows : 1) * d);
     *mu_new = ALFE_MALLOC(sizeof(double) * (size_t)(n_rows ? n_rows : 1) * d);
     *crit_new = ALFE_MALLOC(sizeof(int32_t) * (size_t)(n_rows ? n_rows : 1));
+    *taken = ALFE_MALLOC(sizeof(int64_t) * (size_t)(n_rows ? n_rows : 1));
     int n = 0, n_new = 0;
     *n_excluded = 0;
     for (int64_t r = 0; status == ALFE_OK && r < n_rows; r++) {
@@ -216,6 +220,7 @@ static int gather_rows(learner *l, campaign *c, int round, int *n_out, double **
         memcpy(*eta + (size_t)n * d, res[r].eta_mean, sizeof(double) * (size_t)d);
         memcpy(*mu + (size_t)n * d, res[r].mu, sizeof(double) * (size_t)d);
         (*weight)[n] = in[r].round == round ? l->cfg->tr_newest_weight : 1.0;
+        (*taken)[n] = r;
         n++;
         if (in[r].round == round) {
             memcpy(*eta_new + (size_t)n_new * d, res[r].eta_mean, sizeof(double) * (size_t)d);
@@ -245,6 +250,13 @@ typedef struct {
     /* Per criterion, the previous committee on the new rows: μ MSE and mean
      * μ spread (NaN: no rows or no committee). */
     double mse_before[CRITERION_COUNT], spread_before[CRITERION_COUNT];
+    /* [training] weight_hessian > 0: the measured Hessian and its weights ν
+     * (n×d×d, every rank; curvature_fit.h), kept elements, rows with any,
+     * and the previous committee's RMS error on them (rank 0's, shared) */
+    double *hess, *hess_weight;
+    int64_t hess_kept;
+    int hess_rows;
+    double hess_rms_before;
 } round_rows;
 
 static void round_rows_free(round_rows *r)
@@ -255,6 +267,8 @@ static void round_rows_free(round_rows *r)
     free(r->eta_new);
     free(r->mu_new);
     free(r->crit_new);
+    free(r->hess);
+    free(r->hess_weight);
     memset(r, 0, sizeof *r);
 }
 
@@ -304,10 +318,24 @@ static int gather_round(learner *l, campaign *c, int round, round_rows *r)
     const int d = l->d;
     memset(r, 0, sizeof *r);
     r->mse_new = NAN;
+    r->hess_rms_before = NAN;
+    const int curvature = l->cfg->tr_weight_hessian > 0.0;
+    const size_t dd = (size_t)d * d;
     int status = ALFE_OK;
     if (comm_rank() == 0) {
+        int64_t *taken = NULL;
         status = gather_rows(l, c, round, &r->n, &r->eta, &r->mu, &r->weight, &r->n_new,
-                             &r->eta_new, &r->mu_new, &r->crit_new, &r->n_excluded);
+                             &r->eta_new, &r->mu_new, &r->crit_new, &r->n_excluded, &taken);
+        if (status == ALFE_OK && curvature) {
+            r->hess = ALFE_MALLOC(sizeof(double) * (size_t)(r->n ? r->n : 1) * dd);
+            r->hess_weight = ALFE_MALLOC(sizeof(double) * (size_t)(r->n ? r->n : 1) * dd);
+            status = curvature_gather(c, r->n, taken, d, l->cfg->tr_hessian_max_rel, r->hess,
+                                      r->hess_weight, &r->hess_kept, &r->hess_rows);
+            if (status == ALFE_OK)
+                status = curvature_rms_error(l->committee, r->n, d, r->eta, r->hess,
+                                             r->hess_weight, &r->hess_rms_before);
+        }
+        free(taken);
         if (status == ALFE_OK)
             status = committee_mse(l->committee, d, r->n_new, r->eta_new, r->mu_new,
                                    &r->mse_new);
@@ -333,6 +361,17 @@ static int gather_round(learner *l, campaign *c, int round, round_rows *r)
     comm_bcast_doubles(r->eta, (size_t)r->n * d, 0);
     comm_bcast_doubles(r->mu, (size_t)r->n * d, 0);
     comm_bcast_doubles(r->weight, (size_t)r->n, 0);
+    if (curvature) {
+        if (comm_rank() != 0) {
+            r->hess = ALFE_MALLOC(sizeof(double) * (size_t)(r->n ? r->n : 1) * dd);
+            r->hess_weight = ALFE_MALLOC(sizeof(double) * (size_t)(r->n ? r->n : 1) * dd);
+        }
+        comm_bcast_doubles(r->hess, (size_t)r->n * dd, 0);
+        comm_bcast_doubles(r->hess_weight, (size_t)r->n * dd, 0);
+        comm_bcast_i64(&r->hess_kept, 0);
+        comm_bcast_int(&r->hess_rows, 0);
+        comm_bcast_doubles(&r->hess_rms_before, 1, 0);
+    }
     return ALFE_OK;
 }
 
@@ -408,6 +447,32 @@ static void log_training(const learner *l, const train_report *reports, int roun
              "in all", round, round + 1, l->cfg->rounds, best, worst, epochs);
 }
 
+/* Rank 0 ([training] weight_hessian > 0): the curvature term's data and the
+ * committee's relative RMS Hessian error on the kept elements (curvature_fit.h)
+ * before and after. */
+static int log_curvature(const learner *l, const round_rows *r, int round)
+{
+    const int d = l->d;
+    double after = NAN;
+    ALFE_CHECK(curvature_rms_error(l->committee, r->n, d, r->eta, r->hess, r->hess_weight,
+                                   &after));
+    char before[64] = "";
+    if (isfinite(r->hess_rms_before))
+        snprintf(before, sizeof before, " %.3g before ->", r->hess_rms_before);
+    if (r->hess_kept > 0)
+        log_line("round %d (%d of %d) train: curvature term weight_hessian %g on %lld of %lld "
+                 "Hessian elements (j <= k) in %d of %d rows; committee Hessian relative RMS "
+                 "error on them%s %.3g after training", round, round + 1,
+                 l->cfg->rounds, l->cfg->tr_weight_hessian, (long long)r->hess_kept,
+                 (long long)r->n * d * (d + 1) / 2, r->hess_rows, r->n, before, after);
+    else
+        log_line("round %d (%d of %d) train: curvature term weight_hessian %g: no resolved "
+                 "Hessian element in the %d rows (hessian_max_rel %g), trained on mu alone",
+                 round, round + 1, l->cfg->rounds, l->cfg->tr_weight_hessian, r->n,
+                 l->cfg->tr_hessian_max_rel);
+    return ALFE_OK;
+}
+
 /* Whether the hyper-parameter search runs this round ([training]
  * hypersearch_trigger): the first round that trains is the one without a
  * committee yet; "no improvement" compares the previous committee's μ MSE
@@ -445,6 +510,11 @@ static int train_on_rows(learner *l, const round_rows *r, int round, double prev
     data.g_ref = &zero_g;
     data.w_g = cfg->tr_weight_g;
     data.w_mu = cfg->tr_weight_mu;
+    if (r->hess && r->hess_kept > 0) {
+        data.hess = r->hess;
+        data.hess_weight = r->hess_weight;
+        data.w_hess = cfg->tr_weight_hessian;
+    }
     train_settings base;
     training_settings(cfg, round, &base);
     train_report *reports = NULL;
@@ -454,6 +524,8 @@ static int train_on_rows(learner *l, const round_rows *r, int round, double prev
         status = search_hyperparameters(l, &data, &base, round);
     if (status == ALFE_OK && comm_rank() == 0)
         log_training(l, reports, round);
+    if (status == ALFE_OK && comm_rank() == 0 && r->hess)
+        status = log_curvature(l, r, round);
     free(reports);
     return status;
 }

@@ -549,6 +549,141 @@ static void test_fd_params(void **state)
 }
 
 /* ------------------------------------------------------------------------- */
+/* The curvature term (docs/idnn.md §4b) */
+
+/* A measured Hessian per point (symmetric, N(0, 0.3²) + 0.5 on the
+ * diagonal) and weights ν with a few elements dropped (and NaN there). */
+static void make_hessian_data(int n, uint64_t key, double *hm, double *hw)
+{
+    rng_stream rng;
+    rng_stream_init(&rng, SEED, 5000 + key, RNG_PURPOSE_TEST);
+    for (int p = 0; p < n; p++)
+        for (int j = 0; j < TD; j++)
+            for (int k = j; k < TD; k++) {
+                const double v = 0.3 * rng_normal(&rng) + (j == k ? 0.5 : 0.0);
+                const double w = rng_uniform(&rng) < 0.25 ? 0.0 : 0.5 + rng_uniform(&rng);
+                hm[(p * TD + j) * TD + k] = hm[(p * TD + k) * TD + j] = w ? v : NAN;
+                hw[(p * TD + j) * TD + k] = hw[(p * TD + k) * TD + j] = w;
+            }
+}
+
+/* The loss value against the Hessian of idnn_predict (an independent
+ * path: the layer sum, no adjoints), and ∂L/∂θ of the curvature term alone
+ * and of all three terms together against finite differences, with sample
+ * weights and dropped elements, in one chunk and in chunks of 2; the
+ * precomputed h, J, ∇²h give the same bits as evaluating them. */
+static void test_fd_hessian_params(void **state)
+{
+    (void)state;
+    invariant_set *inv = inv_from_rows(TD, TM, test_terms, test_rows);
+    const double h = 1e-3, floor = REL_FLOOR;
+    const int n = 5;
+    double worst = 0.0, worst_value = 0.0;
+    int checked = 0;
+    for (int a = 0; a < N_ARCHS; a++)
+        for (int variant = 0; variant < 2; variant++) {
+            idnn *net = make_net(&archs[a], TM, 40 + a);
+            idnn_work *work = idnn_work_create(net, TD, variant ? 2 : 8);
+            test_batch tb;
+            make_batch(&tb, n, variant ? 2 : 0, 1, (uint64_t)(200 + a * 2 + variant));
+            double hm[5 * TD * TD], hw[5 * TD * TD];
+            make_hessian_data(n, (uint64_t)(a * 2 + variant), hm, hw);
+            tb.b.hess = hm;
+            tb.b.hess_weight = hw;
+            tb.b.w_hess = 3.0;
+            if (!variant)
+                tb.b.w_mu = 0.0; /* the curvature term alone */
+            /* value: from idnn_predict's Hessian */
+            {
+                idnn_batch only = tb.b;
+                only.w_mu = 0.0;
+                only.n_ref = 0;
+                double hess[5 * TD * TD], loss;
+                assert_int_equal(idnn_predict(net, inv, work, n, tb.eta, NULL, NULL, hess),
+                                 ALFE_OK);
+                double expect = 0.0;
+                for (int p = 0; p < n; p++)
+                    for (int j = 0; j < TD; j++)
+                        for (int k = j; k < TD; k++) {
+                            const int e = (p * TD + j) * TD + k;
+                            if (hw[e] == 0.0)
+                                continue;
+                            const double x = hess[e] - hm[e];
+                            expect += tb.weight[p] * hw[e] * x * x;
+                        }
+                expect *= only.w_hess / (n * (TD * (TD + 1) / 2.0));
+                assert_int_equal(idnn_loss(net, inv, work, &only, &loss, NULL), ALFE_OK);
+                char what[96];
+                snprintf(what, sizeof what, "arch %d: curvature loss vs idnn_predict's Hessian", a);
+                worst_value = fmax(worst_value, expect_close(what, &loss, &expect, 1, 1e-12));
+            }
+            double loss, *grad = malloc(sizeof(double) * net->n_params);
+            double *fd = malloc(sizeof(double) * net->n_params);
+            assert_int_equal(idnn_loss(net, inv, work, &tb.b, &loss, grad), ALFE_OK);
+            assert_true(isfinite(loss) && loss > 0.0);
+            for (size_t i = 0; i < net->n_params; i++) {
+                const double keep = net->params[i];
+                const double steps[4] = {2 * h, h, -h, -2 * h};
+                double f[4];
+                for (int k = 0; k < 4; k++) {
+                    net->params[i] = keep + steps[k];
+                    assert_int_equal(idnn_loss(net, inv, work, &tb.b, &f[k], NULL), ALFE_OK);
+                }
+                net->params[i] = keep;
+                fd[i] = FD4(f[0], f[1], f[2], f[3], h);
+            }
+            char what[128];
+            snprintf(what, sizeof what, "arch %d, %s: dL/dtheta vs finite differences", a,
+                     variant ? "all terms, chunks of 2" : "curvature term alone");
+            worst = fmax(worst, expect_close_floor(what, grad, fd, net->n_params, FD_TOL, floor));
+            checked += (int)net->n_params;
+            /* precomputed invariants: the same bits */
+            {
+                double hh[5 * TM], jj[5 * TM * TD], kk[5 * TM * TD * TD], loss2;
+                for (int p = 0; p < n; p++)
+                    invariant_set_eval(inv, tb.eta + p * TD, hh + p * TM, jj + p * TM * TD,
+                                       kk + p * TM * TD * TD);
+                idnn_batch pre = tb.b;
+                pre.h = hh;
+                pre.jac = jj;
+                pre.khess = kk;
+                double *grad2 = malloc(sizeof(double) * net->n_params);
+                assert_int_equal(idnn_loss(net, inv, work, &pre, &loss2, grad2), ALFE_OK);
+                assert_memory_equal(&loss, &loss2, sizeof loss);
+                assert_memory_equal(grad, grad2, sizeof(double) * net->n_params);
+                free(grad2);
+            }
+            free(grad);
+            free(fd);
+            free_batch(&tb);
+            idnn_work_destroy(&work);
+            idnn_destroy(&net);
+        }
+    /* the weights rule */
+    {
+        double hm[4] = {1.0, 0.1, 0.1, 0.2}, se[4] = {0.4, 0.05, 0.05, 0.2}, w[4];
+        assert_int_equal(idnn_hessian_weights(2, hm, se, 0.5, w), 1); /* H_11 unresolved */
+        assert_true(w[0] == 1.0 && w[1] == 0.0 && w[2] == 0.0 && w[3] == 0.0);
+        assert_int_equal(idnn_hessian_weights(2, (double[]){-2.0, 0, 0, 0.5}, (double[]){0, 0, 0, 0},
+                                              0.5, w), 3);
+        assert_true(w[0] == 0.25 && w[1] == 1.0 && w[2] == 1.0 && w[3] == 4.0); /* 1/|H_jj H_kk| */
+        se[3] = 0.05;
+        assert_int_equal(idnn_hessian_weights(2, hm, se, 0.5, w), 3);
+        se[1] = se[2] = INFINITY;
+        assert_int_equal(idnn_hessian_weights(2, hm, se, 0.5, w), 2);
+        assert_true(w[1] == 0.0 && w[2] == 0.0);
+        double zero[4] = {0, 0, 0, 0}; /* exact (oracle): all kept */
+        assert_int_equal(idnn_hessian_weights(2, hm, zero, 0.5, w), 3);
+        hm[1] = hm[2] = NAN;
+        assert_int_equal(idnn_hessian_weights(2, hm, zero, 0.5, w), 2);
+    }
+    print_message("curvature term: %d parameter derivatives vs finite differences, worst %.2e "
+                  "(tolerance %.0e); value vs idnn_predict %.2e\n", checked, worst, FD_TOL,
+                  worst_value);
+    inv_free(&inv);
+}
+
+/* ------------------------------------------------------------------------- */
 /* BLAS path against the plain-loop twin */
 
 static void test_blas_vs_naive(void **state)
@@ -909,6 +1044,7 @@ static void test_torch_fixture(void **state)
     int cases = 0, optimizers = 0;
     double worst[8] = {0}; /* g, mu, hess, g_ref, loss, grad, opt losses, opt params */
     double torch_gap = INFINITY; /* smallest difference train_run vs torch's ε placement */
+    double worst_hess[2] = {0};  /* loss and gradient with the curvature term */
     int keras_sections = 0, torch_sections = 0;
     for (int c = 0; c < fx.n; c++) {
         if (strcmp(fx.rec[c].key, "d") != 0 || strchr(fx.rec[c].section, '/'))
@@ -1014,6 +1150,26 @@ static void test_torch_fixture(void **state)
                                                           (int)net->n_params)->v,
                                                    net->n_params, TORCH_TOL));
         }
+        /* the curvature term (BLAS path only: the twin has none), chunked */
+        {
+            idnn_batch bh = b;
+            bh.hess = fx_get(&fx, sec, "hess_target", 0, n * d * d)->v;
+            bh.hess_weight = fx_get(&fx, sec, "hess_weight", 0, n * d * d)->v;
+            bh.w_hess = fx_num(&fx, sec, "w_hess");
+            char what[128];
+            assert_int_equal(idnn_loss(net, inv, work, &bh, &loss, grad), ALFE_OK);
+            snprintf(what, sizeof what, "torch %s: loss with the curvature term", sec);
+            worst_hess[0] = fmax(worst_hess[0],
+                                 expect_close(what, &loss,
+                                              fx_get(&fx, sec, "expect_hess_loss", 0, 1)->v, 1,
+                                              TORCH_TOL));
+            snprintf(what, sizeof what, "torch %s: dL/dtheta with the curvature term", sec);
+            worst_hess[1] = fmax(worst_hess[1],
+                                 expect_close(what, grad,
+                                              fx_get(&fx, sec, "expect_hess_grad", 0,
+                                                     (int)net->n_params)->v,
+                                              net->n_params, TORCH_TOL));
+        }
         /* optimizer sections of this case */
         char prefix[80];
         snprintf(prefix, sizeof prefix, "%s/", sec);
@@ -1043,6 +1199,8 @@ static void test_torch_fixture(void **state)
                   cases, worst[0], worst[1], worst[2], worst[3], worst[4], worst[5], TORCH_TOL,
                   keras_sections, worst[6], worst[7], TRAIN_STEP_TOL, torch_sections, torch_gap,
                   TORCH_GAP_MIN);
+    print_message("PyTorch fixture, curvature term (triple backprop): loss %.2e, gradient %.2e "
+                  "(tolerance %.0e)\n", worst_hess[0], worst_hess[1], TORCH_TOL);
     if (!(torch_gap > TORCH_GAP_MIN))
         fail_msg("train_run agrees with torch's eps placement to %.2e: the fixture no longer tells "
                  "the forms apart", torch_gap);
@@ -1058,6 +1216,7 @@ int main(void)
         cmocka_unit_test(test_activations),
         cmocka_unit_test(test_fd_eta),
         cmocka_unit_test(test_fd_params),
+        cmocka_unit_test(test_fd_hessian_params),
         cmocka_unit_test(test_blas_vs_naive),
         cmocka_unit_test(test_features_and_refusals),
         cmocka_unit_test(test_torch_fixture),

@@ -102,6 +102,7 @@ typedef struct alfe_config {
     double tr_min_lr;
     int tr_early_stopping, tr_es_patience;
     double tr_validation_fraction, tr_weight_g, tr_weight_mu, tr_newest_weight;
+    double tr_weight_hessian, tr_hessian_max_rel; /* curvature term (0: off) */
     int tr_hypersearch;
     char *tr_test_set, *tr_test_eta_columns, *tr_test_mu_columns;
     /* [run] */

@@ -6,6 +6,7 @@
  * Derivatives (ARCHITECTURE §3): ∇_η g = J_hᵀ ∇_h g; the Hessian
  * ∇²_η g = J_hᵀ (∇²_h g) J_h + Σ_k (∂g/∂h_k) ∇²_η h_k.  The loss
  *   L = w_g·mean_r (g(η_r) − g_r)² + w_μ·mean_{p,j} ω_p (s ∂g/∂η_j(η_p) − s μ_pj)²
+ * (optionally + the curvature term against a measured Hessian, idnn_batch)
  * and its exact parameter gradient by one forward tangent pass and reverse
  * mode over the primal–tangent pair; every step is a cblas_dgemm over the
  * batch, with a plain-loop twin (the *_naive functions) for tests.
@@ -89,10 +90,36 @@ typedef struct {
      * needed are given, eta/eta_ref and inv may be NULL.  Zero-initialise the
      * struct (= {0}) so that callers unaware of these fields get NULL. */
     const double *h, *jac, *h_ref;
+    /* Curvature term (docs/training.md, "Training on the curvature"), off
+     * unless w_hess != 0 and hess != NULL:
+     *   w_hess/(n·d(d+1)/2) Σ_p ω_p Σ_{j≤k} ν_pjk (∂²g/∂η_j∂η_k(η_p) − H_pjk)²
+     * with H (n×d×d) the measured Hessian of g (eV per prim cell) and ν
+     * (hess_weight, n×d×d, symmetric; NULL = 1) the per-element weight
+     * (idnn_hessian_weights: 1/|H_jj H_kk|, a relative error): 0 drops an
+     * element, and then H may be NaN there.
+     * khess (n×m×d×d) = ∇²_η h precomputed at eta, NULL = evaluated. */
+    const double *hess, *hess_weight, *khess;
+    double w_hess;
 } idnn_batch;
 
+/* The per-element weights ν of the curvature term from a measured Hessian H
+ * and its standard error se (d×d each, one point): ν_jk = 1/(|H_jj|·|H_kk|),
+ * so that the term fits each element relative to the local curvature (the
+ * ideal-mixing part diverges at the composition ends), when H_jk and
+ * se_jk are finite, both diagonals are resolved (se_jj < max_rel·|H_jj|, as
+ * the `hessian_poorly_resolved` rule of `alfe mc` with max_rel = 0.5) and
+ * se_jk < max_rel·√(|H_jj|·|H_kk|); else 0 (where 2φ swamps H the
+ * difference Ĥ = (k_BT/N)Ĉ⁻¹ − 2Φ is noise).  An exact Hessian (se = 0,
+ * the oracle without hessian_noise) keeps every element with H_jj ≠ 0.
+ * Returns the number of kept elements j ≤ k. */
+int idnn_hessian_weights(int d, const double *hess, const double *se, double max_rel,
+                         double *weight);
+
 /* Loss and (when grad != NULL) its gradient with respect to every parameter
- * (n_params, overwritten).  Means: (1/n_ref)Σ_r and (1/(n·d))Σ_p Σ_j.
+ * (n_params, overwritten).  Means: (1/n_ref)Σ_r and (1/(n·d))Σ_p Σ_j, and
+ * for the curvature term (1/(n·d(d+1)/2))Σ_p Σ_{j≤k} (its gradient by
+ * reverse mode over the Hessian's forward tangents, docs/idnn.md §4b; the
+ * work area then grows once by the term's buffers).
  * n = 0 or n_ref = 0 drops that term.  A non-finite loss is returned as it
  * is (the trainer decides what to do with it). */
 int idnn_loss(const idnn *net, const invariant_set *inv, idnn_work *work, const idnn_batch *b,
@@ -108,6 +135,7 @@ void idnn_features(const invariant_set *inv, int n, const double *eta, double *h
  * required (precomputed h/jac in the batch are honoured). */
 int idnn_predict_naive(const idnn *net, const invariant_set *inv, int n, const double *eta,
                        double *g, double *mu, double *hess);
+/* (The twin has no curvature term: it refuses w_hess != 0.) */
 int idnn_loss_naive(const idnn *net, const invariant_set *inv, const idnn_batch *b, double *loss,
                     double *grad);
 
