@@ -16,7 +16,7 @@ the same points per round:
 After each campaign the committee of every round is scored (alfe predict)
 on the real CASM test set (testing_set.txt, 1,283 rows: its measured mu),
 on the oracle's own mu at the same eta, and on the regions of
-bench/paper/regions (made once from the oracle: ends, wells, lowest-g path,
+OUT/regions (made once from the oracle by alfe regions: ends, wells, lowest-g path,
 non-convex, global).  Results: OUT/results.json, OUT/results.md (tables),
 OUT/*.png (learning curves); analyse.py makes the tables and figures.
 
@@ -165,6 +165,29 @@ def prepare(anchor, out):
     return inv, model
 
 
+REGIONS = "ends, wells, lowest_g_path, nonconvex, global"
+
+
+def make_regions(size, anchor, inv, model, out):
+    """The regions of the oracle's truth (alfe regions: ends, wells around the
+    published special points, lowest-g path, non-convex, global; 500 points
+    each, seed 1), written once to OUT/regions/NAME.txt and scored after the
+    fact by analyse.py on every campaign and round."""
+    d = os.path.join(out, "regions")
+    if os.path.isdir(d) and len([f for f in os.listdir(d) if f.endswith(".txt")]) >= 5:
+        return
+    ini = os.path.join(out, "regions.ini")
+    fields = dict(OUT=os.path.join(out, "regions_unused.h5"), SEED=1, NAME="regions",
+                  ANCHOR=anchor, MODEL=model, NOISE="0", INVARIANTS=inv,
+                  LAYERS=size["layers"], WIDTH=size["width"], COMMITTEE=size["committee"],
+                  LR=size["lr"], EPOCHS=size["epochs"], POOL=size["pool"],
+                  POOL2D=size["pool2d"], ROUNDS=1, G=size["points"])
+    write_config(ini, fields, [("special.file", os.path.join(anchor, "external_zigzag.txt")),
+                               ("metrics.auto_regions", REGIONS),
+                               ("metrics.region_points", "500")])
+    run([ALFE, "regions", ini, "-o", d, "--force"])
+
+
 def campaign(name, items, seed, size, anchor, inv, model, out, ranks):
     h5 = os.path.join(out, "%s_s%d.h5" % (name, seed))
     done_marker = h5 + ".done"
@@ -235,6 +258,7 @@ def main():
     if a.only:
         keep = a.only.split(",")
         confs = [c for c in confs if c[0] in keep]
+    make_regions(size, anchor, inv, model, out)
     runs = []
     for seed in range(1, size["seeds"] + 1):
         for name, items in confs:
