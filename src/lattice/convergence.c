@@ -18,7 +18,22 @@ double convergence_z(double confidence)
     return gsl_cdf_ugaussian_Pinv(0.5 * (1.0 + confidence));
 }
 
+static int equilibration_scan(const double *x, int n, double prec, double var_unit, double z,
+                              int max_start, int *start);
+
 int convergence_equilibration(const double *x, int n, double prec, int *start)
+{
+    return equilibration_scan(x, n, prec, INFINITY, 0.0, n - 2, start);
+}
+
+int convergence_equilibration_stat(const double *x, int n, double prec, double var_unit,
+                                   double z, int *start)
+{
+    return equilibration_scan(x, n, prec, var_unit, z, n / 2, start);
+}
+
+static int equilibration_scan(const double *x, int n, double prec, double var_unit, double z,
+                              int max_start, int *start)
 {
     *start = n;
     if (n < 2)
@@ -38,12 +53,15 @@ int convergence_equilibration(const double *x, int n, double prec, int *start)
     for (int i = 0; i < n; i++)
         prefix[i + 1] = prefix[i] + x[i];
     int s = -1;
-    for (int s1 = 0; s1 + 1 < n; s1++) {
+    for (int s1 = 0; s1 + 1 < n && s1 <= max_start; s1++) {
         int size1 = (n - s1) / 2;
         int s2 = s1 + size1;
         double mean1 = (prefix[s2] - prefix[s1]) / size1;
         double mean2 = (prefix[n] - prefix[s2]) / (n - s2);
-        if (fabs(mean1 - mean2) < prec) {
+        double limit = prec;
+        if (isfinite(var_unit))
+            limit = fmin(prec, z * sqrt(var_unit * (1.0 / size1 + 1.0 / (n - s2))));
+        if (fabs(mean1 - mean2) < limit) {
             s = s1;
             break;
         }

@@ -24,6 +24,19 @@
 /* Returns 1 and sets *start when equilibrated; 0 when not (start = n). */
 int convergence_equilibration(const double *x, int n, double prec, int *start);
 
+/* The same scan at the statistical resolution of the series: the halves'
+ * means must differ by less than min(prec, z·σ_diff), σ_diff² = var_unit·
+ * (1/size1 + 1/size2), var_unit = c0·τ (the variance of a mean of L samples
+ * is var_unit/L; from the second half of the series), and s ≤ n/2.  CASM's
+ * fixed prec alone accepts any drift smaller than the requested precision,
+ * which for a weakly biased component (ε = mu_precision/2φ) is several
+ * sample standard deviations: a chain that starts in a long-lived metastable
+ * state and leaves it mid-run would keep the trapped part
+ * (docs/monte-carlo.md).  var_unit = inf: prec alone (but still s ≤ n/2). */
+int convergence_equilibration_stat(const double *x, int n, double prec, double var_unit,
+                                   double z, int *start);
+#define CONVERGENCE_EQUILIBRATION_Z 2.0
+
 /* Sokal's automatic window constant C and the shortest series analysed. */
 #define CONVERGENCE_SOKAL_C 5.0
 #define CONVERGENCE_MIN_SERIES 20
