@@ -18,22 +18,7 @@ double convergence_z(double confidence)
     return gsl_cdf_ugaussian_Pinv(0.5 * (1.0 + confidence));
 }
 
-static int equilibration_scan(const double *x, int n, double prec, double var_unit, double z,
-                              int max_start, int *start);
-
 int convergence_equilibration(const double *x, int n, double prec, int *start)
-{
-    return equilibration_scan(x, n, prec, INFINITY, 0.0, n - 2, start);
-}
-
-int convergence_equilibration_stat(const double *x, int n, double prec, double var_unit,
-                                   double z, int *start)
-{
-    return equilibration_scan(x, n, prec, var_unit, z, n / 2, start);
-}
-
-static int equilibration_scan(const double *x, int n, double prec, double var_unit, double z,
-                              int max_start, int *start)
 {
     *start = n;
     if (n < 2)
@@ -53,15 +38,12 @@ static int equilibration_scan(const double *x, int n, double prec, double var_un
     for (int i = 0; i < n; i++)
         prefix[i + 1] = prefix[i] + x[i];
     int s = -1;
-    for (int s1 = 0; s1 + 1 < n && s1 <= max_start; s1++) {
+    for (int s1 = 0; s1 + 1 < n; s1++) {
         int size1 = (n - s1) / 2;
         int s2 = s1 + size1;
         double mean1 = (prefix[s2] - prefix[s1]) / size1;
         double mean2 = (prefix[n] - prefix[s2]) / (n - s2);
-        double limit = prec;
-        if (isfinite(var_unit))
-            limit = fmin(prec, z * sqrt(var_unit * (1.0 / size1 + 1.0 / (n - s2))));
-        if (fabs(mean1 - mean2) < limit) {
+        if (fabs(mean1 - mean2) < prec) {
             s = s1;
             break;
         }
@@ -87,6 +69,34 @@ static int equilibration_scan(const double *x, int n, double prec, double var_un
         return 0;
     *start = s;
     return 1;
+}
+
+int convergence_truncation_geweke(const double *x, int n, double var_unit, double z, int *start)
+{
+    *start = 0;
+    if (n < CONVERGENCE_MIN_SERIES || !(var_unit > 0))
+        return 1;
+    *start = n;
+    if (!isfinite(var_unit))
+        return 0;
+    double *prefix = ALFE_MALLOC(sizeof(double) * ((size_t)n + 1));
+    prefix[0] = 0.0;
+    for (int i = 0; i < n; i++)
+        prefix[i + 1] = prefix[i] + x[i];
+    const int step = n / 200 > 1 ? n / 200 : 1;
+    int found = 0;
+    for (int s = 0; s <= n / 2 && !found; s += step) {
+        const int len = n - s;
+        const int l10 = len / 10 > 1 ? len / 10 : 1, l50 = len / 2;
+        const double m10 = (prefix[s + l10] - prefix[s]) / l10;
+        const double m50 = (prefix[n] - prefix[n - l50]) / l50;
+        if (fabs(m10 - m50) < z * sqrt(var_unit * (1.0 / l10 + 1.0 / l50))) {
+            *start = s;
+            found = 1;
+        }
+    }
+    free(prefix);
+    return found;
 }
 
 /* The part every estimator shares: out reset to "not estimated", the mean,

@@ -254,8 +254,12 @@ static int analyse(mc_chain *ch, const mc_params *p, int64_t n, int final, mc_re
             series[i] = ch->samples[(size_t)i * d + j];
         int sj;
         double prec = p->mu_precision / (2.0 * p->phi[j]);
-        if (p->tau_estimator == MC_TAU_SOKAL) {
-            /* the statistical resolution c0·τ from the second half */
+        equilibrated = convergence_equilibration(series, (int)n, prec, &sj);
+        /* and past a metastable start that the precision test cannot see
+         * (Geweke's first tenth against the last half, at the statistical
+         * resolution c0·τ of the second half; not for the comparison
+         * estimators) */
+        if (equilibrated && p->tau_estimator == MC_TAU_SOKAL) {
             const int half = (int)(n / 2), rest = (int)(n - n / 2);
             int lag = rest / 4;
             if (!final && p->min_tau_samples > 0 &&
@@ -263,12 +267,14 @@ static int analyse(mc_chain *ch, const mc_params *p, int64_t n, int final, mc_re
                 lag = (int)(CONVERGENCE_SOKAL_C * rest / p->min_tau_samples + 1.0);
             convergence_stats tail;
             convergence_mean_stats_window(series + half, rest, lag, &tail);
-            const double var_unit = tail.estimated ? tail.var_mean * rest
-                                    : tail.constant ? 0.0 : INFINITY;
-            equilibrated = convergence_equilibration_stat(series, (int)n, prec, var_unit,
-                                                          CONVERGENCE_EQUILIBRATION_Z, &sj);
-        } else {
-            equilibrated = convergence_equilibration(series, (int)n, prec, &sj);
+            const double var_unit = tail.estimated  ? tail.var_mean * rest
+                                    : tail.constant ? 0.0
+                                                    : INFINITY;
+            int cut;
+            equilibrated = convergence_truncation_geweke(series, (int)n, var_unit,
+                                                         CONVERGENCE_GEWEKE_Z, &cut);
+            if (cut > sj)
+                sj = cut;
         }
         if (sj > start)
             start = sj;
