@@ -267,14 +267,16 @@ static int analyse(mc_chain *ch, const mc_params *p, int64_t n, int final, mc_re
                 lag = (int)(CONVERGENCE_SOKAL_C * rest / p->min_tau_samples + 1.0);
             convergence_stats tail;
             convergence_mean_stats_window(series + half, rest, lag, &tail);
-            const double var_unit = tail.estimated  ? tail.var_mean * rest
-                                    : tail.constant ? 0.0
-                                                    : INFINITY;
-            int cut;
-            equilibrated = convergence_truncation_geweke(series, (int)n, var_unit,
-                                                         CONVERGENCE_GEWEKE_Z, &cut);
-            if (cut > sj)
-                sj = cut;
+            /* no τ on the second half: no scale for the test, which is
+             * skipped (such a chain rarely has a τ on [s, n) either, and
+             * without one it is not converged) */
+            if (tail.estimated) {
+                int cut;
+                equilibrated = convergence_truncation_geweke(
+                    series, (int)n, tail.var_mean * rest, CONVERGENCE_GEWEKE_Z, &cut);
+                if (cut > sj)
+                    sj = cut;
+            }
         }
         if (sj > start)
             start = sj;
