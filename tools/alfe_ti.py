@@ -50,7 +50,10 @@ def main():
         if out.returncode != 0:
             sys.exit(out.stderr.strip())
         r = json.loads(out.stdout)
-        rows.append((r["eta_mean"][j], r["mu"][j], r["mu_stderr"][j], r["converged"]))
+        # null: an error bar that could not be estimated (docs/monte-carlo.md)
+        stderr = r["mu_stderr"][j]
+        rows.append((r["eta_mean"][j], r["mu"][j], float("inf") if stderr is None else stderr,
+                     r["converged"]))
     rows.sort()
     x = np.array([r[0] for r in rows])
     mu = np.array([r[1] for r in rows])

@@ -71,6 +71,34 @@ int convergence_equilibration(const double *x, int n, double prec, int *start)
     return 1;
 }
 
+int convergence_truncation_geweke(const double *x, int n, double var_unit, double z, int *start)
+{
+    *start = 0;
+    if (n < CONVERGENCE_MIN_SERIES || !(var_unit > 0))
+        return 1;
+    *start = n;
+    if (!isfinite(var_unit))
+        return 0;
+    double *prefix = ALFE_MALLOC(sizeof(double) * ((size_t)n + 1));
+    prefix[0] = 0.0;
+    for (int i = 0; i < n; i++)
+        prefix[i + 1] = prefix[i] + x[i];
+    const int step = n / 200 > 1 ? n / 200 : 1;
+    int found = 0;
+    for (int s = 0; s <= n / 2 && !found; s += step) {
+        const int len = n - s;
+        const int l10 = len / 10 > 1 ? len / 10 : 1, l50 = len / 2;
+        const double m10 = (prefix[s + l10] - prefix[s]) / l10;
+        const double m50 = (prefix[n] - prefix[n - l50]) / l50;
+        if (fabs(m10 - m50) < z * sqrt(var_unit * (1.0 / l10 + 1.0 / l50))) {
+            *start = s;
+            found = 1;
+        }
+    }
+    free(prefix);
+    return found;
+}
+
 /* The part every estimator shares: out reset to "not estimated", the mean,
  * and c0 = (1/n) Σ (x_i − x̄)².  Returns 0 when there is nothing to
  * estimate (n < 2, or a constant series: mean exact, var_mean 0). */

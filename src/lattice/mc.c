@@ -37,6 +37,7 @@ struct mc_chain {
     double *samples;         /* n_samples × d */
     int64_t sample_capacity;
     int *scratch;            /* n_var */
+    int64_t n_samples;       /* of the last run */
 };
 
 int mc_chain_create(const supercell *sc, const orderparam *op, mc_chain **out)
@@ -76,6 +77,12 @@ void mc_chain_destroy(mc_chain **chp)
 }
 
 int8_t *mc_chain_configuration(mc_chain *ch) { return ch->occ; }
+
+const double *mc_chain_samples(const mc_chain *ch, int64_t *n)
+{
+    *n = ch->n_samples;
+    return ch->samples;
+}
 
 static void update_bias(mc_chain *ch, const mc_params *p)
 {
@@ -248,6 +255,29 @@ static int analyse(mc_chain *ch, const mc_params *p, int64_t n, int final, mc_re
         int sj;
         double prec = p->mu_precision / (2.0 * p->phi[j]);
         equilibrated = convergence_equilibration(series, (int)n, prec, &sj);
+        /* and past a metastable start that the precision test cannot see
+         * (Geweke's first tenth against the last half, at the statistical
+         * resolution c0·τ of the second half; not for the comparison
+         * estimators) */
+        if (equilibrated && p->tau_estimator == MC_TAU_SOKAL) {
+            const int half = (int)(n / 2), rest = (int)(n - n / 2);
+            int lag = rest / 4;
+            if (!final && p->min_tau_samples > 0 &&
+                CONVERGENCE_SOKAL_C * rest / p->min_tau_samples + 1.0 < lag)
+                lag = (int)(CONVERGENCE_SOKAL_C * rest / p->min_tau_samples + 1.0);
+            convergence_stats tail;
+            convergence_mean_stats_window(series + half, rest, lag, &tail);
+            /* no τ on the second half: no scale for the test, which is
+             * skipped (such a chain rarely has a τ on [s, n) either, and
+             * without one it is not converged) */
+            if (tail.estimated) {
+                int cut;
+                equilibrated = convergence_truncation_geweke(
+                    series, (int)n, tail.var_mean * rest, CONVERGENCE_GEWEKE_Z, &cut);
+                if (cut > sj)
+                    sj = cut;
+            }
+        }
         if (sj > start)
             start = sj;
     }
@@ -392,6 +422,7 @@ int mc_chain_run(mc_chain *ch, const mc_params *p, mc_result *r)
             break;
         }
     }
+    ch->n_samples = n_samples;
     if (!converged)
         converged = analyse(ch, p, n_samples, 1, r, &common_window);
     r->passes = pass;

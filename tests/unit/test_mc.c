@@ -14,7 +14,7 @@
  *    (chi-square);
  *  - determinism, bad parameters;
  *  - convergence.c on synthetic series: equilibration after a transient,
- *    constant series, AR(1) series with known ρ (CASM's and Sokal's τ),
+ *    after a metastable start (the statistical scan), constant series, AR(1) series with known ρ (CASM's and Sokal's τ),
  *    convergence_z;
  *  - calibration of the error bars: 64-seed ensembles (ideal gas,
  *    enumerated cell, LCO ordered and disordered): spread of μ over seeds
@@ -798,6 +798,68 @@ static void ar1_series(rng_stream *rng, double rho, int n, double *x)
         x[i] = rho * x[i - 1] + rng_normal(rng);
 }
 
+/* A chain that starts in a long-lived metastable state (as the LCO chains at
+ * the issue-11 κ do, docs/monte-carlo.md): an AR(1) series (ρ = 0.98, τ ≈ 99)
+ * whose first 5000 of 20000 samples sit 2σ above the equilibrium mean, with a
+ * requested precision of 5σ (a weakly biased component: ε = mu_precision/2φ
+ * is several sample standard deviations).  CASM's fixed-precision scan keeps
+ * the trapped part (start ~0, mean off by ~0.5σ ≈ 7 standard errors);
+ * Geweke truncation (var_unit = c0·τ of the second half) must drop it and
+ * give a mean within 4 standard errors. */
+static void test_equilibration_trap(void **state)
+{
+    (void)state;
+    const int n = 20000, trapped = 5000;
+    const double rho = 0.98, sigma = 1.0 / sqrt(1.0 - rho * rho);
+    const double tau = (1.0 + rho) / (1.0 - rho), prec = 5.0 * sigma;
+    double *x = malloc(sizeof(double) * (size_t)n);
+    rng_stream rng;
+    rng_stream_init(&rng, 402, 7, RNG_PURPOSE_TEST);
+    ar1_series(&rng, rho, n, x);
+    for (int i = 0; i < trapped; i++)
+        x[i] += 2.0 * sigma;
+    int start_casm = -1, start = -1;
+    assert_int_equal(convergence_equilibration(x, n, prec, &start_casm), 1);
+    convergence_stats tail;
+    convergence_mean_stats(x + n / 2, n - n / 2, &tail);
+    assert_int_equal(tail.estimated, 1);
+    assert_int_equal(convergence_truncation_geweke(x, n, tail.var_mean * (n - n / 2),
+                                                   CONVERGENCE_GEWEKE_Z, &start), 1);
+    double mean_casm = 0.0, mean = 0.0;
+    for (int i = start_casm; i < n; i++)
+        mean_casm += x[i] / (n - start_casm);
+    for (int i = start; i < n; i++)
+        mean += x[i] / (n - start);
+    const double se = sigma * sqrt(tau / (n - start));
+    printf("  trap of %d samples at +2 sigma: CASM start %d, mean %.2f sigma; Geweke start %d, "
+           "mean %.2f sigma (%.1f standard errors)\n",
+           trapped, start_casm, mean_casm / sigma, start, mean / sigma, mean / se);
+    assert_true(fabs(mean_casm) > 5.0 * sigma * sqrt(tau / (n - start_casm)));
+    assert_true(start >= trapped - 1000 && start <= n / 2);
+    assert_true(fabs(mean) < 4.0 * se);
+
+    /* stationary AR(1): equilibrated at once, at most a few τ dropped */
+    /* stationary AR(1), 20 series: most keep everything, none loses much */
+    int worst = 0, cut_any = 0;
+    for (int rep = 0; rep < 20; rep++) {
+        ar1_series(&rng, rho, n, x);
+        convergence_mean_stats(x + n / 2, n - n / 2, &tail);
+        assert_int_equal(convergence_truncation_geweke(x, n, tail.var_mean * (n - n / 2),
+                                                       CONVERGENCE_GEWEKE_Z, &start), 1);
+        worst = start > worst ? start : worst;
+        cut_any += start > 0;
+    }
+    printf("  stationary AR(1), 20 series: %d cut anything, largest start %d\n", cut_any, worst);
+    assert_true(cut_any <= 6 && worst < n / 4);
+    /* a constant series: nothing cut; an infinite var_unit: not equilibrated */
+    for (int i = 0; i < n; i++)
+        x[i] = 0.375;
+    assert_int_equal(convergence_truncation_geweke(x, n, 0.0, 2.0, &start), 1);
+    assert_int_equal(start, 0);
+    assert_int_equal(convergence_truncation_geweke(x, n, INFINITY, 2.0, &start), 0);
+    free(x);
+}
+
 /* AR(1) x_t = ρ x_{t−1} + ε_t: autocorrelation ρ^k, σ_x² = 1/(1−ρ²),
  * var(mean) = σ_x²/n · [(1+ρ)/(1−ρ) − 2ρ(1−ρ^n)/(n(1−ρ)²)].  CASM's
  * estimator takes i = the first lag with autocorrelation ≤ ½ and ρ̂ =
@@ -1187,6 +1249,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_convergence_z),
         cmocka_unit_test(test_equilibration),
+        cmocka_unit_test(test_equilibration_trap),
         cmocka_unit_test(test_ar1_precision),
         cmocka_unit_test(test_ar1_sokal),
         cmocka_unit_test(test_bad_parameters),

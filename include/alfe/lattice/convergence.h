@@ -24,6 +24,24 @@
 /* Returns 1 and sets *start when equilibrated; 0 when not (start = n). */
 int convergence_equilibration(const double *x, int n, double prec, int *start);
 
+/* Truncation of a leading transient by Geweke's diagnostic (J. Geweke,
+ * Bayesian Statistics 4 (1992) 169: the mean of the first 10 % of a
+ * stationary series equals that of its last 50 %): the smallest start s in
+ * [0, n/2] (scanned in steps of max(1, n/200)) at which
+ *   |mean(first 10 % of [s, n)) − mean(last 50 % of [s, n))|
+ *       < z·√(var_unit·(1/L10 + 1/L50)),
+ * var_unit = c0·τ (the variance of a mean of L samples is var_unit/L),
+ * measured by the caller on the second half of the series.  CASM's scan
+ * (above) compares the halves with the requested precision only; for a
+ * weakly biased component that is several sample standard deviations, so a
+ * chain that starts in a long-lived metastable state and leaves it mid-run
+ * keeps the trapped part (docs/monte-carlo.md).  Comparing the first tenth
+ * makes a remaining piece of the transient stand out against noise ~3×
+ * better than comparing halves.  Returns 1 and sets *start, or 0 (start =
+ * n) when no s ≤ n/2 passes; var_unit = 0 (constant): start 0. */
+int convergence_truncation_geweke(const double *x, int n, double var_unit, double z, int *start);
+#define CONVERGENCE_GEWEKE_Z 2.0
+
 /* Sokal's automatic window constant C and the shortest series analysed. */
 #define CONVERGENCE_SOKAL_C 5.0
 #define CONVERGENCE_MIN_SERIES 20

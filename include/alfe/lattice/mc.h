@@ -85,6 +85,9 @@ const char *mc_frozen_reason(const double *samples, int64_t n, int d, double acc
 /* Access to the chain's state for tests (exhaustive enumeration, detailed
  * balance): the configuration (occupant per variable site), set or read. */
 int8_t *mc_chain_configuration(mc_chain *chain);
+/* The η samples of the last run (n rows of d values, equilibration
+ * included); valid until the next run or destroy.  For tools and tests. */
+const double *mc_chain_samples(const mc_chain *chain, int64_t *n);
 /* ΔΦ (eV, extensive) of changing variable site v to occupant new_occ in the
  * chain's current state, and apply it (updating every cached quantity). */
 double mc_chain_delta_potential(mc_chain *chain, const mc_params *params, int v, int new_occ);
