@@ -434,7 +434,14 @@ int mc_chain_run(mc_chain *ch, const mc_params *p, mc_result *r)
         for (int j = 0; j < ch->d; j++)
             x_mean[s] += op->q_pinv[(size_t)s * ch->d + j] * r->eta_mean[j];
     }
-    r->frozen_reason = mc_frozen_reason(ch->samples, n_samples, ch->d, r->acceptance,
+    /* "Never moved" is judged on the kept (equilibrated) samples: a chain
+     * that relaxed during equilibration and then stuck is frozen too (its
+     * error bars would be 0). */
+    const int64_t kept0 = r->equilibration_samples >= 0 && n_samples - r->equilibration_samples >= 2
+                              ? r->equilibration_samples
+                              : 0;
+    r->frozen_reason = mc_frozen_reason(ch->samples + (size_t)kept0 * (size_t)ch->d,
+                                        n_samples - kept0, ch->d, r->acceptance,
                                         p->min_acceptance, x_mean, ch->m);
     free(x_mean);
     r->frozen = r->frozen_reason != NULL;

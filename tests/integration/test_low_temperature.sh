@@ -23,6 +23,10 @@ assert inf.any(), "no done row with an infinite mu_stderr at 30 K: the test chec
 assert not np.isnan(se[done]).any(), "a done row has NaN mu_stderr"
 assert (cv[inf] == 0).all(), "rows %s: mu_stderr = inf but converged = 1" % np.flatnonzero(inf & (cv == 1))
 assert (se[done & (cv == 1)] < np.inf).all()
+# A chain whose kept (equilibrated) samples never moved has zero error bars:
+# it is frozen, never converged (it relaxed during equilibration, then stuck).
+stuck = done & (cv == 1) & (se == 0).all(axis=1)
+assert not stuck.any(), "rows %s: converged with mu_stderr = 0 (frozen after equilibration)" % np.flatnonzero(stuck)
 print("%d done rows; %d with +inf mu_stderr, all converged = 0 (%d of them frozen)"
       % (done.sum(), inf.sum(), (fr[inf] == 1).sum()))
 shutil.copy(sys.argv[1], sys.argv[2])

@@ -26,7 +26,8 @@ write_config "$TEST_TMP/o.ini" "$TEST_TMP/oracle.h5" "campaign.rounds = 3" "glob
 write_config "$TEST_TMP/m.ini" "$TEST_TMP/mc.h5" "system.model = clex" "system.prim = $L/prim.json" \
     "system.eci = $L/eci.json" "system.supercell = 4 0 0 0 4 0 0 0 4" \
     "system.ordering_cell = 2 0 0 0 2 0 0 0 2" "campaign.rounds = 2" "global.points = 10" \
-    "mc.min_passes = 100" "mc.max_passes = 400" "mc.mu_precision = 0.004"
+    "mc.min_passes = 100" "mc.max_passes = 800" "mc.mu_precision = 0.01" \
+    "system.temperature = 1000" "umbrella.phi = 5"
 $MPIRUN -n 3 "$ALFE" run "$TEST_TMP/m.ini" >"$TEST_TMP/m.log" 2>&1 || fail "mc run: $(tail -3 "$TEST_TMP/m.log")"
 
 # -- report --------------------------------------------------------------------

@@ -74,9 +74,9 @@ void mc_chain_destroy(mc_chain **chain);
 int mc_chain_run(mc_chain *chain, const mc_params *params, mc_result *result);
 
 /* Frozen-chain detector: NULL when the chain moved, else the reason.
- * samples: n rows of d values (all samples, equilibration included);
- * start: the first equilibrated sample; x_mean: the m sublattice fractions
- * of ⟨η⟩ (x = Q⁺⟨η⟩).  Frozen when every η_j is constant over all samples,
+ * samples: n rows of d values (mc_chain_run passes the equilibrated
+ * samples); x_mean: the m sublattice fractions
+ * of ⟨η⟩ (x = Q⁺⟨η⟩).  Frozen when every η_j is constant over the samples,
  * when acceptance < min_acceptance, or when every x_s is 0 or 1 (within
  * 1e-9: no sublattice left its vertex value during the sampled part). */
 const char *mc_frozen_reason(const double *samples, int64_t n, int d, double acceptance,
