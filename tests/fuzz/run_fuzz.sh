@@ -29,13 +29,15 @@ for t in "$@"; do
     extra=""
     [ "${FUZZ_FORK:-1}" = 1 ] && extra="-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1"
     # HDF5 and MPI keep allocations alive to exit: leaks there are not ours.
-    [ "$t" = fuzz_h5 ] && extra="$extra -detect_leaks=0"
+    # Campaign templates are ~160 KB; text inputs stay below 64 KB.
+    maxlen=65536
+    [ "$t" = fuzz_h5 ] && { extra="$extra -detect_leaks=0"; maxlen=262144; }
     log=build/fuzz/logs/$t.log
     echo "run_fuzz: $t for $seconds s (log $log)"
     start=$(date +%s)
     # shellcheck disable=SC2086
     nice -n 19 "${FUZZ_BIN:-$PWD/build/fuzz}/$t" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 \
-        -max_len=65536 -print_final_stats=1 -artifact_prefix="$art/" $extra \
+        -max_len=$maxlen -print_final_stats=1 -artifact_prefix="$art/" $extra \
         "$work" "$seeds" >"$log" 2>&1
     rc=$?
     # In fork mode a finding does not change the exit status: count artifacts.
