@@ -175,7 +175,9 @@ $(BINDIR) $(REL) $(ASN) $(ASN)/tests $(REL)/tests/mpi:
 # `make fuzz` runs every target for FUZZ_SECONDS (default 1800 s) under
 # nice; `make check` runs each briefly and replays tests/fuzz/crashes/
 # (tests/integration/test_fuzz.sh).
-FUZZ_CC      ?= clang
+# clang-14 is what tools/install-deps.sh test installs; any clang with the
+# libFuzzer runtime will do (make FUZZ_CC=clang-16 fuzz).
+FUZZ_CC      ?= $(if $(shell command -v clang-14 2>/dev/null),clang-14,clang)
 FUZZ_SECONDS ?= 1800
 FUZZ_TARGETS := fuzz_ini fuzz_casm fuzz_formula fuzz_table fuzz_h5
 FUZ := $(BUILDDIR)/fuzz
