@@ -10,6 +10,7 @@
 # top: e.g. the global-heap cache spinning inside one H5Aread); a loop in
 # alfe that calls HDF5 over and over shows 1-2 (an error-stack frame), so
 # it counts as alfe's.  A heuristic: look at every timeout by hand too.
+# FUZZ_TIMEOUT: seconds before an input counts as a hang (default 30).
 # Exit 0 for clean and hdf5, 1 for alfe.
 set -u
 cd "$(dirname "$0")/../.."
@@ -17,10 +18,11 @@ t=$1
 f=$2
 extra="-max_len=65536"
 [ "$t" = fuzz_h5 ] && extra="-detect_leaks=0 -max_len=262144"
+[ -f "$f" ] || { echo "triage.sh: no file $f" >&2; exit 2; }
 log=$(mktemp /tmp/alfe-triage.XXXXXX)
 # shellcheck disable=SC2086
 ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    build/fuzz/"$t" -timeout=30 -rss_limit_mb=2560 -artifact_prefix=/tmp/alfe-triage- $extra "$f" \
+    build/fuzz/"$t" -timeout="${FUZZ_TIMEOUT:-30}" -rss_limit_mb=2560 -artifact_prefix=/tmp/alfe-triage- $extra "$f" \
     >"$log" 2>&1
 rc=$?
 if [ "$rc" = 0 ]; then
