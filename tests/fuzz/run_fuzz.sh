@@ -31,8 +31,10 @@ for t in "$@"; do
     # HDF5 and MPI keep allocations alive to exit: leaks there are not ours.
     # Campaign templates are ~160 KB; text inputs stay below 64 KB.
     maxlen=65536
-    # An HDF5-internal hang (tests/fuzz/known/) would cost 30 s each: 10 s for fuzz_h5.
-    timeout=30
+    # A hang: 60 s (a slow but bounded input takes ~15 s under the sanitizers
+    # on a loaded machine); an HDF5-internal hang (tests/fuzz/known/) would
+    # cost that each time, so 10 s for fuzz_h5.
+    timeout=60
     [ "$t" = fuzz_h5 ] && { extra="$extra -detect_leaks=0"; maxlen=262144; timeout=10; }
     log=build/fuzz/logs/$t.log
     echo "run_fuzz: $t for $seconds s (log $log)"
