@@ -86,7 +86,7 @@ LATTICE_SRC := $(addprefix src/lattice/,casm_io.c symmetry.c supercell.c orderpa
                  convergence.c fluctuation.c mc.c)
 NETWORK_SRC := $(addprefix src/network/,invariants.c invariants_group.c idnn.c train.c \
                  committee.c idnn_committee.c hypersearch.c)
-IO_SRC      := $(addprefix src/io/,config.c h5util.c campaign_io.c campaign_guard.c \
+IO_SRC      := $(addprefix src/io/,config.c h5util.c campaign_io.c campaign_guard.c campaign_verify.c \
                  campaign_info.c campaign_criteria.c campaign_inputs.c model_io.c)
 ACQUIRE_SRC := $(addprefix src/acquire/,acquire.c pool.c criterion.c special.c uncertainty.c physics.c \
                  select.c weights.c)

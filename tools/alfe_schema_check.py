@@ -13,6 +13,7 @@ the row stays pending and is redone on resume).
 Needs only Debian's python3-h5py and python3-numpy.
 """
 import argparse
+import hashlib
 import re
 import sys
 
@@ -38,7 +39,7 @@ CONFIG_KEYS_1_0 = [
     "oracle.delay", "umbrella.phi", "global.points", "global.method", "global.path_length",
     "run.progress_seconds",
 ]
-KNOWN_MINOR = 2
+KNOWN_MINOR = 3
 ROUND_ATTRS_1_1 = {"mse_all": "f64", "mse_new_before_training": "f64", "mse_test": "f64",
                    "n_train": "i64", "n_excluded": "i64", "seconds_train": "f64"}
 ROUND_ATTRS = {
@@ -210,6 +211,7 @@ class Checker:
             self.check_1_1(f, d, rounds)
         if self.minor >= 2:
             self.check_1_2(f)
+        self.check_1_3(f, rounds)
         if pts is None:
             return None
         st = pts["status"]
@@ -219,6 +221,48 @@ class Checker:
                  (st == DONE).sum(), (st == FAILED).sum(), (st == PENDING).sum(),
                  len(rounds), sum(r["state"] == "done" for r in rounds), runs,
                  "" if runs == 1 else "s"))
+
+    # -- 1.3: the content hash of every finished round (rows_sha256) ----------
+    # The /points datasets in the order of src/io/campaign_io.c's column table,
+    # then the curvature datasets; each row range as stored, little-endian.
+    HASH_ORDER = ("round", "criterion", "seed", "T", "eta_target", "kappa", "phi", "eta_mean",
+                  "mu", "mu_stderr", "tau", "passes", "samples", "equilibration_samples",
+                  "converged", "frozen", "acceptance", "wall_seconds", "rank", "status",
+                  "eta_cov", "hessian", "hessian_stderr")
+
+    def rows_sha256(self, points, first, n):
+        h = hashlib.sha256()
+        for name in self.HASH_ORDER:
+            ds = points.get(name)
+            if not isinstance(ds, h5py.Dataset):
+                continue
+            h.update(np.ascontiguousarray(ds[first:first + n]).astype(
+                ds.dtype.newbyteorder("<")).tobytes())
+        return h.hexdigest()
+
+    def check_1_3(self, f, rounds):
+        for name in sorted(f["rounds"]):
+            g, where = f["rounds"][name], "/rounds/" + name
+            state = self.attr(g, "state", "str", where)
+            if "rows_sha256" not in g.attrs:
+                if self.minor >= 3 and state == "done":
+                    self.bad("%s: a finished round of a 1.%d file without rows_sha256"
+                             % (where, self.minor))
+                continue
+            stored = self.attr(g, "rows_sha256", "str", where)
+            if stored is None or state != "done":
+                continue  # the hash describes a finished round's final rows
+            if not re.fullmatch(r"[0-9a-f]{64}", stored):
+                self.bad("%s: rows_sha256 %r is not 64 lower-case hex digits" % (where, stored))
+                continue
+            try:
+                first, n = int(g.attrs["first_row"]), int(g.attrs["n_points"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            now = self.rows_sha256(f["points"], first, n)
+            if now != stored:
+                self.bad("%s: rows_sha256 %s... but the rows %d..%d hash to %s... (data changed "
+                         "or damaged)" % (where, stored[:12], first, first + n - 1, now[:12]))
 
     # -- 1.2 additions: units, dimension labels, timestamps with a time zone --
     def units_map(self, obj, where):

@@ -53,11 +53,11 @@ void campaign_criteria_read(hid_t g, round_record *rec)
     /* Files written before these records: the defaults above stay. */
     if (H5Aexists(g, "proposed_per_criterion") <= 0)
         return;
-    h5u_attr_read_numeric(g, "proposed_per_criterion", H5T_NATIVE_INT64, rec->proposed);
-    h5u_attr_read_numeric(g, "mse_before_per_criterion", H5T_NATIVE_DOUBLE, rec->mse_before);
-    h5u_attr_read_numeric(g, "spread_before_per_criterion", H5T_NATIVE_DOUBLE,
-                          rec->spread_before);
-    h5u_attr_read_numeric(g, "mse_after_per_criterion", H5T_NATIVE_DOUBLE, rec->mse_after);
+    h5u_attr_read_numeric_n(g, "proposed_per_criterion", H5T_NATIVE_INT64, rec->proposed, CRITERION_COUNT);
+    h5u_attr_read_numeric_n(g, "mse_before_per_criterion", H5T_NATIVE_DOUBLE, rec->mse_before, CRITERION_COUNT);
+    h5u_attr_read_numeric_n(g, "spread_before_per_criterion", H5T_NATIVE_DOUBLE,
+                          rec->spread_before, CRITERION_COUNT);
+    h5u_attr_read_numeric_n(g, "mse_after_per_criterion", H5T_NATIVE_DOUBLE, rec->mse_after, CRITERION_COUNT);
     h5u_attr_read_string(g, "reweight_rule", rec->reweight_rule, sizeof rec->reweight_rule);
     h5u_attr_read_string(g, "stop_reason", rec->stop_reason, sizeof rec->stop_reason);
 }

@@ -283,6 +283,8 @@ int campaign_check_existing(const char *path, const alfe_config *cfg, int *exist
     if (file < 0)
         return status;
     status = campaign_check_format(file, path);
+    if (status == ALFE_OK)
+        status = campaign_verify(file, path);
     int pinned = 0;
     if (status == ALFE_OK)
         status = campaign_inputs_check(file, path, cfg, &pinned);

@@ -196,6 +196,8 @@ int campaign_print_info(const char *path, FILE *out)
     if (file < 0)
         return status;
     status = campaign_check_format(file, path);
+    if (status == ALFE_OK)
+        status = campaign_verify(file, path);
     if (status != ALFE_OK) {
         H5Fclose(file);
         return status;

@@ -6,6 +6,7 @@
 #ifndef ALFE_CAMPAIGN_INTERNAL_H
 #define ALFE_CAMPAIGN_INTERNAL_H
 
+#include "alfe/base/sha256.h"
 #include "alfe/io/round_record.h"
 
 #include <hdf5.h>
@@ -36,5 +37,16 @@ int campaign_read_stop_reason(hid_t file, char *buf, size_t size);
 void campaign_criteria_print(hid_t file, int n_rounds, FILE *out);
 /* campaign_io.c: "done", "running" or "absent" as stored in /rounds/NNNN. */
 const char *campaign_round_state_name(int state);
+
+/* campaign_io.c: the /points datasets (for campaign_verify.c) and the SHA-256
+ * of rows [first, first+n) over every /points dataset present (serial). */
+int campaign_column_count(void);
+void campaign_column_info(int i, const char **name, int *vector, int *optional, int *is_float);
+int campaign_matrix_count(void);
+const char *campaign_matrix_name(int i);
+int campaign_rows_sha256(hid_t file, int d, int64_t first, int64_t n, char hex[SHA256_HEX]);
+/* campaign_verify.c: the structural and content check of an open file. */
+int campaign_verify(hid_t file, const char *path);
+int campaign_verify_refuse(const char *path);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "alfe/base/comm.h"
 #include "alfe/base/error.h"
+#include "alfe/base/sha256.h"
 #include "alfe/io/config.h"
 #include "alfe/base/util.h"
 #include "alfe/io/campaign_inputs.h"
@@ -728,35 +729,132 @@ int campaign_read_round_from(hid_t file, int round, round_record *rec)
     hid_t g = H5Gopen2(file, name, H5P_DEFAULT);
     H5_CHECK(g, "cannot open /%s", name);
     char state[32];
-    int64_t v = 0;
     rec->round = round;
-    h5u_attr_read_string(g, "state", state, sizeof state);
-    rec->state = !strcmp(state, "done") ? ROUND_DONE : ROUND_RUNNING;
-    if (h5u_attr_read_numeric(g, "first_row", H5T_NATIVE_INT64, &v) == 0) rec->first_row = v;
-    if (h5u_attr_read_numeric(g, "n_points", H5T_NATIVE_INT64, &v) == 0) rec->n_points = v;
-    if (h5u_attr_read_numeric(g, "done", H5T_NATIVE_INT64, &v) == 0) rec->done = v;
-    if (h5u_attr_read_numeric(g, "failed", H5T_NATIVE_INT64, &v) == 0) rec->failed = v;
-    if (h5u_attr_read_numeric(g, "pending", H5T_NATIVE_INT64, &v) == 0) rec->pending = v;
-    h5u_attr_read_numeric(g, "points_per_criterion", H5T_NATIVE_INT64, rec->per_criterion);
-    h5u_attr_read_numeric(g, "budget_per_criterion", H5T_NATIVE_DOUBLE, rec->budget);
-    h5u_attr_read_numeric(g, "weight_per_criterion", H5T_NATIVE_DOUBLE, rec->weight);
-    h5u_attr_read_numeric(g, "sobol_index_end", H5T_NATIVE_UINT64, &rec->sobol_index_end);
-    h5u_attr_read_numeric(g, "seconds_acquire", H5T_NATIVE_DOUBLE, &rec->seconds_acquire);
-    h5u_attr_read_numeric(g, "seconds_evaluate", H5T_NATIVE_DOUBLE, &rec->seconds_evaluate);
-    h5u_attr_read_numeric(g, "seconds_total", H5T_NATIVE_DOUBLE, &rec->seconds_total);
-    h5u_attr_read_numeric(g, "points_per_second", H5T_NATIVE_DOUBLE, &rec->points_per_second);
-    h5u_attr_read_string(g, "started", rec->started, sizeof rec->started);
-    h5u_attr_read_string(g, "finished", rec->finished, sizeof rec->finished);
     rec->mse_all = rec->mse_new = rec->mse_test = NAN;
-    h5u_attr_read_numeric(g, "mse_all", H5T_NATIVE_DOUBLE, &rec->mse_all);
-    h5u_attr_read_numeric(g, "mse_new_before_training", H5T_NATIVE_DOUBLE, &rec->mse_new);
-    h5u_attr_read_numeric(g, "mse_test", H5T_NATIVE_DOUBLE, &rec->mse_test);
-    h5u_attr_read_numeric(g, "n_train", H5T_NATIVE_INT64, &rec->n_train);
-    h5u_attr_read_numeric(g, "n_excluded", H5T_NATIVE_INT64, &rec->n_excluded);
-    h5u_attr_read_numeric(g, "seconds_train", H5T_NATIVE_DOUBLE, &rec->seconds_train);
-    campaign_criteria_read(g, rec);
+    /* Every attribute through the validating readers (shape, class, range):
+     * campaign_verify.c has checked them at open, this keeps the reader safe
+     * on its own. */
+    const int64_t max_rows = (int64_t)1 << 40;
+    int found = 0;
+    int status = h5u_get_string(g, "state", state, sizeof state, NULL);
+    if (status == ALFE_OK && strcmp(state, "done") != 0 && strcmp(state, "running") != 0)
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "/%s@state: '%s' is not a round state", name, state);
+    rec->state = !strcmp(state, "done") ? ROUND_DONE : ROUND_RUNNING;
+    struct { const char *name; int64_t *out; } counts[] = {
+        {"first_row", &rec->first_row}, {"n_points", &rec->n_points}, {"done", &rec->done},
+        {"failed", &rec->failed}, {"pending", &rec->pending}, {"n_train", &rec->n_train},
+        {"n_excluded", &rec->n_excluded}};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0] && status == ALFE_OK; i++)
+        status = h5u_get_i64(g, counts[i].name, i < 2 ? 0 : -1, max_rows, counts[i].out, &found);
+    struct { const char *name; double *out; } reals[] = {
+        {"seconds_acquire", &rec->seconds_acquire}, {"seconds_evaluate", &rec->seconds_evaluate},
+        {"seconds_total", &rec->seconds_total}, {"points_per_second", &rec->points_per_second},
+        {"mse_all", &rec->mse_all}, {"mse_new_before_training", &rec->mse_new},
+        {"mse_test", &rec->mse_test}, {"seconds_train", &rec->seconds_train}};
+    for (size_t i = 0; i < sizeof reals / sizeof reals[0] && status == ALFE_OK; i++)
+        status = h5u_get_f64(g, reals[i].name, 0, reals[i].out, &found);
+    if (status == ALFE_OK)
+        status = h5u_get_u64(g, "sobol_index_end", &rec->sobol_index_end, &found);
+    if (status == ALFE_OK)
+        status = h5u_get_string(g, "started", rec->started, sizeof rec->started, &found);
+    if (status == ALFE_OK)
+        status = h5u_get_string(g, "finished", rec->finished, sizeof rec->finished, &found);
+    /* Per-criterion arrays: at most CRITERION_COUNT values (older files
+     * may hold fewer); never more than the record's arrays hold. */
+    if (status == ALFE_OK) {
+        h5u_attr_read_numeric_n(g, "points_per_criterion", H5T_NATIVE_INT64, rec->per_criterion,
+                                CRITERION_COUNT);
+        h5u_attr_read_numeric_n(g, "budget_per_criterion", H5T_NATIVE_DOUBLE, rec->budget,
+                                CRITERION_COUNT);
+        h5u_attr_read_numeric_n(g, "weight_per_criterion", H5T_NATIVE_DOUBLE, rec->weight,
+                                CRITERION_COUNT);
+        campaign_criteria_read(g, rec);
+    }
     H5Gclose(g);
-    return ALFE_OK;
+    return status;
+}
+
+/* ---------------------------------------------------------------------------
+ * The /points table for campaign_verify.c and the content hash of a round. */
+int campaign_column_count(void) { return N_COLUMNS; }
+
+void campaign_column_info(int i, const char **name, int *vector, int *optional, int *is_float)
+{
+    *name = COLUMNS[i].name;
+    *vector = COLUMNS[i].vector;
+    *optional = column_optional(&COLUMNS[i]);
+    *is_float = COLUMNS[i].file_kind == KIND_F64;
+}
+
+int campaign_matrix_count(void) { return N_MATRICES; }
+const char *campaign_matrix_name(int i) { return MATRICES[i].name; }
+
+/* SHA-256 over rows [first, first+n) of every /points dataset the file has,
+ * in the column table's order then the curvature datasets', each value as
+ * its stored little-endian type (docs/campaign-file.md, rows_sha256).
+ * Serial reads with the default transfer (rank 0 or a read-only file). */
+int campaign_rows_sha256(hid_t file, int d, int64_t first, int64_t n, char hex[SHA256_HEX])
+{
+    sha256_ctx ctx;
+    sha256_init(&ctx);
+    const int64_t block = 1024;
+    const size_t dd = (size_t)d * (size_t)d;
+    void *buf = ALFE_MALLOC(8 * (size_t)block * (dd > 0 ? dd : 1));
+    int status = ALFE_OK;
+    for (int i = 0; i < N_COLUMNS + N_MATRICES && status == ALFE_OK; i++) {
+        char name[64];
+        int is_matrix = i >= N_COLUMNS;
+        snprintf(name, sizeof name, "points/%s",
+                 is_matrix ? MATRICES[i - N_COLUMNS].name : COLUMNS[i].name);
+        if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
+            continue;
+        hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+        if (ds < 0) {
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "cannot open /%s", name);
+            break;
+        }
+        int rank = is_matrix ? 3 : (COLUMNS[i].vector ? 2 : 1);
+        hid_t type = is_matrix ? H5T_IEEE_F64LE : kind_file_type(COLUMNS[i].file_kind);
+        size_t width = is_matrix ? dd : (COLUMNS[i].vector ? (size_t)d : 1);
+        size_t elem = is_matrix ? 8 : kind_size(COLUMNS[i].file_kind);
+        for (int64_t r = first; r < first + n && status == ALFE_OK; r += block) {
+            int64_t m = first + n - r < block ? first + n - r : block;
+            hsize_t start[3] = {(hsize_t)r, 0, 0};
+            hsize_t count[3] = {(hsize_t)m, (hsize_t)d, (hsize_t)d};
+            hid_t fs = H5Dget_space(ds);
+            hid_t ms = H5Screate_simple(rank, count, NULL);
+            herr_t rd = H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0
+                            ? -1
+                            : H5Dread(ds, type, ms, fs, H5P_DEFAULT, buf);
+            H5Sclose(ms);
+            H5Sclose(fs);
+            if (rd < 0)
+                status = ALFE_FAIL(ALFE_ERR_INPUT, "cannot read /%s rows %lld..%lld (damaged "
+                                   "data?)", name, (long long)r, (long long)(r + m - 1));
+            else
+                sha256_update(&ctx, buf, (size_t)m * width * elem);
+        }
+        H5Dclose(ds);
+    }
+    free(buf);
+    unsigned char digest[SHA256_BYTES];
+    sha256_final(&ctx, digest);
+    sha256_hex(digest, hex);
+    return status;
+}
+
+/* A finished round's content hash (rank 0 computes, every rank writes). */
+static int write_round_hash(campaign *c, hid_t g, const round_record *rec)
+{
+    char hex[SHA256_HEX] = "";
+    int status = ALFE_OK;
+    if (comm_rank() == 0)
+        status = campaign_rows_sha256(c->file, c->d, rec->first_row, rec->n_points, hex);
+    status = comm_agree_status(status);
+    if (status != ALFE_OK)
+        return status;
+    comm_bcast_bytes(hex, sizeof hex, 0);
+    return h5u_attr_write_string(g, "rows_sha256", hex);
 }
 
 int campaign_read_round(campaign *c, int round, round_record *rec)
@@ -860,6 +958,10 @@ int campaign_update_round(campaign *c, const round_record *rec,
     hid_t g = H5Gopen2(c->file, name, H5P_DEFAULT);
     int status = g < 0 ? ALFE_FAIL(ALFE_ERR_RUNTIME, "%s: cannot open /%s", c->path, name)
                        : write_round_attrs(g, rec);
+    /* 1.3: the rows of a finished round are final; their hash is checked at
+     * every open (campaign_verify.c). */
+    if (status == ALFE_OK && rec->state == ROUND_DONE)
+        status = write_round_hash(c, g, rec);
     if (g >= 0)
         H5Gclose(g);
     if (status == ALFE_OK && models)
@@ -939,8 +1041,10 @@ int campaign_check_format(hid_t file, const char *path)
                          "attribute); refusing to touch it",
                          path, CAMPAIGN_FORMAT);
     int64_t major = -1, minor = -1;
-    h5u_attr_read_numeric(file, "format_version_major", H5T_NATIVE_INT64, &major);
-    h5u_attr_read_numeric(file, "format_version_minor", H5T_NATIVE_INT64, &minor);
+    int found = 0;
+    if (h5u_get_i64(file, "format_version_major", 0, 1000000, &major, NULL) != ALFE_OK ||
+        h5u_get_i64(file, "format_version_minor", 0, 1000000, &minor, &found) != ALFE_OK)
+        return campaign_verify_refuse(path);
     if (major != CAMPAIGN_FORMAT_MAJOR)
         return ALFE_FAIL(ALFE_ERR_INPUT,
                          "%s: campaign format version %lld.%lld; this alfe (%s) reads "
@@ -960,6 +1064,10 @@ hid_t campaign_open_readonly(const char *path, int *status)
     }
     if ((*status = alfe_require_regular_file(path)) != ALFE_OK)
         return -1;
+    if (access(path, R_OK) != 0) {
+        *status = ALFE_FAIL(ALFE_ERR_RUNTIME, "%s: cannot read: %s", path, strerror(errno));
+        return -1;
+    }
     if (H5Fis_hdf5(path) <= 0) {
         *status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: not an HDF5 file (and so not an alfe campaign)",
                             path);

@@ -21,7 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum key_type { KEY_INT, KEY_U64, KEY_DOUBLE, KEY_STRING, KEY_ENUM, KEY_PHI_LIST, KEY_MATRIX };
+enum key_type { KEY_INT, KEY_U64, KEY_DOUBLE, KEY_STRING, KEY_ENUM, KEY_PHI_LIST, KEY_DIM_LIST,
+                KEY_MATRIX };
 /* RESUME_CONTENT: a file whose contents are pinned in the campaign
  * (campaign_inputs.c): its path may change on resume, its contents may not
  * (campaigns written before inputs were pinned compare the path, as FIXED). */
@@ -107,8 +108,9 @@ static const key_spec KEYS[] = {
      "model = clex: the largest supercell accepted, in sites (|det supercell| x sites per "
      "prim); checked, with [run] max_memory_mb, from the determinant before anything is "
      "allocated"},
-    {"oracle", "noise", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FIXED, OFF(oracle_noise),
-     "standard deviation (eV per prim cell) of Gaussian noise added to each mu_j"},
+    {"oracle", "noise", KEY_DIM_LIST, "0", 0, 10, NULL, RESUME_FIXED, OFF(oracle_noise),
+     "standard deviation (eV per prim cell) of Gaussian noise added to mu_j: one value for "
+     "every component, or [system] dimension values (one per mu_j)"},
     {"oracle", "hessian_noise", KEY_DOUBLE, "0", 0, 10, NULL, RESUME_FIXED,
      OFF(oracle_hessian_noise),
      "standard deviation (eV per prim cell) of Gaussian noise added to each element of the "
@@ -502,6 +504,7 @@ static const char *type_name(enum key_type t)
     case KEY_STRING: return "string";
     case KEY_ENUM: return "choice";
     case KEY_PHI_LIST: return "list of reals";
+    case KEY_DIM_LIST: return "real or list of reals";
     case KEY_MATRIX: return "3x3 integer matrix";
     }
     return "?";
@@ -722,8 +725,9 @@ static int parse_value(alfe_config *cfg, const key_spec *k, const char *value, c
         snprintf(msg, sizeof msg, "must be one of %s", k->choices);
         return key_error(path, line, k, value, msg);
     }
-    case KEY_PHI_LIST: {
-        /* Parsed after dimension is known: see parse_phi. */
+    case KEY_PHI_LIST:
+    case KEY_DIM_LIST: {
+        /* Parsed after dimension is known: see parse_dim_list. */
         return ALFE_OK;
     }
     case KEY_MATRIX: {
@@ -747,10 +751,13 @@ static int parse_value(alfe_config *cfg, const key_spec *k, const char *value, c
     return ALFE_FAIL(ALFE_ERR_RUNTIME, "unknown key type");
 }
 
-/* phi: one value (all), d values, or the default "50, 0.05" (eta0, others). */
-static int parse_phi(alfe_config *cfg, const key_spec *k, const char *value, int is_default,
-                     const char *path, int line)
+/* A list of [system] dimension values (phi, [oracle] noise): one value (every
+ * component), d values, or, for phi only, the default "50, 0.05" (eta0,
+ * others). */
+static int parse_dim_list(alfe_config *cfg, const key_spec *k, const char *value, int is_default,
+                          const char *path, int line)
 {
+    double *out = (double *)((char *)cfg + k->offset);
     double v[ALFE_MAX_DIM + 1];
     int n = 0;
     char buf[4096];
@@ -773,15 +780,17 @@ static int parse_phi(alfe_config *cfg, const key_spec *k, const char *value, int
         n++;
     }
     int d = cfg->dimension;
-    if (is_default) {
-        cfg->phi[0] = v[0];
+    if (n == 0) {
+        return key_error(path, line, k, value, "needs at least one value");
+    } else if (is_default && k->type == KEY_PHI_LIST) {
+        out[0] = v[0];
         for (int j = 1; j < d; j++)
-            cfg->phi[j] = v[1];
+            out[j] = v[1];
     } else if (n == 1) {
         for (int j = 0; j < d; j++)
-            cfg->phi[j] = v[0];
+            out[j] = v[0];
     } else if (n == d) {
-        memcpy(cfg->phi, v, sizeof(double) * (size_t)d);
+        memcpy(out, v, sizeof(double) * (size_t)d);
     } else {
         char msg[300];
         snprintf(msg, sizeof msg,
@@ -839,12 +848,21 @@ static void format_value(const alfe_config *cfg, const key_spec *k, char *buf, s
                  mat[1][0], mat[1][1], mat[1][2], mat[2][0], mat[2][1], mat[2][2]);
         break;
     }
-    case KEY_PHI_LIST: {
+    case KEY_PHI_LIST:
+    case KEY_DIM_LIST: {
+        /* [oracle] noise with equal values is written as one value (as
+         * before it was a list), so stored configurations compare equal. */
+        const double *list = (const double *)((const char *)cfg + k->offset);
+        int n = cfg->dimension, same = 1;
+        for (int j = 1; j < n; j++)
+            same &= list[j] == list[0];
+        if (k->type == KEY_DIM_LIST && same)
+            n = 1;
         size_t used = 0;
         buf[0] = '\0';
-        for (int j = 0; j < cfg->dimension && used + 1 < size; j++) {
+        for (int j = 0; j < n && used + 1 < size; j++) {
             char one[32];
-            format_double(one, sizeof one, cfg->phi[j]);
+            format_double(one, sizeof one, list[j]);
             used += (size_t)snprintf(buf + used, size - used, "%s%s", j ? ", " : "", one);
         }
         break;
@@ -1240,8 +1258,8 @@ int config_load_for(const char *path, enum config_purpose purpose, alfe_config *
         }
         if (is_default)
             value = k->default_value;
-        if (k->type == KEY_PHI_LIST)
-            status = parse_phi(cfg, k, value, is_default, path, line);
+        if (k->type == KEY_PHI_LIST || k->type == KEY_DIM_LIST)
+            status = parse_dim_list(cfg, k, value, is_default, path, line);
         else
             status = parse_value(cfg, k, value, path, line);
     }
@@ -1372,7 +1390,7 @@ void config_print_help(FILE *out)
         char range[128] = "";
         if (k->type == KEY_INT)
             snprintf(range, sizeof range, ", range [%.0f, %.0f]", k->min, k->max);
-        else if (k->type == KEY_DOUBLE || k->type == KEY_PHI_LIST)
+        else if (k->type == KEY_DOUBLE || k->type == KEY_PHI_LIST || k->type == KEY_DIM_LIST)
             snprintf(range, sizeof range, ", range [%g, %g]", k->min, k->max);
         else if (k->type == KEY_ENUM)
             snprintf(range, sizeof range, ", one of %s", k->choices);

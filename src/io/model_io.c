@@ -12,9 +12,12 @@
 
 #include "alfe/base/error.h"
 #include "alfe/io/h5util.h"
+#include "alfe/io/campaign_verify.h"
 #include "alfe/base/util.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,29 +77,54 @@ int model_write_group(int64_t loc_id, const idnn_committee *ms)
     return ALFE_OK;
 }
 
-static int read_member(hid_t loc, const char *name, const char *where, idnn **out)
+/* The parameter count of an architecture (idnn.c's layout), in double so
+ * that a hostile width cannot overflow it. */
+static double arch_param_count(int64_t n_inputs, int64_t n_layers, const int64_t *widths)
 {
-    *out = NULL;
+    double total = 0.0, n_in = (double)n_inputs;
+    for (int64_t l = 0; l <= n_layers; l++) {
+        double n_out = l < n_layers ? (double)widths[l] : 1.0;
+        total += n_out * n_in + n_out;
+        n_in = n_out;
+    }
+    return total;
+}
+
+int model_check_member(int64_t loc_id, const char *name, idnn_arch *arch_out, size_t *n_params)
+{
+    hid_t loc = (hid_t)loc_id;
+    char where[3300];
+    h5u_where(loc, name, 0, where, sizeof where);
+    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: member group missing", where);
     hid_t g = H5Gopen2(loc, name, H5P_DEFAULT);
     if (g < 0)
-        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: missing %s", where, name);
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: not a group", where);
     idnn_arch arch;
     memset(&arch, 0, sizeof arch);
     int64_t n_inputs = 0, n_layers = 0, widths[IDNN_MAX_LAYERS];
-    int status = ALFE_OK;
-    if (h5u_attr_read_numeric(g, "n_inputs", H5T_NATIVE_INT64, &n_inputs) != 0 ||
-        h5u_attr_read_numeric(g, "n_layers", H5T_NATIVE_INT64, &n_layers) != 0 ||
-        h5u_attr_read_numeric(g, "scale", H5T_NATIVE_DOUBLE, &arch.scale) != 0)
-        status = ALFE_FAIL(ALFE_ERR_INPUT, "%s/%s: architecture attributes missing", where, name);
-    if (status == ALFE_OK && (n_layers < 1 || n_layers > IDNN_MAX_LAYERS))
-        status = ALFE_FAIL(ALFE_ERR_INPUT, "%s/%s: %lld hidden layers (1..%d supported)", where,
-                           name, (long long)n_layers, IDNN_MAX_LAYERS);
+    int status = h5u_get_i64(g, "n_inputs", 1, 100000, &n_inputs, NULL);
+    if (status == ALFE_OK)
+        status = h5u_get_i64(g, "n_layers", 1, IDNN_MAX_LAYERS, &n_layers, NULL);
+    if (status == ALFE_OK)
+        status = h5u_get_f64(g, "scale", 1, &arch.scale, NULL);
+    if (status == ALFE_OK && !(arch.scale > 0.0))
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "%s@scale: %g; need > 0", where, arch.scale);
+    if (status == ALFE_OK)
+        status = h5u_get_i64_array(g, "widths", (int)n_layers, 1, 100000000, widths, NULL);
+    double count = status == ALFE_OK ? arch_param_count(n_inputs, n_layers, widths) : 0.0;
+    if (status == ALFE_OK && count > MODEL_MAX_PARAMETERS)
+        status = ALFE_FAIL(ALFE_ERR_INPUT,
+                           "%s@widths: the architecture has %.3g parameters, above the limit "
+                           "of %.0e per network",
+                           where, count, (double)MODEL_MAX_PARAMETERS);
     char **acts = NULL;
     int n_acts = 0;
-    if (status == ALFE_OK &&
-        (h5u_attr_read_numeric(g, "widths", H5T_NATIVE_INT64, widths) != 0 ||
-         h5u_attr_read_strings(g, "activations", &acts, &n_acts) != 0 || n_acts != n_layers))
-        status = ALFE_FAIL(ALFE_ERR_INPUT, "%s/%s: widths or activations missing", where, name);
+    if (status == ALFE_OK)
+        status = h5u_get_strings(g, "activations", IDNN_MAX_LAYERS, &acts, &n_acts, NULL);
+    if (status == ALFE_OK && n_acts != n_layers)
+        status = ALFE_FAIL(ALFE_ERR_INPUT, "%s@activations: %d names for %lld layers", where,
+                           n_acts, (long long)n_layers);
     if (status == ALFE_OK) {
         arch.n_inputs = (int)n_inputs;
         arch.n_layers = (int)n_layers;
@@ -104,31 +132,70 @@ static int read_member(hid_t loc, const char *name, const char *where, idnn **ou
             arch.width[l] = (int)widths[l];
             arch.activation[l] = activation_from_name(acts[l]);
             if (arch.activation[l] < 0)
-                status = ALFE_FAIL(ALFE_ERR_INPUT, "%s/%s: unknown activation '%s'", where, name,
-                                   acts[l]);
+                status = ALFE_FAIL(ALFE_ERR_INPUT, "%s@activations: unknown activation '%s'",
+                                   where, acts[l]);
         }
     }
     for (int i = 0; i < n_acts; i++)
         free(acts[i]);
     free(acts);
-    idnn *net = NULL;
-    if (status == ALFE_OK)
-        status = idnn_create(&arch, &net);
+    /* params: a 1-D float64 dataset of exactly the architecture's count. */
     if (status == ALFE_OK) {
-        double *params = NULL;
-        hsize_t dims[2] = {0, 0};
-        int rank = 0;
-        status = h5u_read_f64_dataset(g, "params", &params, dims, &rank);
-        if (status == ALFE_OK && (rank != 1 || dims[0] != net->n_params))
-            status = ALFE_FAIL(ALFE_ERR_INPUT,
-                               "%s/%s: params has %llu values but the architecture needs %zu "
-                               "(architecture mismatch)",
-                               where, name, (unsigned long long)dims[0], net->n_params);
-        if (status == ALFE_OK)
-            memcpy(net->params, params, sizeof(double) * net->n_params);
-        free(params);
+        hid_t ds = H5Lexists(g, "params", H5P_DEFAULT) > 0 ? H5Dopen2(g, "params", H5P_DEFAULT)
+                                                          : -1;
+        if (ds < 0) {
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "%s/params: required dataset missing", where);
+        } else {
+            hid_t space = H5Dget_space(ds), type = H5Dget_type(ds);
+            int rank = H5Sget_simple_extent_ndims(space);
+            hsize_t dims[H5S_MAX_RANK] = {0};
+            if (rank >= 1 && rank <= H5S_MAX_RANK)
+                H5Sget_simple_extent_dims(space, dims, NULL);
+            if (rank != 1)
+                status = ALFE_FAIL(ALFE_ERR_INPUT, "%s/params: rank %d, expected 1", where, rank);
+            else if (H5Tget_class(type) != H5T_FLOAT || H5Tget_size(type) != 8)
+                status = ALFE_FAIL(ALFE_ERR_INPUT,
+                                   "%s/params: stored as %s of %zu bytes, expected float64",
+                                   where, H5Tget_class(type) == H5T_INTEGER ? "integers"
+                                          : H5Tget_class(type) == H5T_FLOAT ? "floats" : "non-numbers",
+                                   H5Tget_size(type));
+            else if ((double)dims[0] != count)
+                status = ALFE_FAIL(ALFE_ERR_INPUT,
+                                   "%s/params: %llu values but the architecture needs %.0f "
+                                   "(architecture mismatch)",
+                                   where, (unsigned long long)dims[0], count);
+            H5Tclose(type);
+            H5Sclose(space);
+            H5Dclose(ds);
+        }
     }
     H5Gclose(g);
+    if (status == ALFE_OK && arch_out)
+        *arch_out = arch;
+    if (status == ALFE_OK && n_params)
+        *n_params = (size_t)count;
+    return status;
+}
+
+static int read_member(hid_t loc, const char *name, const char *where, idnn **out)
+{
+    (void)where;
+    *out = NULL;
+    idnn_arch arch;
+    size_t count = 0;
+    ALFE_CHECK(model_check_member((int64_t)loc, name, &arch, &count));
+    idnn *net = NULL;
+    ALFE_CHECK(idnn_create(&arch, &net));
+    hid_t g = H5Gopen2(loc, name, H5P_DEFAULT);
+    double *params = NULL;
+    hsize_t want[1] = {(hsize_t)net->n_params}, dims[1];
+    int status = g < 0 ? ALFE_FAIL(ALFE_ERR_INPUT, "%s: cannot open %s", where, name)
+                       : h5u_get_f64_dataset(g, "params", 1, want, net->n_params, 1, &params, dims);
+    if (status == ALFE_OK)
+        memcpy(net->params, params, sizeof(double) * net->n_params);
+    free(params);
+    if (g >= 0)
+        H5Gclose(g);
     if (status != ALFE_OK) {
         idnn_destroy(&net);
         return status;
@@ -142,16 +209,15 @@ int model_read_group(int64_t loc_id, const char *where, idnn_committee **out)
     hid_t loc = (hid_t)loc_id;
     *out = NULL;
     int64_t d = 0, n_members = 0;
-    if (h5u_attr_read_numeric(loc, "d", H5T_NATIVE_INT64, &d) != 0 ||
-        h5u_attr_read_numeric(loc, "n_members", H5T_NATIVE_INT64, &n_members) != 0)
+    if (H5Aexists(loc, "d") <= 0 || H5Aexists(loc, "n_members") <= 0)
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s: not a model group (no d / n_members)", where);
-    if (d < 1 || d > 64 || n_members < 1 || n_members > 10000)
-        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: d = %lld, n_members = %lld out of range", where,
-                         (long long)d, (long long)n_members);
+    ALFE_CHECK(h5u_get_i64(loc, "d", 1, 64, &d, NULL));
+    ALFE_CHECK(h5u_get_i64(loc, "n_members", 1, 10000, &n_members, NULL));
     char **formulas = NULL;
     int m = 0;
-    if (h5u_attr_read_strings(loc, "invariants", &formulas, &m) != 0 || m < 1)
-        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: no invariants attribute", where);
+    ALFE_CHECK(h5u_get_strings(loc, "invariants", 100000, &formulas, &m, NULL));
+    if (m < 1)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: no invariants", where);
     invariant_set *inv = NULL;
     int status = invariant_set_from_formulas((const char *const *)formulas, m, (int)d, &inv);
     for (int i = 0; i < m; i++)
@@ -215,6 +281,8 @@ int model_read(const char *path, int round, idnn_committee **out)
     if (stat(path, &st) != 0)
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s: no such file", path);
     ALFE_CHECK(alfe_require_regular_file(path));
+    if (access(path, R_OK) != 0)
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "%s: cannot read: %s", path, strerror(errno));
     if (H5Fis_hdf5(path) <= 0)
         return ALFE_FAIL(ALFE_ERR_INPUT, "%s: not an HDF5 file (expected an alfe model or "
                                          "campaign)", path);
@@ -224,9 +292,13 @@ int model_read(const char *path, int round, idnn_committee **out)
     char format[64] = "";
     int64_t major = -1;
     h5u_attr_read_string(file, "format", format, sizeof format);
-    h5u_attr_read_numeric(file, "format_version_major", H5T_NATIVE_INT64, &major);
     int status = ALFE_OK;
-    if (!strcmp(format, MODEL_FORMAT)) {
+    if (!strcmp(format, MODEL_FORMAT) || !strcmp(format, "alfe-campaign"))
+        status = h5u_get_i64(file, "format_version_major", 0, 1000000, &major, NULL);
+    if (status != ALFE_OK) {
+        if (!strcmp(format, "alfe-campaign"))
+            status = campaign_verify_refuse(path);
+    } else if (!strcmp(format, MODEL_FORMAT)) {
         if (major != MODEL_FORMAT_MAJOR)
             status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: model format version %lld; this alfe reads "
                                                "%d.x only", path, (long long)major,
@@ -237,6 +309,8 @@ int model_read(const char *path, int round, idnn_committee **out)
         if (major != 1) {
             status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: campaign format version %lld; this alfe "
                                                "reads 1.x only", path, (long long)major);
+        } else if ((status = campaign_verify_file((int64_t)file, path)) != ALFE_OK) {
+            /* refused: campaign_verify.c said why */
         } else if (H5Lexists(file, "models", H5P_DEFAULT) <= 0) {
             status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: the campaign has no trained models yet", path);
         } else {

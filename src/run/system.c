@@ -291,7 +291,7 @@ void system_oracle_params(const alfe_config *cfg, oracle_params *p)
     p->a2 = cfg->oracle_a2;
     p->b = cfg->oracle_b;
     p->c = cfg->oracle_c;
-    p->noise = cfg->oracle_noise;
+    memcpy(p->noise, cfg->oracle_noise, sizeof p->noise);
     p->hessian_noise = cfg->oracle_hessian_noise;
 }
 

@@ -21,7 +21,7 @@ void oracle_init(oracle_model *o, const domain *dom, const oracle_params *p)
     o->a2 = p->a2;
     o->b = p->b;
     o->c = p->c;
-    o->noise = p->noise;
+    memcpy(o->noise, p->noise, sizeof o->noise);
     o->hessian_noise = p->hessian_noise;
     o->free_energy = oracle_analytic_free_energy;
     o->context = NULL;
@@ -192,8 +192,11 @@ int oracle_evaluate(const oracle_model *o, const point_input *in, point_result *
     rng_stream_init(&rng, in->seed, 0, RNG_PURPOSE_ORACLE_NOISE);
     for (int j = 0; j < d; j++) {
         out->eta_mean[j] = eta[j];
-        out->mu[j] = mu[j] + (o->noise > 0 ? o->noise * rng_normal(&rng) : 0.0);
-        out->mu_stderr[j] = o->noise;
+        /* z_j is drawn for every j, so μ_j's noise does not depend on the
+         * other components' σ (a component with σ_j = 0 is exact). */
+        const double z = rng_normal(&rng);
+        out->mu[j] = mu[j] + (o->noise[j] > 0 ? o->noise[j] * z : 0.0);
+        out->mu_stderr[j] = o->noise[j];
     }
     out->status = POINT_DONE;
     out->converged = 1;

@@ -28,7 +28,7 @@ awk '/^```python/{on=1; next} /^```/{on=0} on' README.md |
 [ -s "$TEST_TMP/snippet.py" ] || fail "no python block in README.md"
 "$PYTHON" "$TEST_TMP/snippet.py" > "$TEST_TMP/snippet.out" 2>&1 ||
     fail "README snippet failed: $(cat "$TEST_TMP/snippet.out")"
-grep -q "alfe-campaign 1.2" "$TEST_TMP/snippet.out" || fail "README snippet output: $(cat "$TEST_TMP/snippet.out")"
+grep -q "alfe-campaign 1.3" "$TEST_TMP/snippet.out" || fail "README snippet output: $(cat "$TEST_TMP/snippet.out")"
 grep -q "80 points done" "$TEST_TMP/snippet.out" || fail "README snippet output: $(cat "$TEST_TMP/snippet.out")"
 
 # -- every command of the documentation, from a clean clone --------------------

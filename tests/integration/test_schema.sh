@@ -12,7 +12,7 @@ $MPIRUN -n 2 "$ALFE" run "$TEST_TMP/c.ini" > "$TEST_TMP/run.log" 2>&1 ||
     fail "2-rank run exited $?: $(tail -5 "$TEST_TMP/run.log")"
 
 out=$($CHECK "$F") || fail "checker rejects a real campaign: $out"
-summary="alfe-campaign 1.2, d = 7, M = 8, 180 rows (180 done, 0 failed, 0 pending), 3 rounds (3 done), 1 run"
+summary="alfe-campaign 1.3, d = 7, M = 8, 180 rows (180 done, 0 failed, 0 pending), 3 rounds (3 done), 1 run"
 [ "$out" = "OK $F: $summary" ] || fail "checker summary: $out"
 
 # A Sobol campaign on one rank, resumed once (two run records).
@@ -37,7 +37,7 @@ grep -q "^all: 180 rows, 180 done; d = 7" "$TEST_TMP/snippet.out" ||
 "$ALFE" info "$F" > "$TEST_TMP/info.txt" 2>&1 || fail "alfe info exited $?: $(cat "$TEST_TMP/info.txt")"
 [ "$(grep -cE '^ +[0-2]  done +60 +60 +0 +0 ' "$TEST_TMP/info.txt")" -eq 3 ] ||
     fail "alfe info: no per-round lines: $(cat "$TEST_TMP/info.txt")"
-grep -q "alfe-campaign 1.2" "$TEST_TMP/info.txt" || fail "alfe info: no format line"
+grep -q "alfe-campaign 1.3" "$TEST_TMP/info.txt" || fail "alfe info: no format line"
 grep -q "3 of 3 rounds done: complete" "$TEST_TMP/info.txt" || fail "alfe info: not complete: $(cat "$TEST_TMP/info.txt")"
 
 # mutate SRC DST KIND: a copy of SRC changed with h5py.
@@ -115,14 +115,18 @@ elif kind == "local_time":
     f.attrs["created"] = "2026-12-07T03:52:18"
 elif kind == "round_units":
     del f["rounds/0001"].attrs["units"]
+elif kind == "hash":
+    f["points/mu"][70, 1] += 1e-12
 elif kind == "as_1_1":
-    # What alfe 0.1.0 wrote as 1.1: none of the 1.2 additions.
+    # What alfe 0.1.0 wrote as 1.1: none of the 1.2 (and 1.3) additions.
     f.attrs.modify("format_version_minor", np.int64(1))
     f.attrs["format_version"] = "1.1"
     units_1_0 = {"T", "phi", "mu", "mu_stderr", "tau", "wall_seconds"}
     def strip(name, obj):
         if "DIMENSION_LABELS" in obj.attrs:
             del obj.attrs["DIMENSION_LABELS"]
+        if "rows_sha256" in obj.attrs:
+            del obj.attrs["rows_sha256"]
         if name and "units" in obj.attrs and not (name.startswith("points/") and name[7:] in units_1_0):
             del obj.attrs["units"]
         for key in ("created", "started", "finished"):
@@ -192,6 +196,8 @@ expect_fail no_units '^  /points/eta_mean: attribute units missing$'
 expect_fail no_labels "/points/mu: dimension labels \\('', ''\\), expected \\('row', 'order parameter'\\)"
 expect_fail local_time "/: created = '2026-12-07T03:52:18' is not ISO 8601 with a time zone"
 expect_fail round_units '^  /rounds/0001: attribute units missing$'
+# 1.3: the content hash of a finished round.
+expect_fail hash '/rounds/0001: rows_sha256 [0-9a-f]{12}\.\.\. but the rows 60\.\.119 hash to .*damaged'
 
 # A 1.1 file (as alfe 0.1.0 wrote it: no 1.2 additions) is valid as 1.1,
 # `alfe info` reads it, and alfe resumes it (one more round) without rewriting
@@ -201,11 +207,19 @@ out=$($CHECK "$TEST_TMP/old.h5") || fail "checker rejects a 1.1 file: $out"
 echo "$out" | grep -q "alfe-campaign 1.1, .* 3 rounds (3 done)" || fail "1.1 summary: $out"
 "$ALFE" info "$TEST_TMP/old.h5" > "$TEST_TMP/info.txt" 2>&1 || fail "alfe info on a 1.1 file: $(cat "$TEST_TMP/info.txt")"
 grep -q "alfe-campaign 1.1" "$TEST_TMP/info.txt" || fail "alfe info on a 1.1 file: $(cat "$TEST_TMP/info.txt")"
+# no content hashes before 1.3: accepted with a note
+grep -q "note: .*: 3 finished rounds without a content hash" "$TEST_TMP/info.txt" ||
+    fail "alfe info on a 1.1 file: no note about the missing hashes: $(cat "$TEST_TMP/info.txt")"
 write_config "$TEST_TMP/old.ini" "$TEST_TMP/old.h5" "campaign.rounds = 4"
 "$ALFE" run "$TEST_TMP/old.ini" > "$TEST_TMP/old.log" 2>&1 || fail "resume of a 1.1 file: $(tail -3 "$TEST_TMP/old.log")"
 grep -q "round 3 (4 of 4) done" "$TEST_TMP/old.log" || fail "resume of a 1.1 file: $(cat "$TEST_TMP/old.log")"
 out=$($CHECK "$TEST_TMP/old.h5") || fail "checker rejects the resumed 1.1 file: $out"
 echo "$out" | grep -q "alfe-campaign 1.1, .* 4 rounds (4 done), 2 runs" || fail "resumed 1.1 summary: $out"
+"$PYTHON" -c "
+import h5py, sys
+f = h5py.File(sys.argv[1], 'r')
+assert 'rows_sha256' not in f['rounds/0002'].attrs and 'rows_sha256' in f['rounds/0003'].attrs
+" "$TEST_TMP/old.h5" || fail "the resumed 1.1 file: the new round has no rows_sha256"
 
 # alfe itself refuses another major version with a clear message and exit 2.
 rc=0
@@ -219,8 +233,8 @@ write_config "$TEST_TMP/net.ini" "$TEST_TMP/net.h5" "global.points = 40" "campai
     "network.invariants = $ROOT/inputs/lco/invariants.txt" "network.layers = 1" \
     "network.width = 6" "network.committee = 2" "training.epochs = 5"
 "$ALFE" run "$TEST_TMP/net.ini" > /dev/null 2>&1 || fail "campaign with a network"
-out=$($CHECK "$TEST_TMP/net.h5") || fail "checker on a 1.2 campaign with models: $out"
-echo "$out" | grep -q "alfe-campaign 1.2" || fail "not 1.2: $out"
+out=$($CHECK "$TEST_TMP/net.h5") || fail "checker on a 1.3 campaign with models: $out"
+echo "$out" | grep -q "alfe-campaign 1.3" || fail "not 1.3: $out"
 "$PYTHON" - "$TEST_TMP/net.h5" "$TEST_TMP/net_bad.h5" <<'PY'
 import h5py, shutil, sys
 shutil.copy(sys.argv[1], sys.argv[2])

@@ -165,7 +165,8 @@ static void test_free_energy_derivatives(void **state)
         assert_true(o.dom == dom);
         assert_true(o.omega == sets[c].oracle_omega && o.a0 == sets[c].oracle_a0 &&
                     o.a2 == sets[c].oracle_a2 && o.b == sets[c].oracle_b &&
-                    o.c == sets[c].oracle_c && o.noise == sets[c].oracle_noise);
+                    o.c == sets[c].oracle_c &&
+                    !memcmp(o.noise, sets[c].oracle_noise, sizeof o.noise));
         for (int i = 0; i < npts; i++) {
             const double *eta = pts + i * d;
             double g, grad[7], hess[49];
@@ -305,7 +306,8 @@ static void test_evaluate_identity(void **state)
     alfe_config *cfg = load_default_config();
     domain *dom = domain_from_config(cfg);
     const int d = 7;
-    assert_true(cfg->oracle_noise == 0.0);
+    for (int j = 0; j < d; j++)
+        assert_true(cfg->oracle_noise[j] == 0.0);
     assert_true(cfg->phi[0] == 50 && cfg->phi[1] == 0.05 && cfg->phi[6] == 0.05);
     oracle_model o;
     oracle_init_cfg(&o, dom, cfg);
@@ -359,6 +361,57 @@ static void test_evaluate_identity(void **state)
     config_destroy(&cfg);
 }
 
+/* [oracle] noise per component: μ_j gets σ_j z_j with z_j from the point's
+ * stream drawn for every j (so σ_j = 0 leaves μ_j exact and does not shift
+ * the other components' draws); mu_stderr_j = σ_j. */
+static void test_evaluate_noise_per_component(void **state)
+{
+    (void)state;
+    alfe_config *cfg = load_default_config();
+    domain *dom = domain_from_config(cfg);
+    const int d = 7;
+    const double sigma[7] = {2.5e-3, 0.0, 1e-4, 3e-4, 0.0, 1.3e-4, 1e-2};
+    alfe_config noisy_cfg = *cfg;
+    memcpy(noisy_cfg.oracle_noise, sigma, sizeof sigma);
+    oracle_model clean, noisy;
+    oracle_init_cfg(&clean, dom, cfg);
+    oracle_init_cfg(&noisy, dom, &noisy_cfg);
+    const int npts = 400;
+    double *pts = malloc(sizeof(double) * npts * d);
+    interior_points(dom, npts, 0.02, 5, pts);
+    double sum2[7] = {0};
+    for (int i = 0; i < npts; i++) {
+        point_input in;
+        memset(&in, 0, sizeof in);
+        in.row = i;
+        in.seed = rng_stream_seed(SEED, (uint64_t)i, RNG_PURPOSE_POINT);
+        in.temperature = 300;
+        memcpy(in.eta_target, pts + i * d, sizeof(double) * d);
+        memcpy(in.kappa, pts + i * d, sizeof(double) * d);
+        memcpy(in.phi, cfg->phi, sizeof(double) * d);
+        point_result a, c;
+        assert_int_equal(oracle_evaluate(&noisy, &in, &a), ALFE_OK);
+        assert_int_equal(oracle_evaluate(&clean, &in, &c), ALFE_OK);
+        rng_stream r;
+        rng_stream_init(&r, in.seed, 0, RNG_PURPOSE_ORACLE_NOISE);
+        for (int j = 0; j < d; j++) {
+            const double z = rng_normal(&r), noise = a.mu[j] - c.mu[j];
+            if (sigma[j] == 0)
+                assert_true(a.mu[j] == c.mu[j]);
+            ASSERT_NEAR(noise, sigma[j] * z, 1e-15, "noise_j = sigma_j z_j from the stream");
+            assert_true(a.mu_stderr[j] == sigma[j]);
+            sum2[j] += noise * noise;
+        }
+    }
+    for (int j = 0; j < d; j++) /* spread per component: sigma_j within 5 sigma_j/sqrt(2n) */
+        ASSERT_NEAR(sqrt(sum2[j] / npts), sigma[j], 5 * sigma[j] / sqrt(2.0 * npts),
+                    "per-component noise standard deviation");
+    free(pts);
+    domain_destroy(&dom);
+    config_destroy(&cfg);
+    (void)noisy;
+}
+
 static void test_evaluate_noise(void **state)
 {
     (void)state;
@@ -367,7 +420,8 @@ static void test_evaluate_noise(void **state)
     const int d = 7;
     const double sigma = 0.01;
     alfe_config noisy_cfg = *cfg;
-    noisy_cfg.oracle_noise = sigma;
+    for (int j = 0; j < d; j++)
+        noisy_cfg.oracle_noise[j] = sigma;
     oracle_model clean, noisy;
     oracle_init_cfg(&clean, dom, cfg);
     oracle_init_cfg(&noisy, dom, &noisy_cfg);
@@ -673,6 +727,7 @@ int main(void)
         cmocka_unit_test(test_ideal_solution_limit),
         cmocka_unit_test(test_evaluate_identity),
         cmocka_unit_test(test_evaluate_noise),
+        cmocka_unit_test(test_evaluate_noise_per_component),
         cmocka_unit_test(test_curvature),
         cmocka_unit_test(test_targeting),
         cmocka_unit_test(test_evaluate_outside),

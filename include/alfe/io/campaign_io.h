@@ -30,7 +30,7 @@ struct alfe_config;
 
 #define CAMPAIGN_FORMAT "alfe-campaign"
 #define CAMPAIGN_FORMAT_MAJOR 1
-#define CAMPAIGN_FORMAT_MINOR 2
+#define CAMPAIGN_FORMAT_MINOR 3
 /* The units attribute of /rounds/NNNN (1.2): one "name: unit" per numeric
  * attribute (docs/campaign-file.md). */
 #define CAMPAIGN_ROUND_UNITS                                                                  \

@@ -73,7 +73,7 @@ typedef struct alfe_config {
     double mc_min_tau_samples, mc_min_acceptance;
     int mc_max_sites;
     /* [oracle] */
-    double oracle_noise;
+    double oracle_noise[ALFE_MAX_DIM]; /* per mu_j */
     double oracle_hessian_noise;
     double oracle_omega;
     double oracle_a0, oracle_a2, oracle_b, oracle_c;

@@ -17,6 +17,9 @@
 #define MODEL_FORMAT "alfe-model"
 #define MODEL_FORMAT_MAJOR 1
 #define MODEL_FORMAT_MINOR 0
+/* The largest network a model file may describe (parameters per member), the
+ * same limit as a configured network (NETWORK_MAX_PARAMETERS, run/system.h). */
+#define MODEL_MAX_PARAMETERS 1000000000.0
 
 /* Read a standalone model file, or a campaign's models of `round` (-1: the
  * latest round that has models), as a committee owning its invariant set,
@@ -37,6 +40,11 @@ int model_write_group(int64_t loc, const idnn_committee *c);
 /* Read a model group from an open location; `where` names it in messages
  * and becomes the committee's source. */
 int model_read_group(int64_t loc, const char *where, idnn_committee **out);
+/* Check member group `name` of a model group without allocating the network:
+ * n_inputs, n_layers, widths (parameter count within MODEL_MAX_PARAMETERS),
+ * activations, scale, and params a 1-D float64 dataset of the architecture's
+ * length (values are not read).  arch and n_params may be NULL. */
+int model_check_member(int64_t loc, const char *name, idnn_arch *arch, size_t *n_params);
 
 /* The published workflow's Keras weights (groups dnn_layers/dense, dense_1,
  * …, each vars/0 kernel [in, out] and vars/1 bias; hidden activation `act`,

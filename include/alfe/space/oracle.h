@@ -23,7 +23,7 @@
 typedef struct {
     double temperature;                 /* K */
     double omega, a0, a2, b, c;         /* eV per prim cell */
-    double noise;                       /* eV per prim cell, on each μ_j */
+    double noise[ALFE_MAX_DIM];         /* eV per prim cell, on μ_j */
     double hessian_noise;               /* eV per prim cell, on each H_kl */
 } oracle_params;
 
@@ -39,7 +39,7 @@ struct oracle_model {
     const domain *dom;
     double kt;
     double omega, a0, a2, b, c;
-    double noise;
+    double noise[ALFE_MAX_DIM];
     double hessian_noise;
     oracle_free_energy_fn free_energy;  /* oracle_analytic_free_energy by default */
     void *context;
