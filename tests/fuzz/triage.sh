@@ -47,7 +47,7 @@ if grep -q -E 'libFuzzer: timeout|LeakSanitizer|out-of-memory' "$log"; then
 fi
 # The first stack frame not in the sanitizer/fuzzer runtime or libc.
 frame=$(grep -E '^ +#[0-9]+ 0x' "$log" |
-    grep -v -E '__interceptor_|__asan|__sanitizer|__ubsan|fuzzer::|libc\.so|sysdeps|/libc-|abort|raise' |
+    grep -v -E '__interceptor_|__asan|__sanitizer|__ubsan|fuzzer::|libc\.so|sysdeps|/libc-|abort|raise| in (malloc|calloc|realloc|free|posix_memalign) ' |
     head -n 1 | sed 's/^ *//')
 rm -f "$log"
 case "$frame" in
