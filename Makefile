@@ -104,13 +104,15 @@ ASN := $(BUILDDIR)/asan
 REL_OBJ := $(CORE_SRC:src/%.c=$(REL)/%.o)
 ASN_OBJ := $(CORE_SRC:src/%.c=$(ASN)/%.o)
 
-.PHONY: all deps deps-test check check-unit check-integration demo bench paper clean asan help lib-check
+.PHONY: all deps deps-test check check-unit check-integration demo bench paper clean asan help lib-check \
+        fuzz fuzz-build
 all: $(BINDIR)/alfe
 
 help:
 	@echo "make            build $(BINDIR)/alfe (libraries: README.md, 'Building on a cluster')"
 	@echo "make check      install the test packages, build, run every test (unit, integration, ASan/UBSan)"
 	@echo "make demo       install the runtime packages, build, run the embedded default campaigns with mpirun"
+	@echo "make fuzz       build the libFuzzer targets (clang) and run each for FUZZ_SECONDS (default 1800)"
 	@echo "make bench      run the benchmarks (figures go to docs/performance.md by hand)"
 	@echo "make clean      remove build products"
 
@@ -167,9 +169,41 @@ $(REL)/tests/mpi/%: tests/mpi/%.c $(REL_OBJ) | $(REL)/tests/mpi
 $(BINDIR) $(REL) $(ASN) $(ASN)/tests $(REL)/tests/mpi:
 	mkdir -p $@
 
+# ---------------------------------------------------------------------------
+# Fuzzing (tests/fuzz/, docs/testing.md "Fuzzing"): libFuzzer targets built
+# with clang against a separate copy of the library objects compiled with
+# -fsanitize=fuzzer-no-link,address,undefined in $(BUILDDIR)/fuzz.
+# `make fuzz` runs every target for FUZZ_SECONDS (default 1800 s) under
+# nice; `make check` runs each briefly and replays tests/fuzz/crashes/
+# (tests/integration/test_fuzz.sh).
+# clang-14 is what tools/install-deps.sh test installs; any clang with the
+# libFuzzer runtime will do (make FUZZ_CC=clang-16 fuzz).
+FUZZ_CC      ?= $(if $(shell command -v clang-14 2>/dev/null),clang-14,clang)
+FUZZ_SECONDS ?= 1800
+FUZZ_TARGETS := fuzz_ini fuzz_casm fuzz_formula fuzz_table fuzz_h5
+FUZ := $(BUILDDIR)/fuzz
+FUZ_OBJ := $(CORE_SRC:src/%.c=$(FUZ)/%.o)
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_DEFS := -DALFE_SOURCE_DIR='"$(CURDIR)"'
+
+$(FUZ)/%.o: src/%.c | lib-check
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CFLAGS_COMMON) -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link \
+	      $(FUZZ_SAN) $(BUILD_DEFS) -MMD -MP -c -o $@ $<
+$(FUZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZ_OBJ)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CFLAGS_COMMON) -Itests/fuzz -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer \
+	      $(FUZZ_SAN) $(FUZZ_DEFS) -MMD -MP -o $@ $< $(FUZ_OBJ) $(LIBS)
+
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZ)/%)
+
+fuzz: deps-test
+	$(MAKE) --no-print-directory fuzz-build
+	tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 check: deps-test
 	$(MAKE) --no-print-directory all asan $(UNIT_TESTS:%=$(ASN)/tests/%) \
-	        $(MPI_TESTS:%=$(REL)/tests/mpi/%)
+	        $(MPI_TESTS:%=$(REL)/tests/mpi/%) fuzz-build
 	tests/run_tests.sh
 
 demo: deps
@@ -204,4 +238,4 @@ clean:
 	rm -rf $(BUILDDIR) $(BINDIR) build/bench
 
 -include $(REL_OBJ:.o=.d) $(ASN_OBJ:.o=.d) $(REL)/main.d $(ASN)/main.d \
-         $(MPI_TESTS:%=$(REL)/tests/mpi/%.d)
+         $(MPI_TESTS:%=$(REL)/tests/mpi/%.d) $(FUZ_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(FUZ)/%.d)

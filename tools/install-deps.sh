@@ -8,7 +8,9 @@
 #   test      runtime + what the tests call (`make check`): cmocka,
 #             hdf5-tools, a private SLURM (slurmctld, slurmd, munge; the tests
 #             start and stop their own daemons on loopback), procps (ps),
-#             and the few programs a minimal system lacks.
+#             clang-14 with its sanitizer and libFuzzer runtimes
+#             (libclang-rt-14-dev; the fuzz targets of tests/fuzz/), and the
+#             few programs a minimal system lacks.
 #   extras    test + optional tools for reference fixtures and benchmarks
 #             (python3-torch, hyperfine).
 #
@@ -24,7 +26,9 @@ python3-h5py python3-numpy python3-matplotlib"
 
 # Every program a test calls that a minimal Debian (gcc, make, git) lacks:
 # ps (procps), mawk is essential already; python3 comes with the runtime set.
-TEST="libcmocka-dev hdf5-tools procps slurm-wlm slurmctld slurmd slurm-client munge"
+# clang-14 + libclang-rt-14-dev: -fsanitize=fuzzer,address,undefined (tests/fuzz/).
+TEST="libcmocka-dev hdf5-tools procps slurm-wlm slurmctld slurmd slurm-client munge
+clang-14 libclang-rt-14-dev"
 
 EXTRAS="python3-torch hyperfine"
 

@@ -247,6 +247,33 @@ int model_read_group(int64_t loc_id, const char *where, idnn_committee **out)
     return ALFE_OK;
 }
 
+/* The rounds stored under /models (a campaign): the one to read (`round`, or
+ * the latest when round < 0; -1 when absent) and the lowest and highest.
+ * A /models that is not a group, or whose link names cannot be read (a
+ * damaged file), is ALFE_ERR_INPUT: unchecked, H5Gget_info left the link
+ * count undefined and the loop ran for ever (found by tests/fuzz/fuzz_h5). */
+static int models_rounds(hid_t models, const char *path, int round, int *chosen, int *lo,
+                         int *hi)
+{
+    H5G_info_t info;
+    if (models < 0 || H5Gget_info(models, &info) < 0)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "%s: /models is not a readable group (damaged file?)",
+                         path);
+    for (hsize_t i = 0; i < info.nlinks; i++) {
+        char name[64];
+        if (H5Lget_name_by_idx(models, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name,
+                               H5P_DEFAULT) < 0)
+            return ALFE_FAIL(ALFE_ERR_INPUT, "%s: cannot read the names in /models (damaged "
+                             "file?)", path);
+        int r = atoi(name);
+        if ((round < 0 && r > *chosen) || r == round)
+            *chosen = r;
+        *lo = *lo < 0 || r < *lo ? r : *lo;
+        *hi = r > *hi ? r : *hi;
+    }
+    return ALFE_OK;
+}
+
 int model_read(const char *path, int round, idnn_committee **out)
 {
     *out = NULL;
@@ -288,31 +315,13 @@ int model_read(const char *path, int round, idnn_committee **out)
             status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: the campaign has no trained models yet", path);
         } else {
             hid_t models = H5Gopen2(file, "models", H5P_DEFAULT);
-            H5G_info_t info;
-            H5Gget_info(models, &info);
-            int chosen = -1;
-            for (hsize_t i = 0; i < info.nlinks; i++) {
-                char name[64];
-                H5Lget_name_by_idx(models, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name,
-                                   H5P_DEFAULT);
-                int r = atoi(name);
-                if ((round < 0 && r > chosen) || r == round)
-                    chosen = r;
-            }
-            if (chosen < 0 || (round >= 0 && chosen != round)) {
-                int lo = -1, hi = -1;
-                for (hsize_t i = 0; i < info.nlinks; i++) {
-                    char name[64];
-                    H5Lget_name_by_idx(models, ".", H5_INDEX_NAME, H5_ITER_INC, i, name,
-                                       sizeof name, H5P_DEFAULT);
-                    int r = atoi(name);
-                    lo = lo < 0 || r < lo ? r : lo;
-                    hi = r > hi ? r : hi;
-                }
+            int chosen = -1, lo = -1, hi = -1;
+            status = models_rounds(models, path, round, &chosen, &lo, &hi);
+            if (status == ALFE_OK && (chosen < 0 || (round >= 0 && chosen != round))) {
                 status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: no models for round %d (rounds are "
                                    "numbered from 0, as in the run log and alfe info; models "
                                    "stored for rounds %d to %d)", path, round, lo, hi);
-            } else {
+            } else if (status == ALFE_OK) {
                 char name[64], where[1200];
                 snprintf(name, sizeof name, "%04d", chosen);
                 snprintf(where, sizeof where, "%s:/models/%s", path, name);
@@ -322,7 +331,8 @@ int model_read(const char *path, int round, idnn_committee **out)
                     (*out)->round = chosen;
                 H5Gclose(g);
             }
-            H5Gclose(models);
+            if (models >= 0)
+                H5Gclose(models);
         }
     } else {
         status = ALFE_FAIL(ALFE_ERR_INPUT, "%s: not an alfe model or campaign file (format '%s')",

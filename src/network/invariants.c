@@ -17,6 +17,11 @@
 
 /* Products of terms one multiplication may form (memory: ~(8 + d) bytes each). */
 #define POLYNOMIAL_MAX_PRODUCTS (1L << 22)
+/* Products of terms in all the multiplications of one parsed formula (powers
+ * included): at most about 1 s of expansion per formula (fuzz_formula found
+ * a 56-byte formula that took 2 s, and five powers in one line took 21 s,
+ * when only each multiplication was limited). */
+#define POLYNOMIAL_FORMULA_MAX_PRODUCTS (1L << 20)
 
 /* ------------------------------------------------------------------------ */
 /* Canonical form */
@@ -29,10 +34,10 @@ static int term_degree(const uint8_t *e, int d)
     return s;
 }
 
-/* Graded lexicographic: lower degree first, then higher power of e0, e1, … */
-static int term_compare(const uint8_t *a, const uint8_t *b, int d)
+/* Graded lexicographic: lower degree first, then higher power of e0, e1, …
+ * (da, db: the total degrees of a and b). */
+static int term_compare(const uint8_t *a, int da, const uint8_t *b, int db, int d)
 {
-    int da = term_degree(a, d), db = term_degree(b, d);
     if (da != db)
         return da < db ? -1 : 1;
     for (int j = 0; j < d; j++)
@@ -49,16 +54,23 @@ static void poly_alloc(polynomial *p, int d, int n_terms)
     p->pow = ALFE_CALLOC((size_t)(n_terms > 0 ? n_terms : 1) * (size_t)d, 1);
 }
 
-/* Stable merge sort of term indices (qsort cannot carry d without globals). */
+/* Stable merge sort of term indices (qsort cannot carry d without globals).
+ * The degrees are computed once, not in every comparison: sorting the 10^6
+ * terms of a large expansion in 64 variables took 2 s, mostly summing
+ * exponents (found by tests/fuzz/fuzz_formula). */
 static void sort_terms(const uint8_t *pow, int d, int *idx, int *tmp, int n)
 {
+    int *deg = ALFE_MALLOC(sizeof(int) * (size_t)n);
+    for (int i = 0; i < n; i++)
+        deg[i] = term_degree(pow + (size_t)i * d, d);
     for (int width = 1; width < n; width *= 2) {
         for (int lo = 0; lo < n; lo += 2 * width) {
             int mid = lo + width < n ? lo + width : n;
             int hi = lo + 2 * width < n ? lo + 2 * width : n;
             int i = lo, j = mid, k = lo;
             while (i < mid && j < hi) {
-                if (term_compare(pow + (size_t)idx[j] * d, pow + (size_t)idx[i] * d, d) < 0)
+                if (term_compare(pow + (size_t)idx[j] * d, deg[idx[j]], pow + (size_t)idx[i] * d,
+                                 deg[idx[i]], d) < 0)
                     tmp[k++] = idx[j++];
                 else
                     tmp[k++] = idx[i++];
@@ -70,6 +82,7 @@ static void sort_terms(const uint8_t *pow, int d, int *idx, int *tmp, int n)
         }
         memcpy(idx, tmp, sizeof(int) * (size_t)n);
     }
+    free(deg);
 }
 
 /* Sort, sum equal monomials, drop zeros.  A sum is zero when it cancels to
@@ -201,17 +214,21 @@ static void poly_add_into(polynomial *a, polynomial *b, double sign)
 }
 
 /* Multiply; on failure *bad_var is the variable whose exponent overflows
- * (-1: too many products). */
+ * (-1: too many products).  *budget is the count of products of terms still
+ * allowed (POLYNOMIAL_MAX_PRODUCTS for one multiplication, or what is left of
+ * POLYNOMIAL_FORMULA_MAX_PRODUCTS for a whole formula); it is reduced by this
+ * multiplication's. */
 static int poly_multiply(const polynomial *a, const polynomial *b, polynomial *out,
-                         int *bad_var)
+                         int *bad_var, long *budget)
 {
     int d = a->d;
     long n = (long)a->n_terms * b->n_terms;
     *bad_var = -1;
-    if (n > POLYNOMIAL_MAX_PRODUCTS) {
+    if (n > *budget) {
         poly_alloc(out, d, 0);
         return -1;
     }
+    *budget -= n;
     poly_alloc(out, d, (int)n);
     long k = 0;
     for (int i = 0; i < a->n_terms; i++)
@@ -242,7 +259,8 @@ int polynomial_multiply(const polynomial *a, const polynomial *b, polynomial *ou
         return ALFE_FAIL(ALFE_ERR_INPUT, "cannot multiply polynomials in %d and %d variables",
                          a->d, b->d);
     }
-    if (poly_multiply(a, b, out, &bad_var) != 0) {
+    long budget = POLYNOMIAL_MAX_PRODUCTS;
+    if (poly_multiply(a, b, out, &bad_var, &budget) != 0) {
         if (bad_var >= 0)
             return ALFE_FAIL(ALFE_ERR_INPUT, "exponent of e%d would exceed %d", bad_var,
                              POLYNOMIAL_MAX_EXPONENT);
@@ -340,6 +358,8 @@ typedef struct {
     int d;
     int depth;        /* nesting of parentheses and unary signs now */
     int err_col;      /* 1-based column of the error, 0 when none */
+    long budget;      /* products of terms left for the whole formula
+                         (POLYNOMIAL_FORMULA_MAX_PRODUCTS) */
     char msg[256];
 } parser;
 
@@ -417,8 +437,10 @@ static int fail_expansion(parser *ps, int op, int bad_var)
     if (bad_var >= 0)
         return parse_fail(ps, op, "exponent of e%d would exceed %d", bad_var,
                           POLYNOMIAL_MAX_EXPONENT);
-    return parse_fail(ps, op, "the expansion is too large (more than %ld products of terms)",
-                      POLYNOMIAL_MAX_PRODUCTS);
+    return parse_fail(ps, op,
+                      "the expansion is too large (more than %ld products of terms in the "
+                      "formula)",
+                      POLYNOMIAL_FORMULA_MAX_PRODUCTS);
 }
 
 /* Every coefficient finite (an overflow such as 1e300*1e300*e0 is an error,
@@ -581,12 +603,12 @@ static int parse_power(parser *ps, polynomial *out)
     int bad_var = -1;
     for (long k = n; k > 0 && !failed; k >>= 1) {
         if (k & 1) {
-            failed = poly_multiply(&result, &base, &tmp, &bad_var) != 0;
+            failed = poly_multiply(&result, &base, &tmp, &bad_var, &ps->budget) != 0;
             polynomial_free(&result);
             result = tmp;
         }
         if (k > 1 && !failed) {
-            failed = poly_multiply(&base, &base, &tmp, &bad_var) != 0;
+            failed = poly_multiply(&base, &base, &tmp, &bad_var, &ps->budget) != 0;
             polynomial_free(&base);
             base = tmp;
         }
@@ -643,7 +665,7 @@ static int parse_product(parser *ps, polynomial *out)
         if (c == '*') {
             polynomial prod;
             int bad_var;
-            int failed = poly_multiply(out, &rhs, &prod, &bad_var) != 0;
+            int failed = poly_multiply(out, &rhs, &prod, &bad_var, &ps->budget) != 0;
             polynomial_free(&rhs);
             polynomial_free(out);
             *out = prod;
@@ -701,6 +723,7 @@ static int parse_formula(const char *text, int d, polynomial *out, parser *ps)
     memset(ps, 0, sizeof *ps);
     ps->text = text;
     ps->d = d;
+    ps->budget = POLYNOMIAL_FORMULA_MAX_PRODUCTS;
     poly_empty(out, d);
     skip_space(ps);
     if (ps->text[ps->pos] == '\0')

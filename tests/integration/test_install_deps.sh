@@ -1,6 +1,7 @@
 # tools/install-deps.sh without root: with packages missing it prints the one
-# apt-get command of the set asked for (runtime: no SLURM, munge, cmocka or
-# hdf5-tools; test: those too) and exits 1 without installing anything;
+# apt-get command of the set asked for (runtime: no SLURM, munge, cmocka,
+# hdf5-tools or clang; test: those too, clang-14 with libclang-rt-14-dev for
+# the fuzz targets) and exits 1 without installing anything;
 # unknown sets are refused.  dpkg-query is replaced by a stand-in that says
 # every package is missing, and the script runs as user nobody.
 source "$(dirname "$0")/../lib.sh"
@@ -27,11 +28,12 @@ cmd=$(grep 'sudo apt-get install' "$TEST_TMP/runtime.out")
 for p in libhdf5-openmpi-dev libopenblas-dev openmpi-bin python3-h5py; do
     echo "$cmd" | grep -qw -- "$p" || fail "runtime set lacks $p: $cmd"
 done
-for p in slurmctld slurmd munge libcmocka-dev hdf5-tools; do
+for p in slurmctld slurmd munge libcmocka-dev hdf5-tools clang-14 libclang-rt-14-dev; do
     echo "$cmd" | grep -qw -- "$p" && fail "runtime set installs the test-only $p: $cmd"
 done
 cmd=$(grep 'sudo apt-get install' "$TEST_TMP/test.out")
-for p in slurmctld slurmd munge libcmocka-dev hdf5-tools procps libhdf5-openmpi-dev; do
+for p in slurmctld slurmd munge libcmocka-dev hdf5-tools procps libhdf5-openmpi-dev \
+    clang-14 libclang-rt-14-dev; do
     echo "$cmd" | grep -qw -- "$p" || fail "test set lacks $p: $cmd"
 done
 as_nobody bogus

@@ -336,6 +336,32 @@ static void test_parse_errors(void **state)
     polynomial_free(&p);
 }
 
+/* The products of terms are counted over the whole formula (at most 2^20):
+ * one 12th power of a 7-term sum (675,773 products) parses, two in one
+ * formula are refused at the second '^'.  Each multiplication alone stays
+ * below the limit, so a per-multiplication limit let a formula of several
+ * such powers run for seconds (tests/fuzz/fuzz_formula found one of 56
+ * bytes: 2 s, 25 s under ASan). */
+static void test_parse_expansion_budget(void **state)
+{
+    (void)state;
+    const char *one = "(e0+e1+e2+e3+e4+e5+e6)^12";
+    polynomial p;
+    int column = -1;
+    assert_int_equal(polynomial_parse(one, 7, &p, &column), ALFE_OK);
+    assert_int_equal(p.n_terms, 18564); /* C(18, 6) monomials of degree 12 in 7 variables */
+    polynomial_free(&p);
+    char two[128];
+    snprintf(two, sizeof two, "%s + %s", one, one);
+    alfe_error_clear();
+    assert_int_equal(polynomial_parse(two, 7, &p, &column), ALFE_ERR_INPUT);
+    assert_int_equal(column, 51);
+    assert_string_equal(alfe_error_message(), "column 51: the expansion is too large (more than "
+                                              "1048576 products of terms in the formula)");
+    assert_int_equal(p.n_terms, 0);
+    polynomial_free(&p);
+}
+
 /* "(" x n, "e0", ")" x n (or n signs before e0): newly allocated. */
 static char *nested(int n, int signs)
 {
@@ -1350,6 +1376,7 @@ int main(void)
         cmocka_unit_test(test_parse_canonical),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_parse_depth_limit),
+        cmocka_unit_test(test_parse_expansion_budget),
         cmocka_unit_test(test_eval_against_hand),
         cmocka_unit_test(test_eval_finite_differences),
         cmocka_unit_test(test_format_round_trip),
