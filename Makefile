@@ -195,6 +195,9 @@ $(FUZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZ_OBJ)
 	$(FUZZ_CC) $(CFLAGS_COMMON) -Itests/fuzz -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer \
 	      $(FUZZ_SAN) $(FUZZ_DEFS) -MMD -MP -o $@ $< $(FUZ_OBJ) $(LIBS)
 
+# The objects are prerequisites of a pattern rule: keep them (not intermediate).
+.SECONDARY: $(FUZ_OBJ)
+
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZ)/%)
 
 fuzz: deps-test
