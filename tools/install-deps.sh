@@ -26,9 +26,12 @@ python3-h5py python3-numpy python3-matplotlib"
 
 # Every program a test calls that a minimal Debian (gcc, make, git) lacks:
 # ps (procps), mawk is essential already; python3 comes with the runtime set.
-# clang-14 + libclang-rt-14-dev: -fsanitize=fuzzer,address,undefined (tests/fuzz/).
+# clang-14 + libclang-rt-14-dev: -fsanitize=fuzzer,address,undefined (tests/fuzz/);
+# llvm-14 for llvm-symbolizer-14 (clang-14 does not pull it in): without it
+# sanitizer stacks are not symbolised and tests/fuzz/triage.sh cannot tell a
+# frame of the sanitizer runtime from alfe's.
 TEST="libcmocka-dev hdf5-tools procps slurm-wlm slurmctld slurmd slurm-client munge
-clang-14 libclang-rt-14-dev"
+clang-14 libclang-rt-14-dev llvm-14"
 
 EXTRAS="python3-torch hyperfine"
 

@@ -19,6 +19,21 @@ f=$2
 extra="-max_len=65536"
 [ "$t" = fuzz_h5 ] && extra="-detect_leaks=0 -max_len=262144"
 [ -f "$f" ] || { echo "triage.sh: no file $f" >&2; exit 2; }
+# Stacks must be symbolised to tell the sanitizer runtime's frames (memcpy
+# interceptors) from alfe's: ASan looks only for "llvm-symbolizer" in PATH,
+# which Debian's llvm-14 installs as llvm-symbolizer-14.
+if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ]; then
+    for s in llvm-symbolizer llvm-symbolizer-14 /usr/lib/llvm-14/bin/llvm-symbolizer; do
+        if p=$(command -v "$s" 2>/dev/null); then
+            export ASAN_SYMBOLIZER_PATH="$p"
+            break
+        fi
+    done
+fi
+[ -n "${ASAN_SYMBOLIZER_PATH:-}" ] || {
+    echo "triage.sh: no llvm-symbolizer (package llvm-14): cannot classify $f" >&2
+    exit 2
+}
 log=$(mktemp /tmp/alfe-triage.XXXXXX)
 # shellcheck disable=SC2086
 ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -28,12 +28,12 @@ cmd=$(grep 'sudo apt-get install' "$TEST_TMP/runtime.out")
 for p in libhdf5-openmpi-dev libopenblas-dev openmpi-bin python3-h5py; do
     echo "$cmd" | grep -qw -- "$p" || fail "runtime set lacks $p: $cmd"
 done
-for p in slurmctld slurmd munge libcmocka-dev hdf5-tools clang-14 libclang-rt-14-dev; do
+for p in slurmctld slurmd munge libcmocka-dev hdf5-tools clang-14 libclang-rt-14-dev llvm-14; do
     echo "$cmd" | grep -qw -- "$p" && fail "runtime set installs the test-only $p: $cmd"
 done
 cmd=$(grep 'sudo apt-get install' "$TEST_TMP/test.out")
 for p in slurmctld slurmd munge libcmocka-dev hdf5-tools procps libhdf5-openmpi-dev \
-    clang-14 libclang-rt-14-dev; do
+    clang-14 libclang-rt-14-dev llvm-14; do
     echo "$cmd" | grep -qw -- "$p" || fail "test set lacks $p: $cmd"
 done
 as_nobody bogus
