@@ -165,6 +165,15 @@ def prepare(anchor, out):
     return inv, model
 
 
+def template_fields(size, anchor, inv, model, output, seed, name, noise=None):
+    """The @FIELD@ values of base.ini shared by the campaigns and the regions."""
+    return dict(OUT=output, SEED=seed, NAME=name, ANCHOR=anchor, MODEL=model,
+                NOISE=noise if noise is not None else ", ".join("%g" % n for n in NOISE),
+                INVARIANTS=inv, LAYERS=size["layers"], WIDTH=size["width"],
+                COMMITTEE=size["committee"], LR=size["lr"], EPOCHS=size["epochs"],
+                POOL=size["pool"], POOL2D=size["pool2d"])
+
+
 REGIONS = "ends, wells, lowest_g_path, nonconvex, global"
 
 
@@ -177,11 +186,9 @@ def make_regions(size, anchor, inv, model, out):
     if os.path.isdir(d) and len([f for f in os.listdir(d) if f.endswith(".txt")]) >= 5:
         return
     ini = os.path.join(out, "regions.ini")
-    fields = dict(OUT=os.path.join(out, "regions_unused.h5"), SEED=1, NAME="regions",
-                  ANCHOR=anchor, MODEL=model, NOISE="0", INVARIANTS=inv,
-                  LAYERS=size["layers"], WIDTH=size["width"], COMMITTEE=size["committee"],
-                  LR=size["lr"], EPOCHS=size["epochs"], POOL=size["pool"],
-                  POOL2D=size["pool2d"], ROUNDS=1, G=size["points"])
+    fields = template_fields(size, anchor, inv, model, os.path.join(out, "regions_unused.h5"),
+                             1, "regions", noise="0")
+    fields.update(ROUNDS=1, G=size["points"])
     write_config(ini, fields, [("special.file", os.path.join(anchor, "external_zigzag.txt")),
                                ("metrics.auto_regions", REGIONS),
                                ("metrics.region_points", "500")])
@@ -201,11 +208,7 @@ def campaign(name, items, seed, size, anchor, inv, model, out, ranks):
     nc = n_criteria(items)
     G = P if nc == 0 else P // 2
     C = 0 if nc == 0 else (P - G) // nc
-    fields = dict(OUT=h5, SEED=seed, NAME=name, ANCHOR=anchor, MODEL=model,
-                  NOISE=", ".join("%g" % n for n in NOISE), INVARIANTS=inv,
-                  LAYERS=size["layers"], WIDTH=size["width"],
-                  COMMITTEE=size["committee"], LR=size["lr"], EPOCHS=size["epochs"],
-                  POOL=size["pool"], POOL2D=size["pool2d"])
+    fields = template_fields(size, anchor, inv, model, h5, seed, name)
     special = os.path.join(anchor, "external_zigzag.txt")
     overrides = []
     for it in items:
