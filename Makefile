@@ -80,7 +80,8 @@ BUILD_DEFS  = -DALFE_GIT_COMMIT='"$(GIT_COMMIT)$(GIT_DIRTY)"' -DALFE_BUILD_FLAGS
 
 # ---------------------------------------------------------------------------
 # Sources: explicit lists, one concept per file (see docs/architecture.md).
-BASE_SRC    := $(addprefix src/base/,error.c util.c table.c sha256.c comm.c rng.c linalg.c timers.c log.c stopflag.c)
+BASE_SRC    := $(addprefix src/base/,error.c util.c table.c sha256.c comm.c rng.c linalg.c timers.c log.c stopflag.c \
+                 sandbox.c)
 SPACE_SRC   := $(addprefix src/space/,domain.c point.c sampling.c oracle.c)
 LATTICE_SRC := $(addprefix src/lattice/,casm_io.c symmetry.c supercell.c orderparam.c \
                  convergence.c fluctuation.c mc.c)
@@ -88,7 +89,7 @@ NETWORK_SRC := $(addprefix src/network/,invariants.c invariants_group.c idnn.c t
                  committee.c idnn_committee.c hypersearch.c formula_oracle.c)
 IO_SRC      := $(addprefix src/io/,config.c h5util.c campaign_io.c campaign_guard.c campaign_verify.c \
                  campaign_info.c campaign_criteria.c campaign_inputs.c model_io.c \
-                 campaign_regions.c campaign_space.c)
+                 campaign_regions.c campaign_space.c campaign_sandbox.c)
 ACQUIRE_SRC := $(addprefix src/acquire/,acquire.c pool.c criterion.c special.c uncertainty.c physics.c \
                  select.c weights.c regions.c)
 RUN_SRC     := $(addprefix src/run/,system.c evaluate.c metrics.c farm.c learn.c curvature_fit.c active.c coordinator.c)

@@ -6,6 +6,7 @@
  * Owns: the lock descriptor and the sidecar files FILE.lock, FILE.bak,
  * FILE.bak.tmp, FILE.partial.  Must not call MPI except through comm.h. */
 #include "alfe/io/campaign_guard.h"
+#include "alfe/io/campaign_sandbox.h"
 
 #include "campaign_internal.h"
 
@@ -275,12 +276,18 @@ static int check_cluster_expansion(hid_t file, const alfe_config *cfg)
     return status;
 }
 
-int campaign_check_existing(const char *path, const alfe_config *cfg, int *exists)
+typedef struct {
+    const char *path;
+    const alfe_config *cfg;
+} existing_args;
+
+/* The read-only checks of an existing campaign (in the checking process
+ * first, then in-process). */
+static int check_existing_file(void *arg)
 {
-    ALFE_CHECK(restore_backup(path));
-    *exists = access(path, F_OK) == 0;
-    if (!*exists)
-        return ALFE_OK;
+    const existing_args *a = arg;
+    const char *path = a->path;
+    const alfe_config *cfg = a->cfg;
     int status;
     hid_t file = campaign_open_readonly(path, &status);
     if (file < 0)
@@ -299,4 +306,15 @@ int campaign_check_existing(const char *path, const alfe_config *cfg, int *exist
         status = check_cluster_expansion(file, cfg);
     H5Fclose(file);
     return status;
+}
+
+int campaign_check_existing(const char *path, const alfe_config *cfg, int *exists)
+{
+    ALFE_CHECK(restore_backup(path));
+    *exists = access(path, F_OK) == 0;
+    if (!*exists)
+        return ALFE_OK;
+    existing_args args = {path, cfg};
+    ALFE_CHECK(campaign_sandboxed(path, "campaign", check_existing_file, &args));
+    return check_existing_file(&args);
 }

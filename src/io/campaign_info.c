@@ -9,6 +9,7 @@
 #include "alfe/base/error.h"
 #include "alfe/base/util.h"
 #include "alfe/io/campaign_io.h"
+#include "alfe/io/campaign_sandbox.h"
 #include "alfe/io/h5util.h"
 #include "alfe/space/point.h"
 
@@ -199,7 +200,7 @@ static int backup_present(const char *path, char *bak, size_t size)
     return access(bak, F_OK) == 0;
 }
 
-int campaign_print_info(const char *path, FILE *out)
+static int print_info(const char *path, FILE *out)
 {
     int status;
     char bak[4096];
@@ -251,4 +252,21 @@ int campaign_print_info(const char *path, FILE *out)
             stop ? " (stopped: " : "", stop ? stopped : "", stop ? ")" : "");
     H5Fclose(file);
     return ALFE_OK;
+}
+
+/* In the checking process: everything alfe info reads, printed nowhere. */
+static int print_info_child(void *arg)
+{
+    FILE *null = fopen("/dev/null", "w");
+    if (!null)
+        return ALFE_FAIL(ALFE_ERR_RUNTIME, "/dev/null: cannot open");
+    int status = print_info((const char *)arg, null);
+    fclose(null);
+    return status;
+}
+
+int campaign_print_info(const char *path, FILE *out)
+{
+    ALFE_CHECK(campaign_sandboxed(path, "campaign", print_info_child, (void *)path));
+    return print_info(path, out);
 }

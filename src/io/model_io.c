@@ -12,6 +12,7 @@
 
 #include "alfe/base/error.h"
 #include "alfe/io/h5util.h"
+#include "alfe/io/campaign_sandbox.h"
 #include "alfe/io/campaign_verify.h"
 #include "alfe/base/util.h"
 
@@ -274,7 +275,7 @@ static int models_rounds(hid_t models, const char *path, int round, int *chosen,
     return ALFE_OK;
 }
 
-int model_read(const char *path, int round, idnn_committee **out)
+static int model_read_in_process(const char *path, int round, idnn_committee **out)
 {
     *out = NULL;
     struct stat st;
@@ -340,6 +341,35 @@ int model_read(const char *path, int round, idnn_committee **out)
     }
     H5Fclose(file);
     return status;
+}
+
+typedef struct {
+    const char *path;
+    int round;
+} model_read_args;
+
+/* In the checking process: the reads of model_read and model_read_q
+ * (`alfe predict` makes both). */
+static int model_read_child(void *arg)
+{
+    const model_read_args *a = arg;
+    idnn_committee *c = NULL;
+    int status = model_read_in_process(a->path, a->round, &c);
+    idnn_committee_destroy(&c);
+    double *q = NULL;
+    int d = 0, m = 0;
+    if (status == ALFE_OK)
+        status = model_read_q(a->path, &q, &d, &m);
+    free(q);
+    return status;
+}
+
+int model_read(const char *path, int round, idnn_committee **out)
+{
+    *out = NULL;
+    model_read_args args = {path, round};
+    ALFE_CHECK(campaign_sandboxed(path, "model or campaign", model_read_child, &args));
+    return model_read_in_process(path, round, out);
 }
 
 int model_read_q(const char *path, double **q, int *d, int *m)
