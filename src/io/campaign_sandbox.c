@@ -1,7 +1,7 @@
 /* campaign_sandbox.c — the first read of a campaign or model file in a
  * child process with limits (see campaign_sandbox.h).
  *
- * Limits: wall time 10 s + 2 s per MB of the file (x4 in a sanitizer
+ * Limits: wall time 10 s + 0.5 s per MB of the file (x4 in a sanitizer
  * build), or ALFE_H5_SANDBOX_SECONDS; memory 1 GiB + 16 x the file size
  * (RLIMIT_AS; under AddressSanitizer the child's resident size, see
  * sandbox.c).  ALFE_H5_SANDBOX=0 reads in-process only (for debugging with
@@ -23,7 +23,7 @@
 static void limits_for(const struct stat *st, sandbox_limits *limits)
 {
     double mb = (double)st->st_size / (1 << 20);
-    limits->seconds = (10.0 + 2.0 * mb) * (sandbox_under_asan() ? 4.0 : 1.0);
+    limits->seconds = (10.0 + 0.5 * mb) * (sandbox_under_asan() ? 4.0 : 1.0);
     const char *env = getenv("ALFE_H5_SANDBOX_SECONDS");
     if (env && *env) {
         char *end = NULL;
