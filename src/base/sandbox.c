@@ -317,7 +317,7 @@ void sandbox_describe(const sandbox_outcome *out, const sandbox_limits *limits, 
         snprintf(text, (size_t)size, "it crashed with signal %s", signal_name(out->signal));
         break;
     case SANDBOX_TIMED_OUT:
-        snprintf(text, (size_t)size, "it did not finish within the time limit of %.0f s",
+        snprintf(text, (size_t)size, "it did not finish within the time limit of %.3g s",
                  limits->seconds);
         break;
     case SANDBOX_MEMORY:
