@@ -443,8 +443,8 @@ static int compare_dense(const void *a, const void *b)
     return ((const dense_layer *)a)->index - ((const dense_layer *)b)->index;
 }
 
-int model_import_keras(const char *weights_path, const invariant_set *inv, double scale,
-                       int activation, idnn_committee **out)
+static int import_keras_in_process(const char *weights_path, const invariant_set *inv,
+                                   double scale, int activation, idnn_committee **out)
 {
     *out = NULL;
     ALFE_CHECK(alfe_require_regular_file(weights_path));
@@ -558,4 +558,30 @@ int model_import_keras(const char *weights_path, const invariant_set *inv, doubl
     H5Gclose(layers);
     H5Fclose(file);
     return status;
+}
+
+typedef struct {
+    const char *path;
+    const invariant_set *inv;
+    double scale;
+    int activation;
+} import_args;
+
+/* In the checking process: the whole import, result dropped. */
+static int import_keras_child(void *arg)
+{
+    const import_args *a = arg;
+    idnn_committee *c = NULL;
+    int status = import_keras_in_process(a->path, a->inv, a->scale, a->activation, &c);
+    idnn_committee_destroy(&c);
+    return status;
+}
+
+int model_import_keras(const char *weights_path, const invariant_set *inv, double scale,
+                       int activation, idnn_committee **out)
+{
+    *out = NULL;
+    import_args args = {weights_path, inv, scale, activation};
+    ALFE_CHECK(campaign_sandboxed(weights_path, "Keras weights file", import_keras_child, &args));
+    return import_keras_in_process(weights_path, inv, scale, activation, out);
 }

@@ -3,8 +3,8 @@
  * library itself crashes, hangs or allocates without bound is refused with
  * one message instead of taking alfe down (docs/campaign-file.md,
  * "Verification").  Used by campaign_print_info (`alfe info`), model_read
- * (`alfe predict`, [oracle] network) and campaign_check_existing (`alfe run`,
- * `alfe train`).
+ * (`alfe predict`, [oracle] network), model_import_keras and
+ * campaign_check_existing (`alfe run`, `alfe train`).
  * Owns: nothing.  Serial; must not call MPI. */
 #ifndef ALFE_CAMPAIGN_SANDBOX_H
 #define ALFE_CAMPAIGN_SANDBOX_H
@@ -17,7 +17,8 @@
  * the child's own message when its read failed normally, or ALFE_ERR_INPUT
  * "PATH: the HDF5 library could not read the file: it crashed ...; the
  * campaign does not verify and was not changed; restore ... mv PATH.bak PATH"
- * (`noun` is "campaign", or "model" for a file that is not a campaign). */
+ * (`noun` names the kind of file; when it contains "campaign" the message
+ * ends as campaign_verify_refuse's, else with "and was not changed"). */
 int campaign_sandboxed(const char *path, const char *noun, int (*read)(void *arg), void *arg);
 
 #endif
