@@ -64,11 +64,16 @@ int campaign_sandboxed(const char *path, const char *noun, int (*read)(void *arg
     }
     char how[256];
     sandbox_describe(out, &limits, how, sizeof how);
+    int timed_out = out->end == SANDBOX_TIMED_OUT;
     free(out);
     int campaign = strstr(noun, "campaign") != NULL;
     status = ALFE_FAIL(ALFE_ERR_INPUT,
                        "%s: the HDF5 library could not read the file: %s, in the separate "
-                       "process that reads a %s before alfe opens it; the file is damaged%s",
-                       path, how, noun, campaign ? "" : " and was not changed");
+                       "process that reads a %s before alfe opens it; the file is damaged%s%s",
+                       path, how, noun,
+                       timed_out ? " (or the file system very slow: ALFE_H5_SANDBOX_SECONDS "
+                                   "sets the limit)"
+                                 : "",
+                       campaign ? "" : " and was not changed");
     return campaign ? campaign_verify_refuse(path) : status;
 }
