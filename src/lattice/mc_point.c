@@ -1,0 +1,190 @@
+/* mc_point.c — several chains at one point in lockstep, their agreement and
+ * combination (see mc_point.h).
+ * Owns: nothing; the chains are the caller's.  Must not do I/O. */
+#include "alfe/lattice/mc_point.h"
+
+#include "alfe/base/error.h"
+#include "alfe/base/util.h"
+#include "alfe/lattice/fluctuation.h"
+
+#include <gsl/gsl_cdf.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int mc_point_agree(const mc_result *each, int R, int d, const double *phi, double *chi2_max,
+                   int *worst, double *limit)
+{
+    int biased = 0;
+    for (int j = 0; j < d; j++)
+        biased += phi[j] > 0;
+    *chi2_max = 0.0;
+    *worst = -1;
+    *limit = INFINITY;
+    if (R < 2 || biased == 0)
+        return 1;
+    *limit = gsl_cdf_chisq_Qinv(MC_POINT_ALPHA / biased, (double)(R - 1));
+    for (int j = 0; j < d; j++) {
+        if (!(phi[j] > 0))
+            continue;
+        double sw = 0.0, swm = 0.0, chi2 = 0.0;
+        int zero = 0, unknown = 0;
+        for (int r = 0; r < R; r++) {
+            const double s = each[r].mu_stderr[j];
+            if (!isfinite(s) || !isfinite(each[r].mu[j]))
+                unknown = 1;
+            else if (s == 0.0)
+                zero = 1;
+            else {
+                sw += 1.0 / (s * s);
+                swm += each[r].mu[j] / (s * s);
+            }
+        }
+        if (unknown) {
+            chi2 = INFINITY;
+        } else if (zero) {
+            /* a constant series: the chains agree only on the same value */
+            for (int r = 1; r < R; r++)
+                if (each[r].mu[j] != each[0].mu[j])
+                    chi2 = INFINITY;
+        } else {
+            const double mean = swm / sw;
+            for (int r = 0; r < R; r++) {
+                const double z = (each[r].mu[j] - mean) / each[r].mu_stderr[j];
+                chi2 += z * z;
+            }
+        }
+        if (chi2 > *chi2_max || (*worst < 0 && chi2 >= *chi2_max)) {
+            *chi2_max = chi2;
+            *worst = j;
+        }
+    }
+    return *chi2_max <= *limit;
+}
+
+/* mean over the chains and the error bar max(w, b), w = √(Σ s²)/R from the
+ * chains' own error bars, b = sd/√R from the spread of their means */
+static void combine_value(const double *v, const double *s, int R, double *mean, double *err)
+{
+    double m = 0.0, ss = 0.0;
+    for (int r = 0; r < R; r++) {
+        m += v[r];
+        ss += s[r] * s[r];
+    }
+    m /= R;
+    double within = sqrt(ss) / R, between = 0.0;
+    if (R > 1) {
+        double var = 0.0;
+        for (int r = 0; r < R; r++)
+            var += (v[r] - m) * (v[r] - m);
+        between = sqrt(var / (R - 1) / R);
+    }
+    *mean = m;
+    *err = isfinite(within) && between > within ? between : within;
+}
+
+void mc_point_combine(const mc_result *each, int R, int d, const double *phi, mc_result *r)
+{
+    if (R == 1) {
+        *r = each[0];
+        return;
+    }
+    memset(r, 0, sizeof *r);
+    double v[MC_POINT_MAX_CHAINS], s[MC_POINT_MAX_CHAINS];
+    int converged = 1;
+    for (int c = 0; c < R; c++) {
+        converged &= each[c].converged;
+        if (each[c].frozen && !r->frozen) {
+            r->frozen = 1;
+            r->frozen_reason = each[c].frozen_reason;
+        }
+        r->samples += each[c].samples;
+        r->equilibration_samples += each[c].equilibration_samples;
+        if (each[c].passes > r->passes)
+            r->passes = each[c].passes;
+        r->acceptance += each[c].acceptance / R;
+        r->energy += each[c].energy / R;
+        r->seconds += each[c].seconds;
+        if (each[c].curvature_status > r->curvature_status)
+            r->curvature_status = each[c].curvature_status;
+    }
+    for (int j = 0; j < d; j++) {
+        for (int c = 0; c < R; c++) {
+            v[c] = each[c].mu[j];
+            s[c] = each[c].mu_stderr[j];
+        }
+        combine_value(v, s, R, &r->mu[j], &r->mu_stderr[j]);
+        if (!(phi[j] > 0))
+            r->mu_stderr[j] = 0.0; /* μ_j = 0 exactly (mc.c) */
+        double eta = 0.0, tau = 0.0;
+        for (int c = 0; c < R; c++) {
+            eta += each[c].eta_mean[j];
+            tau += each[c].tau[j];
+        }
+        r->eta_mean[j] = eta / R;
+        r->tau[j] = tau / R;
+    }
+    for (int k = 0; k < d * d; k++) {
+        double cov = 0.0;
+        for (int c = 0; c < R; c++) {
+            cov += each[c].curvature.eta_cov[k];
+            v[c] = each[c].curvature.hessian[k];
+            s[c] = each[c].curvature.hessian_stderr[k];
+        }
+        r->curvature.eta_cov[k] = cov / R;
+        combine_value(v, s, R, &r->curvature.hessian[k], &r->curvature.hessian_stderr[k]);
+    }
+    r->chains = R;
+    r->chains_agree = mc_point_agree(each, R, d, phi, &r->chains_chi2, &r->chains_worst,
+                                     &r->chains_chi2_limit);
+    r->converged = converged && r->chains_agree && !r->frozen;
+}
+
+int mc_point_run(mc_chain *const *chains, int R, const mc_params *p, mc_result *r,
+                 mc_result *each)
+{
+    if (R < 1 || R > MC_POINT_MAX_CHAINS)
+        return ALFE_FAIL(ALFE_ERR_INPUT, "chains per point must be in [1, %d] (got %d)",
+                         MC_POINT_MAX_CHAINS, R);
+    if (R == 1) {
+        ALFE_CHECK(mc_chain_run(chains[0], p, r));
+        if (each)
+            each[0] = *r;
+        return ALFE_OK;
+    }
+    const double t0 = alfe_wall_time();
+    mc_result *res = ALFE_CALLOC((size_t)R, sizeof *res); /* 25 KB each */
+    int status = ALFE_OK;
+    for (int c = 0; c < R && status == ALFE_OK; c++)
+        status = mc_chain_begin(chains[c], p, (uint64_t)c,
+                                c % 2 ? MC_START_DISORDERED : MC_START_KAPPA);
+    if (status != ALFE_OK) {
+        free(res);
+        return status;
+    }
+    const int d = mc_chain_dimension(chains[0]);
+    int done = 0, is_check;
+    int64_t next;
+    while (!done && (next = mc_next_stop(mc_chain_passes_done(chains[0]), p, &is_check)) > 0) {
+        for (int c = 0; c < R; c++)
+            mc_chain_advance(chains[c], p, next);
+        if (!is_check)
+            continue;
+        int all = 1;
+        for (int c = 0; c < R && all; c++)
+            all = mc_chain_check(chains[c], p, 0, &res[c]);
+        double chi2, limit;
+        int worst;
+        done = all && mc_point_agree(res, R, d, p->phi, &chi2, &worst, &limit);
+    }
+    for (int c = 0; c < R; c++) {
+        const int converged = done || mc_chain_check(chains[c], p, 1, &res[c]);
+        mc_chain_finish(chains[c], p, converged, &res[c]);
+    }
+    mc_point_combine(res, R, d, p->phi, r);
+    r->seconds = alfe_wall_time() - t0;
+    if (each)
+        memcpy(each, res, sizeof(mc_result) * (size_t)R);
+    free(res);
+    return ALFE_OK;
+}
