@@ -390,6 +390,8 @@ int64_t mc_chain_passes_done(const mc_chain *ch) { return ch->n_samples; }
 
 int mc_chain_dimension(const mc_chain *ch) { return ch->d; }
 
+double mc_chain_cells(const mc_chain *ch) { return ch->sc->n_cells; }
+
 void mc_chain_advance(mc_chain *ch, const mc_params *p, int64_t until)
 {
     const supercell *sc = ch->sc;

@@ -3,6 +3,7 @@
  * Owns: nothing; the chains are the caller's.  Must not do I/O. */
 #include "alfe/lattice/mc_point.h"
 
+#include "alfe/base/constants.h"
 #include "alfe/base/error.h"
 #include "alfe/base/util.h"
 #include "alfe/lattice/fluctuation.h"
@@ -83,8 +84,9 @@ static void combine_value(const double *v, const double *s, int R, double *mean,
     *err = isfinite(within) && between > within ? between : within;
 }
 
-void mc_point_combine(const mc_result *each, int R, int d, const double *phi, mc_result *r)
+void mc_point_combine(const mc_result *each, int R, int d, const mc_params *p, mc_result *r)
 {
+    const double *phi = p->phi;
     if (R == 1) {
         *r = each[0];
         return;
@@ -100,8 +102,7 @@ void mc_point_combine(const mc_result *each, int R, int d, const double *phi, mc
         }
         r->samples += each[c].samples;
         r->equilibration_samples += each[c].equilibration_samples;
-        if (each[c].passes > r->passes)
-            r->passes = each[c].passes;
+        r->passes += each[c].passes;
         r->acceptance += each[c].acceptance / R;
         r->energy += each[c].energy / R;
         r->seconds += each[c].seconds;
@@ -113,7 +114,8 @@ void mc_point_combine(const mc_result *each, int R, int d, const double *phi, mc
             v[c] = each[c].mu[j];
             s[c] = each[c].mu_stderr[j];
         }
-        combine_value(v, s, R, &r->mu[j], &r->mu_stderr[j]);
+        double mean_mu;
+        combine_value(v, s, R, &mean_mu, &r->mu_stderr[j]);
         if (!(phi[j] > 0))
             r->mu_stderr[j] = 0.0; /* μ_j = 0 exactly (mc.c) */
         double eta = 0.0, tau = 0.0;
@@ -123,6 +125,9 @@ void mc_point_combine(const mc_result *each, int R, int d, const double *phi, mc
         }
         r->eta_mean[j] = eta / R;
         r->tau[j] = tau / R;
+        /* the mean of the chains' μ, computed as each chain's is, from the
+         * mean ⟨η⟩, so that μ = −2φ(⟨η⟩ − κ) holds exactly for the row */
+        r->mu[j] = -2.0 * phi[j] * (r->eta_mean[j] - p->kappa[j]);
     }
     for (int k = 0; k < d * d; k++) {
         double cov = 0.0;
@@ -134,6 +139,10 @@ void mc_point_combine(const mc_result *each, int R, int d, const double *phi, mc
         r->curvature.eta_cov[k] = cov / R;
         combine_value(v, s, R, &r->curvature.hessian[k], &r->curvature.hessian_stderr[k]);
     }
+    /* measured at the point only when measured in every chain (a chain
+     * whose Cov is singular or too short has no Ĥ to combine) */
+    if (r->curvature_status != FLUCTUATION_OK)
+        fluctuation_clear(&r->curvature, d);
     r->chains = R;
     r->chains_agree = mc_point_agree(each, R, d, phi, &r->chains_chi2, &r->chains_worst,
                                      &r->chains_chi2_limit);
@@ -181,7 +190,19 @@ int mc_point_run(mc_chain *const *chains, int R, const mc_params *p, mc_result *
         const int converged = done || mc_chain_check(chains[c], p, 1, &res[c]);
         mc_chain_finish(chains[c], p, converged, &res[c]);
     }
-    mc_point_combine(res, R, d, p->phi, r);
+    mc_point_combine(res, R, d, p, r);
+    /* Ĥ from the pooled Cov(η), so that the stored Ĥ = (k_BT/N)Ĉ⁻¹ − 2Φ holds
+     * for the stored Ĉ as for one chain (the mean of the chains' Ĥ differs
+     * at second order) */
+    if (r->curvature_status == FLUCTUATION_OK) {
+        double inv[ALFE_MAX_DIM * ALFE_MAX_DIM];
+        const double kt_n = ALFE_KB_EV * p->temperature / mc_chain_cells(chains[0]);
+        if (fluctuation_cov_inverse(r->curvature.eta_cov, d, inv) == FLUCTUATION_OK)
+            for (int k = 0; k < d; k++)
+                for (int l = 0; l < d; l++)
+                    r->curvature.hessian[k * d + l] =
+                        kt_n * inv[k * d + l] - (k == l ? 2.0 * p->phi[k] : 0.0);
+    }
     r->seconds = alfe_wall_time() - t0;
     if (each)
         memcpy(each, res, sizeof(mc_result) * (size_t)R);

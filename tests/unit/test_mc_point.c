@@ -110,15 +110,26 @@ static void test_combine(void **state)
     e[1].acceptance = 0.4;
     e[0].tau[0] = 10;
     e[1].tau[0] = 20;
+    mc_params p;
+    memset(&p, 0, sizeof p);
+    p.phi[0] = phi[0];
+    p.phi[1] = phi[1];
+    p.kappa[0] = 0.5;
+    p.kappa[1] = 0.25;
+    e[0].eta_mean[0] = 0.5 - 0.10 / 2.0;
+    e[1].eta_mean[0] = 0.5 - 0.12 / 2.0;
+    e[0].eta_mean[1] = e[1].eta_mean[1] = 0.25 - 0.2 / (2 * 0.5);
     mc_result r;
-    mc_point_combine(e, 2, 2, phi, &r);
+    mc_point_combine(e, 2, 2, &p, &r);
     ASSERT_NEAR(r.mu[0], 0.11, 1e-15, "mean");
+    assert_true(r.mu[0] == -2.0 * phi[0] * (r.eta_mean[0] - p.kappa[0]));
+    ASSERT_NEAR(r.mu[1], 0.2, 1e-15, "mean 1");
     /* w = √(0.01² + 0.01²)/2 = 0.00707, b = sd(0.10, 0.12)/√2 = 0.01: b */
     ASSERT_NEAR(r.mu_stderr[0], 0.01, 1e-15, "error bar 0: the spread");
     /* equal means: the chains' own error bars, w */
     ASSERT_NEAR(r.mu_stderr[1], sqrt(0.02 * 0.02 + 0.04 * 0.04) / 2, 1e-15,
                 "error bar 1: the chains' own");
-    assert_int_equal(r.passes, 3000);
+    assert_int_equal(r.passes, 6000);
     assert_int_equal(r.samples, 5700);
     assert_int_equal(r.equilibration_samples, 300);
     ASSERT_NEAR(r.acceptance, 0.3, 1e-15, "acceptance");
@@ -128,21 +139,23 @@ static void test_combine(void **state)
     assert_true(r.converged);
     /* one chain not converged: the point is not */
     e[1].converged = 0;
-    mc_point_combine(e, 2, 2, phi, &r);
+    mc_point_combine(e, 2, 2, &p, &r);
     assert_false(r.converged);
     e[1].converged = 1;
     /* disagreement: not converged, and the spread dominates the error bar */
     e[1].mu[0] = 0.30;
-    mc_point_combine(e, 2, 2, phi, &r);
+    e[1].eta_mean[0] = 0.5 - 0.30 / 2.0;
+    mc_point_combine(e, 2, 2, &p, &r);
     assert_false(r.chains_agree);
     assert_false(r.converged);
     assert_int_equal(r.chains_worst, 0);
     ASSERT_NEAR(r.mu_stderr[0], 0.1, 1e-15, "disagreeing: sd(0.10, 0.30)/√2");
     e[1].mu[0] = 0.12;
+    e[1].eta_mean[0] = 0.5 - 0.12 / 2.0;
     /* frozen in any chain: frozen, never converged */
     e[1].frozen = 1;
     e[1].frozen_reason = "eta never moved";
-    mc_point_combine(e, 2, 2, phi, &r);
+    mc_point_combine(e, 2, 2, &p, &r);
     assert_true(r.frozen);
     assert_false(r.converged);
     assert_string_equal(r.frozen_reason, "eta never moved");
@@ -254,16 +267,18 @@ static void test_one_chain_and_lockstep(void **state)
     run_point(&s, 3, &p, &b, each);
     assert_int_equal(b.chains, 3);
     for (int c = 0; c < 3; c++) {
-        assert_int_equal(each[c].passes, b.passes);
+        assert_int_equal(each[c].passes, each[0].passes); /* lockstep */
         assert_false(each[c].frozen);
     }
+    assert_int_equal(b.passes, 3 * each[0].passes);
     assert_int_equal(b.samples, each[0].samples + each[1].samples + each[2].samples);
+    assert_int_equal(b.samples + b.equilibration_samples, b.passes);
     /* chain 0 of several is the single chain up to where it stopped: same
      * stream and start, so with the same stopping point the same result */
     assert_true(b.converged);
     assert_true(b.chains_agree);
     printf("  3 chains at 3000 K: %lld passes each, mu1 = %.4g +- %.2g\n",
-           (long long)b.passes, b.mu[1], b.mu_stderr[1]);
+           (long long)each[0].passes, b.mu[1], b.mu_stderr[1]);
     assert_int_equal(mc_point_run(s.ch, 0, &p, &b, NULL), ALFE_ERR_INPUT);
     alfe_error_clear();
     assert_int_equal(mc_point_run(s.ch, MC_POINT_MAX_CHAINS + 1, &p, &b, NULL), ALFE_ERR_INPUT);

@@ -93,6 +93,7 @@ int mc_chain_begin(mc_chain *chain, const mc_params *params, uint64_t stream, in
 void mc_chain_advance(mc_chain *chain, const mc_params *params, int64_t until);
 int64_t mc_chain_passes_done(const mc_chain *chain);
 int mc_chain_dimension(const mc_chain *chain);
+double mc_chain_cells(const mc_chain *chain); /* N prim cells */
 /* The convergence analysis of the samples so far: fills result's averages
  * and returns 1 when converged.  final = 0 (inside the loop) stops at the
  * first failing component (result incomplete unless converged). */

@@ -22,7 +22,8 @@
  * biased components; α = MC_POINT_ALPHA, so a point with honest chains is
  * refused with probability ≤ α).
  *
- * Reported: μ_j and ⟨η_j⟩ the plain mean over the chains; the error bar
+ * Reported: ⟨η_j⟩ the plain mean over the chains and μ_j = −2φ_j(⟨η_j⟩ − κ_j)
+ * from it (the mean of the chains' μ_j up to rounding); the error bar
  * max(w, b) of two estimates of the standard error of that mean: the
  * chains' own, w = √(Σ_r s_rj²)/R, and the spread of their means,
  * b = sd_r(μ_rj)/√R (R − 1 degrees of freedom).  Both are unbiased in the
@@ -33,10 +34,12 @@
  * the pooled √((w² + b²)/2) left the spread 1.02–1.43× the error bar, the
  * larger 0.83–1.15×, docs/monte-carlo.md), and it makes the error bar of
  * chains that disagree reflect their disagreement.  τ_j: the mean of the
- * chains' τ; passes: per chain (they run in lockstep); samples and
- * equilibration
- * samples summed over the chains; acceptance and energy: the mean; the
- * curvature (Cov(η), Ĥ): the mean, with the error bar combined as μ's.
+ * chains' τ; passes, samples and equilibration samples summed over the
+ * chains (samples + equilibration = passes, as for one chain); acceptance and energy: the mean; the
+ * curvature: Cov(η) the mean of the chains', Ĥ = (k_BT/N)Ĉ⁻¹ − 2Φ from it
+ * (mc_point_run; mc_point_combine leaves the mean of the chains' Ĥ), its
+ * error bar combined as μ's; not measured (NaN) unless measured in every
+ * chain.
  * Frozen when any chain is frozen (its reason reported).
  * One chain (R = 1) is exactly mc_chain_run. */
 #ifndef ALFE_MC_POINT_H
@@ -54,7 +57,7 @@ int mc_point_run(mc_chain *const *chains, int n_chains, const mc_params *params,
 
 /* The combination of R finished chains' results (pure; for tests): fills
  * result (converged only if every chain converged and they agree). */
-void mc_point_combine(const mc_result *each, int n_chains, int d, const double *phi,
+void mc_point_combine(const mc_result *each, int n_chains, int d, const mc_params *params,
                       mc_result *result);
 
 /* The agreement test alone on the chains' results: the largest χ²_j (and
