@@ -304,16 +304,19 @@ static int analyse(mc_chain *ch, const mc_params *p, int64_t n, int final, mc_re
      * a small slow tail from the ordering modes, which its own short window
      * misses (docs/monte-carlo.md). */
     int common = 0;
+    /* each component's own window (kept: the loop below needs the same) */
+    convergence_stats own[ALFE_MAX_DIM];
+    int have_own[ALFE_MAX_DIM] = {0};
     {
         for (int j = 0; j < d; j++) {
             if (!(p->phi[j] > 0))
                 continue;
             for (int64_t i = start; i < n; i++)
                 series[i - start] = ch->samples[(size_t)i * d + j];
-            convergence_stats st;
-            convergence_mean_stats_window(series, len, max_lag, &st);
-            if (st.estimated && st.window > common)
-                common = st.window;
+            convergence_mean_stats_window(series, len, max_lag, &own[j]);
+            have_own[j] = 1;
+            if (own[j].estimated && own[j].window > common)
+                common = own[j].window;
         }
     }
     for (int j = 0; j < d && (final || converged); j++) {
@@ -325,7 +328,10 @@ static int analyse(mc_chain *ch, const mc_params *p, int64_t n, int final, mc_re
         } else if (p->tau_estimator == MC_TAU_NAIVE) {
             convergence_mean_stats_naive(series, len, &st);
         } else {
-            convergence_mean_stats_window(series, len, max_lag, &st);
+            if (have_own[j])
+                st = own[j];
+            else
+                convergence_mean_stats_window(series, len, max_lag, &st);
             if (common > st.window && st.estimated)
                 convergence_mean_stats_fixed_window(series, len, common, &st);
         }

@@ -172,22 +172,49 @@ int mc_point_run(mc_chain *const *chains, int R, const mc_params *p, mc_result *
         return status;
     }
     const int d = mc_chain_dimension(chains[0]);
-    int done = 0, is_check;
-    int64_t next;
-    while (!done && (next = mc_next_stop(mc_chain_passes_done(chains[0]), p, &is_check)) > 0) {
-        for (int c = 0; c < R; c++)
+    /* Each chain runs from check to check and stops at its first converged
+     * check, as one chain does (so chain 0 stops where mc_chain_run would).
+     * When every chain has stopped converged, the agreement test decides;
+     * if they disagree, every chain that can goes on to its next converged
+     * check and the test is repeated.  A chain that reaches max_passes
+     * unconverged ends the point (not converged). */
+    int active[MC_POINT_MAX_CHAINS], conv[MC_POINT_MAX_CHAINS];
+    for (int c = 0; c < R; c++)
+        active[c] = 1, conv[c] = 0;
+    int agreed = 0, exhausted = 0;
+    while (!agreed && !exhausted) {
+        int running = 0;
+        for (int c = 0; c < R; c++) {
+            if (!active[c])
+                continue;
+            int is_check;
+            const int64_t next = mc_next_stop(mc_chain_passes_done(chains[c]), p, &is_check);
+            if (next < 0) {
+                active[c] = 0;
+                exhausted = 1;
+                continue;
+            }
             mc_chain_advance(chains[c], p, next);
-        if (!is_check)
+            if (is_check && mc_chain_check(chains[c], p, 0, &res[c])) {
+                conv[c] = 1;
+                active[c] = 0;
+            }
+            running |= active[c];
+        }
+        if (running || exhausted)
             continue;
-        int all = 1;
-        for (int c = 0; c < R && all; c++)
-            all = mc_chain_check(chains[c], p, 0, &res[c]);
+        /* every chain stopped converged */
         double chi2, limit;
         int worst;
-        done = all && mc_point_agree(res, R, d, p->phi, &chi2, &worst, &limit);
+        agreed = mc_point_agree(res, R, d, p->phi, &chi2, &worst, &limit);
+        for (int c = 0; c < R && !agreed; c++) {
+            active[c] = mc_chain_passes_done(chains[c]) < p->max_passes;
+            conv[c] = 0;
+            exhausted |= !active[c];
+        }
     }
     for (int c = 0; c < R; c++) {
-        const int converged = done || mc_chain_check(chains[c], p, 1, &res[c]);
+        const int converged = conv[c] || mc_chain_check(chains[c], p, 1, &res[c]);
         mc_chain_finish(chains[c], p, converged, &res[c]);
     }
     mc_point_combine(res, R, d, p, r);
