@@ -1,4 +1,4 @@
-/* mc_point.c — several chains at one point in lockstep, their agreement and
+/* mc_point.c — several chains at one point side by side, their agreement and
  * combination (see mc_point.h).
  * Owns: nothing; the chains are the caller's.  Must not do I/O. */
 #include "alfe/lattice/mc_point.h"

@@ -82,7 +82,7 @@ void mc_chain_destroy(mc_chain **chain);
  * to each check, check, finish. */
 int mc_chain_run(mc_chain *chain, const mc_params *params, mc_result *result);
 
-/* The same run in steps, for several chains in lockstep (mc_point.c).
+/* The same run in steps, for several chains side by side (mc_point.c).
  * Starts: a random configuration with the sublattice fractions x(κ) = Q⁺κ
  * clipped to [0,1], or one with ½ on every sublattice (a disordered start,
  * overdispersed for the cross-chain check).  stream: the chain's random

@@ -1,4 +1,4 @@
-/* mc_point.h — several Monte Carlo chains at one point, run in lockstep, and
+/* mc_point.h — several Monte Carlo chains at one point, run side by side, and
  * the check that they agree (docs/monte-carlo.md, "Several chains per
  * point").
  *
@@ -10,9 +10,12 @@
  *
  * Chains: chain r uses the point's seed with stream r; even r start from
  * x(κ) (as one chain always did), odd r from the disordered start (mc.h),
- * so that two chains start from different states.  They advance together
- * from check to check (mc_next_stop); at each check every chain is analysed
- * on its own (mc.h), and when all converged the agreement test decides.
+ * so that two chains start from different states.  Each chain runs from
+ * check to check (mc_next_stop) and stops at its first converged check, as
+ * one chain does (mc.h); when every chain has stopped converged the
+ * agreement test decides, and if they disagree every chain goes on to its
+ * next converged check.  A chain that reaches max_passes unconverged ends
+ * the point, not converged.
  *
  * Agreement, for every η_j with φ_j > 0, with the chains' μ_rj and error
  * bars s_rj: χ²_j = Σ_r w_r (μ_rj − μ̄_j)², w_r = 1/s_rj², μ̄_j the
