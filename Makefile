@@ -84,7 +84,7 @@ BASE_SRC    := $(addprefix src/base/,error.c util.c table.c sha256.c comm.c rng.
                  sandbox.c)
 SPACE_SRC   := $(addprefix src/space/,domain.c point.c sampling.c oracle.c)
 LATTICE_SRC := $(addprefix src/lattice/,casm_io.c symmetry.c supercell.c orderparam.c \
-                 convergence.c fluctuation.c mc.c)
+                 convergence.c fluctuation.c mc.c mc_point.c)
 NETWORK_SRC := $(addprefix src/network/,invariants.c invariants_group.c idnn.c train.c \
                  committee.c idnn_committee.c hypersearch.c formula_oracle.c)
 IO_SRC      := $(addprefix src/io/,config.c h5util.c campaign_io.c campaign_guard.c campaign_verify.c \

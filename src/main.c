@@ -400,6 +400,14 @@ static void print_json_array(const char *name, const double *v, int d)
     printf("], ");
 }
 
+static void print_json_number(const char *name, double v)
+{
+    if (isfinite(v))
+        printf("\"%s\": %.17g, ", name, v);
+    else
+        printf("\"%s\": null, ", name);
+}
+
 /* alfe mc: Cov(η), Ĥ and its stderr as d arrays of d (null: not measured or
  * not estimated), and the diagonal elements whose relative error is ≥ 50 %
  * (where 2φ_j swamps H_jj; docs/monte-carlo.md). */
@@ -567,12 +575,24 @@ static int command_mc(int argc, char **argv)
                "\"equilibration_samples\": %lld, \"acceptance\": %.17g, ",
                (long long)res.passes, (long long)res.samples,
                (long long)res.equilibration_samples, res.acceptance);
+        printf("\"chains\": %d, \"chains_agree\": %s, ", res.chains,
+               res.chains_agree ? "true" : "false");
+        if (res.chains > 1) {
+            print_json_number("chains_chi2", res.chains_chi2);
+            print_json_number("chains_chi2_limit", res.chains_chi2_limit);
+        }
         print_curvature(res.curvature, d);
         printf("\"seconds\": %.6f}\n", res.wall_seconds);
         if (res.frozen)
             fprintf(stderr, "alfe: warning: the chain is frozen (%s): not converged, its mu "
                             "is a bound set by the bias, not a measurement\n",
                     res.frozen_reason);
+        else if (!res.chains_agree)
+            fprintf(stderr, "alfe: warning: the %d chains disagree on mu_%d (chi^2 = %.3g, "
+                            "limit %.3g): not converged; a chain is probably in a long-lived "
+                            "metastable state, and mu_stderr includes the spread between the "
+                            "chains (docs/monte-carlo.md, \"Several chains per point\")\n",
+                    res.chains, res.chains_worst, res.chains_chi2, res.chains_chi2_limit);
     }
     evaluator_destroy(&ev);
     system_destroy(&sys);

@@ -195,6 +195,22 @@ int campaign_boundary_end(hid_t file, const char *path)
 
 /* ---------------------------------------------------------------------------
  * The check of an existing file (rank 0, serial, read-only). */
+/* Keys added after campaigns existed whose default is not the behaviour
+ * before them: a campaign without the key ran with this value. */
+static const struct {
+    const char *section, *key, *before;
+} LEGACY[] = {
+    {"mc", "chains", "1"}, /* one Monte Carlo chain per point before [mc] chains */
+};
+
+static const char *legacy_value(const char *section, const char *key)
+{
+    for (size_t i = 0; i < sizeof LEGACY / sizeof LEGACY[0]; i++)
+        if (!strcmp(LEGACY[i].section, section) && !strcmp(LEGACY[i].key, key))
+            return LEGACY[i].before;
+    return NULL;
+}
+
 /* Every fixed key of the configuration equals the one stored in /config
  * (pinned: the keys of files pinned by content are compared by content,
  * campaign_inputs.c, not by path). */
@@ -213,6 +229,21 @@ static int check_fixed_keys(hid_t file, const char *path, const alfe_config *cfg
         char name[256], stored[4096], now[4096];
         snprintf(name, sizeof name, "%s.%s", section, key);
         config_value_string(cfg, section, key, now, sizeof now);
+        const char *before = legacy_value(section, key);
+        /* (the [mc] keys matter only to Monte Carlo campaigns) */
+        if (before && !strcmp(section, "mc") && cfg->model != MODEL_CLEX)
+            before = NULL;
+        if (before && h5u_attr_read_string(group, name, stored, sizeof stored) != 0) {
+            if (config_values_equal(section, key, before, now))
+                continue; /* a key newer than the campaign, at its earlier behaviour */
+            status = ALFE_FAIL(ALFE_ERR_INPUT,
+                               "%s: [%s] %s = %s, but %s was started before the key existed, "
+                               "with the equivalent of %s = %s; a campaign keeps it fixed (set "
+                               "%s = %s in [%s] to resume it)",
+                               cfg->config_path, section, key, now, path, key, before, key,
+                               before, section);
+            continue;
+        }
         if (h5u_attr_read_string(group, name, stored, sizeof stored) != 0 &&
             config_value_is_default(cfg, section, key))
             continue; /* a key newer than the campaign, at its default */

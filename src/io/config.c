@@ -99,6 +99,10 @@ static const key_spec KEYS[] = {
     {"mc", "min_tau_samples", KEY_DOUBLE, "50", 0, 1e9, NULL, RESUME_FIXED,
      OFF(mc_min_tau_samples), "a chain converges only with at least min_tau_samples x tau_j "
      "equilibrated samples for every eta_j with phi_j > 0 (tau by Sokal's automatic window)"},
+    {"mc", "chains", KEY_INT, "2", 1, 16, NULL, RESUME_FIXED, OFF(mc_chains),
+     "independent chains per point, from different starts: the point is "
+     "converged only when every chain converged and their mu agree within their error bars "
+     "(docs/monte-carlo.md); the error bar includes the spread between the chains"},
     {"mc", "min_acceptance", KEY_DOUBLE, "0.001", 0, 1, NULL, RESUME_FIXED,
      OFF(mc_min_acceptance), "a chain whose acceptance ratio is below this is frozen: never "
      "converged, excluded from training"},

@@ -70,41 +70,14 @@ static double window_var_mean(const double *x, int n, int min_window, double *ff
     return tau > 0 ? c0 / n * tau : INFINITY;
 }
 
-int fluctuation_curvature(const double *samples, int n, int d, double temperature,
-                          double n_cells, const double *phi, int min_window, int estimator,
-                          point_curvature *out)
+int fluctuation_cov_inverse(const double *cov, int d, double *inv)
 {
-    fluctuation_clear(out, d);
-    if (d < 1 || n < CONVERGENCE_MIN_SERIES)
-        return FLUCTUATION_SHORT;
-    const double kt_n = ALFE_KB_EV * temperature / n_cells;
-    double mean[ALFE_MAX_DIM] = {0};
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < d; j++)
-            mean[j] += samples[(size_t)i * d + j];
-    for (int j = 0; j < d; j++)
-        mean[j] /= n;
-    /* Ĉ with divisor n − 1 */
-    double *cov = out->eta_cov;
-    for (int k = 0; k < d * d; k++)
-        cov[k] = 0.0;
-    for (int i = 0; i < n; i++) {
-        const double *x = samples + (size_t)i * d;
-        for (int k = 0; k < d; k++)
-            for (int l = k; l < d; l++)
-                cov[k * d + l] += (x[k] - mean[k]) * (x[l] - mean[l]);
-    }
-    for (int k = 0; k < d; k++)
-        for (int l = k; l < d; l++)
-            cov[l * d + k] = cov[k * d + l] = cov[k * d + l] / (n - 1);
-
     /* Ĉ⁻¹ by Cholesky of the correlation matrix R = S⁻¹ĈS⁻¹ (S = diag √Ĉ_kk),
      * in plain C so that the result is the same bits in every process (a
      * LAPACK eigensolver is not: alfe mc must reproduce a campaign row).
      * A zero variance or a pivot of R ≤ 1e-12 (R's smallest eigenvalue is
      * at most the smallest pivot): some combination of η did not move. */
-    double *chol = ALFE_MALLOC(sizeof(double) * (size_t)d * d * 2);
-    double *inv = chol + (size_t)d * d;
+    double *chol = ALFE_MALLOC(sizeof(double) * (size_t)d * d);
     double scale[ALFE_MAX_DIM];
     int singular = 0;
     for (int k = 0; k < d && !singular; k++) {
@@ -146,6 +119,43 @@ int fluctuation_curvature(const double *samples, int n, int d, double temperatur
             inv[k * d + l] = inv[l * d + k] = s / (scale[k] * scale[l]);
         }
     free(linv);
+    free(chol);
+    return FLUCTUATION_OK;
+}
+
+int fluctuation_curvature(const double *samples, int n, int d, double temperature,
+                          double n_cells, const double *phi, int min_window, int estimator,
+                          point_curvature *out)
+{
+    fluctuation_clear(out, d);
+    if (d < 1 || n < CONVERGENCE_MIN_SERIES)
+        return FLUCTUATION_SHORT;
+    const double kt_n = ALFE_KB_EV * temperature / n_cells;
+    double mean[ALFE_MAX_DIM] = {0};
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < d; j++)
+            mean[j] += samples[(size_t)i * d + j];
+    for (int j = 0; j < d; j++)
+        mean[j] /= n;
+    /* Ĉ with divisor n − 1 */
+    double *cov = out->eta_cov;
+    for (int k = 0; k < d * d; k++)
+        cov[k] = 0.0;
+    for (int i = 0; i < n; i++) {
+        const double *x = samples + (size_t)i * d;
+        for (int k = 0; k < d; k++)
+            for (int l = k; l < d; l++)
+                cov[k * d + l] += (x[k] - mean[k]) * (x[l] - mean[l]);
+    }
+    for (int k = 0; k < d; k++)
+        for (int l = k; l < d; l++)
+            cov[l * d + k] = cov[k * d + l] = cov[k * d + l] / (n - 1);
+
+    double *inv = ALFE_MALLOC(sizeof(double) * (size_t)d * d);
+    if (fluctuation_cov_inverse(cov, d, inv) != FLUCTUATION_OK) {
+        free(inv);
+        return FLUCTUATION_SINGULAR;
+    }
     for (int k = 0; k < d; k++)
         for (int l = 0; l < d; l++)
             out->hessian[k * d + l] = kt_n * inv[k * d + l] - (k == l ? 2.0 * phi[k] : 0.0);
@@ -189,6 +199,6 @@ int fluctuation_curvature(const double *samples, int n, int d, double temperatur
     free(fft);
     free(y);
     free(u);
-    free(chol);
+    free(inv);
     return FLUCTUATION_OK;
 }

@@ -38,6 +38,11 @@ struct mc_chain {
     int64_t sample_capacity;
     int *scratch;            /* n_var */
     int64_t n_samples;       /* of the last run */
+    /* the run in progress (mc_chain_begin … mc_chain_finish) */
+    rng_stream rng;
+    int64_t attempts, accepted;
+    int common_window;       /* of the last check (analyse) */
+    double t0;               /* wall time at begin */
 };
 
 int mc_chain_create(const supercell *sc, const orderparam *op, mc_chain **out)
@@ -187,8 +192,9 @@ static inline int metropolis_accept(double x, rng_stream *rng)
     return u < exp(-x);
 }
 
-/* A random configuration with sublattice fractions x(κ) clipped to [0,1]. */
-static void start_configuration(mc_chain *ch, const mc_params *p, rng_stream *rng)
+/* A random configuration with sublattice fractions x(κ) clipped to [0,1]
+ * (MC_START_KAPPA) or ½ on every sublattice (MC_START_DISORDERED). */
+static void start_configuration(mc_chain *ch, const mc_params *p, int start, rng_stream *rng)
 {
     const supercell *sc = ch->sc;
     const orderparam *op = ch->op;
@@ -197,7 +203,7 @@ static void start_configuration(mc_chain *ch, const mc_params *p, rng_stream *rn
         double x = 0.0;
         for (int j = 0; j < ch->d; j++)
             x += op->q_pinv[(size_t)s * ch->d + j] * p->kappa[j];
-        x = fmin(1.0, fmax(0.0, x));
+        x = start == MC_START_DISORDERED ? 0.5 : fmin(1.0, fmax(0.0, x));
         /* the variable sites of sublattice s, shuffled (Fisher–Yates) */
         int n = 0;
         for (int v = 0; v < sc->n_var; v++)
@@ -298,16 +304,19 @@ static int analyse(mc_chain *ch, const mc_params *p, int64_t n, int final, mc_re
      * a small slow tail from the ordering modes, which its own short window
      * misses (docs/monte-carlo.md). */
     int common = 0;
+    /* each component's own window (kept: the loop below needs the same) */
+    convergence_stats own[ALFE_MAX_DIM];
+    int have_own[ALFE_MAX_DIM] = {0};
     {
         for (int j = 0; j < d; j++) {
             if (!(p->phi[j] > 0))
                 continue;
             for (int64_t i = start; i < n; i++)
                 series[i - start] = ch->samples[(size_t)i * d + j];
-            convergence_stats st;
-            convergence_mean_stats_window(series, len, max_lag, &st);
-            if (st.estimated && st.window > common)
-                common = st.window;
+            convergence_mean_stats_window(series, len, max_lag, &own[j]);
+            have_own[j] = 1;
+            if (own[j].estimated && own[j].window > common)
+                common = own[j].window;
         }
     }
     for (int j = 0; j < d && (final || converged); j++) {
@@ -319,7 +328,10 @@ static int analyse(mc_chain *ch, const mc_params *p, int64_t n, int final, mc_re
         } else if (p->tau_estimator == MC_TAU_NAIVE) {
             convergence_mean_stats_naive(series, len, &st);
         } else {
-            convergence_mean_stats_window(series, len, max_lag, &st);
+            if (have_own[j])
+                st = own[j];
+            else
+                convergence_mean_stats_window(series, len, max_lag, &st);
             if (common > st.window && st.estimated)
                 convergence_mean_stats_fixed_window(series, len, common, &st);
         }
@@ -361,12 +373,8 @@ const char *mc_frozen_reason(const double *samples, int64_t n, int d, double acc
     return NULL;
 }
 
-int mc_chain_run(mc_chain *ch, const mc_params *p, mc_result *r)
+int mc_chain_begin(mc_chain *ch, const mc_params *p, uint64_t stream, int start)
 {
-    const double t0 = alfe_wall_time();
-    const supercell *sc = ch->sc;
-    const orderparam *op = ch->op;
-    memset(r, 0, sizeof *r);
     if (!(p->temperature > 0))
         return ALFE_FAIL(ALFE_ERR_INPUT, "temperature must be > 0 K (got %g)", p->temperature);
     for (int j = 0; j < ch->d; j++)
@@ -374,18 +382,32 @@ int mc_chain_run(mc_chain *ch, const mc_params *p, mc_result *r)
             return ALFE_FAIL(ALFE_ERR_INPUT,
                              "kappa and phi must be finite and phi >= 0 (component %d: "
                              "kappa %g, phi %g)", j, p->kappa[j], p->phi[j]);
-    rng_stream rng;
-    rng_stream_init(&rng, p->seed, 0, RNG_PURPOSE_MONTE_CARLO);
-    start_configuration(ch, p, &rng);
+    ch->t0 = alfe_wall_time();
+    rng_stream_init(&ch->rng, p->seed, stream, RNG_PURPOSE_MONTE_CARLO);
+    start_configuration(ch, p, start, &ch->rng);
     mc_chain_reset_state(ch, p);
+    ch->n_samples = 0;
+    ch->attempts = ch->accepted = 0;
+    ch->common_window = 0;
+    return ALFE_OK;
+}
 
+int64_t mc_chain_passes_done(const mc_chain *ch) { return ch->n_samples; }
+
+int mc_chain_dimension(const mc_chain *ch) { return ch->d; }
+
+double mc_chain_cells(const mc_chain *ch) { return ch->sc->n_cells; }
+
+void mc_chain_advance(mc_chain *ch, const mc_params *p, int64_t until)
+{
+    const supercell *sc = ch->sc;
+    const orderparam *op = ch->op;
     const double beta = 1.0 / (ALFE_KB_EV * p->temperature);
     const int n_var = sc->n_var;
     const clex_model *m = sc->model;
-    int64_t attempts = 0, accepted = 0, n_samples = 0;
-    int64_t pass;
-    int converged = 0, common_window = 0;
-    for (pass = 0; pass < p->max_passes; pass++) {
+    rng_stream rng = ch->rng; /* a local copy in the hot loop */
+    int64_t accepted = 0, n_samples = ch->n_samples;
+    for (; n_samples < until; n_samples++) {
         for (int a = 0; a < n_var; a++) {
             const int v = (int)rng_below(&rng, (uint64_t)n_var);
             const int old = ch->occ[v];
@@ -410,23 +432,43 @@ int mc_chain_run(mc_chain *ch, const mc_params *p, mc_result *r)
                 accepted++;
             }
         }
-        attempts += n_var;
+        ch->attempts += n_var;
         /* Exact η from integer counts once per pass (no drift). */
         eta_from_counts(ch);
         update_bias(ch, p);
-        store_sample(ch, n_samples++);
-        if (pass + 1 >= p->min_passes && n_samples % p->check_every == 0 &&
-            analyse(ch, p, n_samples, 0, r, &common_window)) {
-            converged = 1;
-            pass++;
-            break;
-        }
+        store_sample(ch, n_samples);
     }
+    ch->accepted += accepted;
     ch->n_samples = n_samples;
-    if (!converged)
-        converged = analyse(ch, p, n_samples, 1, r, &common_window);
-    r->passes = pass;
-    r->acceptance = attempts ? (double)accepted / (double)attempts : NAN;
+    ch->rng = rng;
+}
+
+int mc_chain_check(mc_chain *ch, const mc_params *p, int final, mc_result *r)
+{
+    return analyse(ch, p, ch->n_samples, final, r, &ch->common_window);
+}
+
+int64_t mc_next_stop(int64_t done, const mc_params *p, int *is_check)
+{
+    *is_check = 0;
+    if (done >= p->max_passes)
+        return -1;
+    int64_t c = done + 1 > p->min_passes ? done + 1 : p->min_passes;
+    const int64_t every = p->check_every > 0 ? p->check_every : 1;
+    c = (c + every - 1) / every * every;
+    if (c > p->max_passes)
+        return p->max_passes;
+    *is_check = 1;
+    return c;
+}
+
+void mc_chain_finish(mc_chain *ch, const mc_params *p, int converged, mc_result *r)
+{
+    const supercell *sc = ch->sc;
+    const orderparam *op = ch->op;
+    const int64_t n_samples = ch->n_samples;
+    r->passes = n_samples;
+    r->acceptance = ch->attempts ? (double)ch->accepted / (double)ch->attempts : NAN;
     /* Frozen chains are never converged (x of ⟨η⟩ from Q⁺, as the start). */
     double *x_mean = ALFE_MALLOC(sizeof(double) * (size_t)(ch->m ? ch->m : 1));
     for (int s = 0; s < ch->m; s++) {
@@ -456,10 +498,28 @@ int mc_chain_run(mc_chain *ch, const mc_params *p, mc_result *r)
     for (int j = 0; j < ch->d; j++)
         biased |= p->phi[j] > 0;
     /* no common window although some η_j was checked: no τ was measured */
-    const int window = biased && common_window == 0 ? -1 : common_window;
+    const int window = biased && ch->common_window == 0 ? -1 : ch->common_window;
     r->curvature_status = fluctuation_curvature(
         ch->samples + (size_t)r->equilibration_samples * ch->d, (int)r->samples, ch->d,
         p->temperature, sc->n_cells, p->phi, window, estimator, &r->curvature);
-    r->seconds = alfe_wall_time() - t0;
+    r->chains = 1;
+    r->chains_agree = 1;
+    r->chains_chi2 = 0.0;
+    r->seconds = alfe_wall_time() - ch->t0;
+}
+
+int mc_chain_run(mc_chain *ch, const mc_params *p, mc_result *r)
+{
+    memset(r, 0, sizeof *r);
+    ALFE_CHECK(mc_chain_begin(ch, p, 0, MC_START_KAPPA));
+    int converged = 0, is_check;
+    int64_t next;
+    while (!converged && (next = mc_next_stop(ch->n_samples, p, &is_check)) > 0) {
+        mc_chain_advance(ch, p, next);
+        converged = is_check && mc_chain_check(ch, p, 0, r);
+    }
+    if (!converged)
+        converged = mc_chain_check(ch, p, 1, r);
+    mc_chain_finish(ch, p, converged, r);
     return ALFE_OK;
 }

@@ -11,7 +11,7 @@
 #include "alfe/base/error.h"
 #include "alfe/base/rng.h"
 #include "alfe/base/util.h"
-#include "alfe/lattice/mc.h"
+#include "alfe/lattice/mc_point.h"
 #include "alfe/space/oracle.h"
 
 #include <math.h>
@@ -25,7 +25,9 @@ struct evaluator {
     oracle_model oracle;
     idnn_committee *network;     /* the system's [oracle] network, or NULL */
     const alfe_config *cfg;
-    mc_chain *chain;             /* on the system's supercell and order parameters */
+    mc_chain *chains[MC_POINT_MAX_CHAINS]; /* [mc] chains, on the system's supercell
+                                              and order parameters */
+    int n_chains;
     point_curvature curvature;   /* the last point's (point_result.curvature) */
 };
 
@@ -42,7 +44,12 @@ int evaluator_create(const alfe_system *sys, evaluator **out)
         system_oracle_model(sys, &ev->oracle);
         ev->network = sys->oracle_network;
     } else if (sys->sc && sys->op) {
-        status = mc_chain_create(sys->sc, sys->op, &ev->chain);
+        ev->n_chains = cfg->mc_chains > 1 ? cfg->mc_chains : 1;
+        if (ev->n_chains > MC_POINT_MAX_CHAINS)
+            status = ALFE_FAIL(ALFE_ERR_INPUT, "[mc] chains = %d: at most %d", ev->n_chains,
+                               MC_POINT_MAX_CHAINS);
+        for (int c = 0; c < ev->n_chains && status == ALFE_OK; c++)
+            status = mc_chain_create(sys->sc, sys->op, &ev->chains[c]);
     }
     /* else: the coordinating rank of a multi-rank run, which never
      * evaluates (farm.c) and has no cluster expansion (system.c). */
@@ -59,7 +66,8 @@ void evaluator_destroy(evaluator **evp)
     if (!evp || !*evp)
         return;
     evaluator *ev = *evp;
-    mc_chain_destroy(&ev->chain);
+    for (int c = 0; c < MC_POINT_MAX_CHAINS; c++)
+        mc_chain_destroy(&ev->chains[c]);
     ALFE_FREE(*evp);
 }
 
@@ -100,7 +108,7 @@ static int run_chain(evaluator *ev, const point_input *in, point_result *out)
     mc_params p;
     mc_result r;
     evaluator_mc_params(ev->cfg, in, &p);
-    ALFE_CHECK(mc_chain_run(ev->chain, &p, &r));
+    ALFE_CHECK(mc_point_run(ev->chains, ev->n_chains, &p, &r, NULL));
     memset(out, 0, sizeof *out);
     int finite = 1;
     for (int j = 0; j < d; j++) {
@@ -119,6 +127,11 @@ static int run_chain(evaluator *ev, const point_input *in, point_result *out)
     out->samples = r.samples;
     out->equilibration_samples = r.equilibration_samples;
     out->acceptance = r.acceptance;
+    out->chains = r.chains;
+    out->chains_agree = r.chains_agree;
+    out->chains_chi2 = r.chains_chi2;
+    out->chains_chi2_limit = r.chains_chi2_limit;
+    out->chains_worst = r.chains_worst;
     ev->curvature = r.curvature;
     out->curvature = &ev->curvature;
     return ALFE_OK;
@@ -133,7 +146,7 @@ int evaluator_run(evaluator *ev, const point_input *in, point_result *out)
         out->curvature = &ev->curvature;
         if (ev->delay > 0)
             simulated_cost(in, ev->delay);
-    } else if (!ev->chain) {
+    } else if (!ev->chains[0]) {
         return ALFE_FAIL(ALFE_ERR_RUNTIME, "the coordinating rank does not run chains");
     } else {
         ALFE_CHECK(run_chain(ev, in, out));

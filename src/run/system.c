@@ -54,6 +54,10 @@ static int check_supercell_size(const alfe_config *cfg, const clex_model *model)
 {
     supercell_size est;
     int status = supercell_estimate(model, cfg->supercell, &est);
+    /* one Monte Carlo state per chain of a point ([mc] chains) */
+    const int chains = cfg->mc_chains > 1 ? cfg->mc_chains : 1;
+    est.bytes += (chains - 1) * est.bytes_state;
+    est.bytes_state *= chains;
     char limit_what[128];
     const double limit = memory_limit(cfg, limit_what, sizeof limit_what);
     if (status == ALFE_OK && est.n_sites > cfg->mc_max_sites)
@@ -65,10 +69,11 @@ static int check_supercell_size(const alfe_config *cfg, const clex_model *model)
     if (status == ALFE_OK && est.bytes > limit)
         status = ALFE_FAIL(ALFE_ERR_INPUT,
                            "%lld sites need an estimated %.0f MiB (lattice %.0f, neighbour lists "
-                           "%.0f, Monte Carlo state %.0f), more than %s",
+                           "%.0f, Monte Carlo state of %d chain%s %.0f), more than %s",
                            (long long)est.n_sites, est.bytes / 1048576.0,
                            est.bytes_lattice / 1048576.0, est.bytes_neighbours / 1048576.0,
-                           est.bytes_state / 1048576.0, limit_what);
+                           chains, chains > 1 ? "s" : "", est.bytes_state / 1048576.0,
+                           limit_what);
     if (status != ALFE_OK) {
         char m[9 * 12 + 1] = "";
         for (int i = 0; i < 9; i++)

@@ -32,7 +32,10 @@ assert (st == 1).all(), st
 assert f["system"].attrs["model"] == "clex"
 assert b"illustrative, not fitted" in f["system/eci_json"][()]
 passes, samples, eq = p["passes"][:], p["samples"][:], p["equilibration_samples"][:]
-assert (passes >= 100).all() and (passes <= 4000).all(), passes
+chains = int(f["config"].attrs["mc.chains"])  # passes are summed over a point's chains
+assert chains == 2, chains
+assert (passes >= 100 * chains).all() and (passes <= 4000 * chains).all(), passes
+assert (passes % chains == 0).all(), passes  # the chains run in lockstep
 assert (samples > 0).all() and (samples + eq <= passes).all()
 acc = p["acceptance"][:]
 assert ((acc > 0) & (acc < 1)).all(), acc
@@ -98,9 +101,19 @@ for r in f['rounds'].values():
     if 'rows_sha256' in r.attrs:
         del r.attrs['rows_sha256']
 f.attrs.modify('format_version_minor', 2)
-f.attrs.modify('format_version', '1.2')" "$TEST_TMP/old.h5"
+f.attrs.modify('format_version', '1.2')
+del f['config'].attrs['mc.chains']  # written before [mc] chains: one chain per point" "$TEST_TMP/old.h5"
 "$ALFE" info "$TEST_TMP/old.h5" > "$TEST_TMP/old_info.log" 2>&1 || fail "info without frozen: $(tail -3 "$TEST_TMP/old_info.log")"
+# The default (2 chains) is not how the old rows were made: refused, file unchanged.
+old_sum=$(sha256sum "$TEST_TMP/old.h5" | cut -d' ' -f1)
 clex "$TEST_TMP/o.ini" "$TEST_TMP/old.h5" "campaign.rounds = 3"
+"$ALFE" run "$TEST_TMP/o.ini" > "$TEST_TMP/old.log" 2> "$TEST_TMP/old.err"
+rc=$?
+[ $rc -eq 2 ] || fail "old campaign resumed with 2 chains: exit $rc"
+grep -q "\[mc\] chains = 2, but .* was started before the key existed, with the equivalent of chains = 1" "$TEST_TMP/old.err" ||
+    fail "legacy chains message: $(cat "$TEST_TMP/old.err")"
+[ "$(sha256sum "$TEST_TMP/old.h5" | cut -d' ' -f1)" = "$old_sum" ] || fail "refused resume changed the file"
+clex "$TEST_TMP/o.ini" "$TEST_TMP/old.h5" "campaign.rounds = 3" "mc.chains = 1"
 "$ALFE" run "$TEST_TMP/o.ini" > "$TEST_TMP/old.log" 2>&1 || fail "resume without frozen: $(tail -5 "$TEST_TMP/old.log")"
 "$PYTHON" -c "
 import h5py, sys
@@ -119,7 +132,7 @@ import sys, h5py, numpy as np
 p = h5py.File(sys.argv[1], "r")["points"]
 assert len(p["status"]) == 12 and (p["status"][:] == 1).all()
 assert (p["converged"][:] == 0).all(), p["converged"][:]
-assert (p["passes"][:] == 100).all()
+assert (p["passes"][:] == 200).all()  # 100 per chain, 2 chains
 assert np.isfinite(p["mu"][:]).all()
 PY
 
@@ -162,7 +175,8 @@ out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
 res = json.loads(out)
 keys = {"eta_mean", "mu", "mu_stderr", "converged", "frozen", "passes", "samples",
         "equilibration_samples", "acceptance", "tau", "seconds", "eta_cov", "hessian",
-        "hessian_stderr", "hessian_poorly_resolved"}
+        "hessian_stderr", "hessian_poorly_resolved", "chains", "chains_agree", "chains_chi2",
+        "chains_chi2_limit"}
 assert set(res) - {"frozen_reason"} == keys, set(res) ^ keys
 print(res)
 for k in ("eta_mean", "mu", "mu_stderr", "tau"):
@@ -171,6 +185,8 @@ assert np.array_equal(np.array(res["eta_mean"]), p["eta_mean"][r]), (res["eta_me
 assert np.array_equal(np.array(res["mu"]), p["mu"][r])
 assert res["passes"] == p["passes"][r] and res["samples"] == p["samples"][r]
 assert res["converged"] == bool(p["converged"][r])
+assert res["chains"] == 2 and res["chains_chi2_limit"] > 0
+assert res["chains_agree"] == (res["chains_chi2"] <= res["chains_chi2_limit"])
 for k in ("eta_cov", "hessian", "hessian_stderr"):
     stored = p[k][r]  # JSON null: NaN (not measured) or inf (stderr not estimated)
     stored = np.where(np.isfinite(stored), stored, np.nan)

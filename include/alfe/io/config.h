@@ -68,7 +68,7 @@ typedef struct alfe_config {
     int ordering_cell[3][3];
     char *species;
     /* [mc] */
-    int mc_min_passes, mc_max_passes, mc_check_every;
+    int mc_min_passes, mc_max_passes, mc_check_every, mc_chains;
     double mc_mu_precision, mc_confidence, mc_exchange_potential;
     double mc_min_tau_samples, mc_min_acceptance;
     int mc_max_sites;

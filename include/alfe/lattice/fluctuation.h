@@ -52,6 +52,11 @@ int fluctuation_curvature(const double *samples, int n, int d, double temperatur
                           double n_cells, const double *phi, int min_window, int estimator,
                           point_curvature *out);
 
+/* Ĉ⁻¹ (d×d, row-major) by Cholesky of the correlation matrix, the same
+ * bits in every process; FLUCTUATION_SINGULAR when a variance is 0 or a
+ * pivot ≤ 1e-12 (some combination of η never moved), else FLUCTUATION_OK. */
+int fluctuation_cov_inverse(const double *cov, int d, double *inv);
+
 /* Set the first d×d entries of every matrix to NaN (not measured). */
 void fluctuation_clear(point_curvature *out, int d);
 

@@ -15,7 +15,8 @@
  * otherwise, flagged not converged.  A frozen chain (mc_frozen_reason) is
  * never converged.
  * Start: a random configuration whose sublattice fractions are x(κ) = Q⁺κ,
- * clipped to [0,1] (docs/monte-carlo.md).
+ * clipped to [0,1] (docs/monte-carlo.md), or ½ (mc_chain_begin).
+ * Several chains per point and their agreement: mc_point.h.
  * Owns: one chain's buffers (reused across points on a worker). */
 #ifndef ALFE_MC_H
 #define ALFE_MC_H
@@ -65,13 +66,44 @@ typedef struct {
      * standard errors (fluctuation.h; first d×d entries, row-major) */
     point_curvature curvature;
     int curvature_status;           /* FLUCTUATION_OK, _SHORT or _SINGULAR */
+    /* several chains per point (mc_point.h); one chain: 1, 1, 0, 0 */
+    int chains;
+    int chains_agree;               /* the chains' means agree (mc_point.h) */
+    double chains_chi2;             /* largest χ² of the agreement test over η_j */
+    int chains_worst;               /* its component (−1: none) */
+    double chains_chi2_limit;       /* the test's limit */
 } mc_result;
 
 typedef struct mc_chain mc_chain;
 
 int mc_chain_create(const supercell *sc, const orderparam *op, mc_chain **out);
 void mc_chain_destroy(mc_chain **chain);
+/* One chain at the point: begin (stream 0, start MC_START_KAPPA), advance
+ * to each check, check, finish. */
 int mc_chain_run(mc_chain *chain, const mc_params *params, mc_result *result);
+
+/* The same run in steps, for several chains side by side (mc_point.c).
+ * Starts: a random configuration with the sublattice fractions x(κ) = Q⁺κ
+ * clipped to [0,1], or one with ½ on every sublattice (a disordered start,
+ * overdispersed for the cross-chain check).  stream: the chain's random
+ * stream under the point's seed (0 for the first chain). */
+enum { MC_START_KAPPA = 0, MC_START_DISORDERED = 1 };
+int mc_chain_begin(mc_chain *chain, const mc_params *params, uint64_t stream, int start);
+/* Run passes until `until` passes are done (one η sample per pass). */
+void mc_chain_advance(mc_chain *chain, const mc_params *params, int64_t until);
+int64_t mc_chain_passes_done(const mc_chain *chain);
+int mc_chain_dimension(const mc_chain *chain);
+double mc_chain_cells(const mc_chain *chain); /* N prim cells */
+/* The convergence analysis of the samples so far: fills result's averages
+ * and returns 1 when converged.  final = 0 (inside the loop) stops at the
+ * first failing component (result incomplete unless converged). */
+int mc_chain_check(mc_chain *chain, const mc_params *params, int final, mc_result *result);
+/* After the last check: passes, acceptance, frozen, energy, curvature. */
+void mc_chain_finish(mc_chain *chain, const mc_params *params, int converged, mc_result *result);
+/* The next number of passes to stop at after `done`: the next convergence
+ * check (≥ min_passes, a multiple of check_every; *is_check = 1), or
+ * max_passes (*is_check = 0 unless it is a check); −1 when done. */
+int64_t mc_next_stop(int64_t done, const mc_params *params, int *is_check);
 
 /* Frozen-chain detector: NULL when the chain moved, else the reason.
  * samples: n rows of d values (mc_chain_run passes the equilibrated

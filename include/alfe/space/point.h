@@ -68,6 +68,11 @@ typedef struct {
     double mu_stderr[ALFE_MAX_DIM];
     double tau[ALFE_MAX_DIM];
     const char *frozen_reason; /* static text, NULL when not frozen (not stored) */
+    /* Monte Carlo with several chains per point (lattice/mc_point.h; not
+     * stored): chains run, whether their means agree, the largest χ² of the
+     * agreement test, its limit and component (−1: none) */
+    int32_t chains, chains_agree, chains_worst;
+    double chains_chi2, chains_chi2_limit;
     /* NULL: not measured (stored as NaN).  Written by campaign_write_result;
      * campaign_read_results sets it to NULL (campaign_read_curvature reads
      * the stored values). */
