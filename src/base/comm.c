@@ -24,6 +24,11 @@ static int world_rank = 0;
 static int world_size = 1;
 static int initialized = 0;
 
+static int watching(void);
+static void watch_wait(MPI_Request *request);
+static void answer_pings(void);
+static void collect_pongs(double now);
+
 int comm_init(int *argc, char ***argv)
 {
     /* Open MPI's OMPIO keeps a named semaphore per file *basename* in
@@ -81,8 +86,15 @@ void comm_abort(int code)
 
 void comm_barrier(void)
 {
-    if (initialized)
+    if (!initialized)
+        return;
+    if (!watching()) {
         MPI_Barrier(MPI_COMM_WORLD);
+        return;
+    }
+    MPI_Request request;
+    MPI_Ibarrier(MPI_COMM_WORLD, &request);
+    watch_wait(&request);
 }
 
 /* Sleep with a growing interval: short waits stay fast, long waits idle. */
@@ -92,6 +104,219 @@ static void idle_pause(long *nanoseconds)
     nanosleep(&ts, NULL);
     if (*nanoseconds < 1000000L)
         *nanoseconds *= 2;
+}
+
+/* ---- The watch over silent ranks (comm.h, "watched phases") -------------
+ * Inside a watched phase every collective of this file is started
+ * non-blocking and completed by watch_wait, which polls it: 2 ms of tight
+ * MPI_Test (as fast as the blocking call, which busy-polls too), then
+ * MPI_Test with growing sleeps.  While it waits, rank 0 sends every other
+ * rank a PING (one outstanding per rank) every ping interval; the other
+ * ranks answer PONG whenever they poll: in their own watch_wait, in
+ * comm_watch_beat (called by long computations between collectives), in the
+ * farm's receives.  A rank that has not answered since rank 0 began to wait
+ * is silent; rank 0 hands it to the handler past warn_seconds (once per
+ * wait) and past timeout_seconds (the handler ends the job).  Outside a
+ * phase the blocking MPI calls are used, unchanged. */
+enum { TAG_PING = 110, TAG_PONG = 111 };
+
+static struct {
+    double warn, timeout;        /* 0 = never */
+    comm_watch_fn handler;
+    void *context;
+    char phase[200];
+    int on;                      /* a phase is set and a limit is > 0 */
+    double last_beat;            /* ranks > 0: the last look for a PING */
+    char (*hosts)[64];           /* rank 0: every rank's host */
+    int *outstanding;            /* rank 0: a PING is unanswered */
+    double *heard;               /* rank 0: when rank r last answered */
+    double *pinged;              /* rank 0: when rank r was last pinged */
+    int *warned;                 /* rank 0: warned about r in this wait */
+} watch;
+
+static void answer_pings(void)
+{
+    for (;;) {
+        int flag = 0;
+        MPI_Status status;
+        MPI_Iprobe(0, TAG_PING, MPI_COMM_WORLD, &flag, &status);
+        if (!flag)
+            return;
+        int64_t seq = 0;
+        MPI_Recv(&seq, 1, MPI_INT64_T, 0, TAG_PING, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        MPI_Send(&seq, 1, MPI_INT64_T, 0, TAG_PONG, MPI_COMM_WORLD);
+    }
+}
+
+/* Rank 0: take every PONG that arrived. */
+static void collect_pongs(double now)
+{
+    for (;;) {
+        int flag = 0;
+        MPI_Status status;
+        MPI_Iprobe(MPI_ANY_SOURCE, TAG_PONG, MPI_COMM_WORLD, &flag, &status);
+        if (!flag)
+            return;
+        int64_t seq = 0;
+        MPI_Recv(&seq, 1, MPI_INT64_T, status.MPI_SOURCE, TAG_PONG, MPI_COMM_WORLD,
+                 MPI_STATUS_IGNORE);
+        if (watch.outstanding && status.MPI_SOURCE > 0 && status.MPI_SOURCE < world_size) {
+            watch.outstanding[status.MPI_SOURCE] = 0;
+            watch.heard[status.MPI_SOURCE] = now;
+        }
+    }
+}
+
+static double ping_interval(void)
+{
+    double limit = watch.warn > 0 ? watch.warn : watch.timeout;
+    double interval = limit / 4;
+    return interval < 0.05 ? 0.05 : interval > 5.0 ? 5.0 : interval;
+}
+
+/* Rank 0, while it waits (since `start`): ping, listen, judge. */
+static void watch_check(double start, double now)
+{
+    collect_pongs(now);
+    static int64_t seq = 0;
+    for (int r = 1; r < world_size; r++) {
+        if (!watch.outstanding[r] && now - watch.pinged[r] >= ping_interval()) {
+            seq++;
+            MPI_Send(&seq, 1, MPI_INT64_T, r, TAG_PING, MPI_COMM_WORLD);
+            watch.outstanding[r] = 1;
+            watch.pinged[r] = now;
+        }
+    }
+    for (int r = 1; r < world_size; r++) {
+        if (!watch.outstanding[r])
+            continue;
+        double since = watch.heard[r] > start ? watch.heard[r] : start;
+        double silent = now - since;
+        comm_silence s = {r, watch.hosts[r], silent, now - start, watch.phase, 0};
+        if (watch.timeout > 0 && silent >= watch.timeout) {
+            s.timed_out = 1;
+            if (watch.handler)
+                watch.handler(&s, watch.context);
+            fprintf(stderr, "[rank 0] alfe: rank %d silent for %.1f s during %s\n", r, silent,
+                    watch.phase);
+            comm_abort(ALFE_ERR_RUNTIME);
+        }
+        if (watch.warn > 0 && (watch.timeout <= 0 || watch.warn < watch.timeout) &&
+            !watch.warned[r] && silent >= watch.warn) {
+            watch.warned[r] = 1;
+            if (watch.handler)
+                watch.handler(&s, watch.context);
+        }
+    }
+}
+
+/* Complete a started collective (see above). */
+static void watch_wait(MPI_Request *request)
+{
+    int done = 0;
+    double start = MPI_Wtime();
+    for (int i = 0;; i++) {
+        MPI_Test(request, &done, MPI_STATUS_IGNORE);
+        if (done)
+            return;
+        if ((i & 63) == 63 && MPI_Wtime() - start > 2e-3)
+            break;
+    }
+    if (world_rank == 0)
+        for (int r = 1; r < world_size; r++)
+            watch.warned[r] = 0;
+    long pause = 20000L;
+    for (;;) {
+        MPI_Test(request, &done, MPI_STATUS_IGNORE);
+        if (done)
+            return;
+        double now = MPI_Wtime();
+        if (world_rank == 0)
+            watch_check(start, now);
+        else {
+            answer_pings();
+            watch.last_beat = now;
+        }
+        idle_pause(&pause);
+    }
+}
+
+static int watching(void)
+{
+    return initialized && world_size > 1 && watch.on;
+}
+
+void comm_watch_set(double warn_seconds, double timeout_seconds, comm_watch_fn handler,
+                    void *context)
+{
+    watch.warn = warn_seconds > 0 ? warn_seconds : 0;
+    watch.timeout = timeout_seconds > 0 ? timeout_seconds : 0;
+    watch.handler = handler;
+    watch.context = context;
+    if (!initialized || world_size == 1 || watch.hosts)
+        return;
+    char host[64];
+    comm_processor_name(host, sizeof host);
+    if (world_rank == 0) {
+        watch.hosts = ALFE_CALLOC((size_t)world_size, sizeof *watch.hosts);
+        watch.outstanding = ALFE_CALLOC((size_t)world_size, sizeof *watch.outstanding);
+        watch.heard = ALFE_CALLOC((size_t)world_size, sizeof *watch.heard);
+        watch.pinged = ALFE_CALLOC((size_t)world_size, sizeof *watch.pinged);
+        watch.warned = ALFE_CALLOC((size_t)world_size, sizeof *watch.warned);
+    }
+    MPI_Gather(host, (int)sizeof host, MPI_CHAR, watch.hosts ? watch.hosts[0] : NULL,
+               (int)sizeof host, MPI_CHAR, 0, MPI_COMM_WORLD);
+    if (world_rank == 0)
+        for (int r = 0; r < world_size; r++)
+            watch.hosts[r][63] = '\0';
+}
+
+void comm_watch_phase(const char *phase)
+{
+    snprintf(watch.phase, sizeof watch.phase, "%s", phase ? phase : "");
+    watch.on = phase && phase[0] && (watch.warn > 0 || watch.timeout > 0) &&
+               (world_rank != 0 || watch.hosts);
+}
+
+const char *comm_watch_current(void)
+{
+    return watch.on ? watch.phase : NULL;
+}
+
+void comm_watch_beat(void)
+{
+    if (!watching() || world_rank == 0)
+        return;
+    double now = MPI_Wtime();
+    if (now - watch.last_beat < 0.02)
+        return;
+    watch.last_beat = now;
+    answer_pings();
+}
+
+/* The collectives below: non-blocking and watched inside a phase, the
+ * blocking call otherwise. */
+static void allreduce(const void *send, void *recv, int n, MPI_Datatype type, MPI_Op op,
+                      MPI_Comm comm)
+{
+    if (!watching()) {
+        MPI_Allreduce(send, recv, n, type, op, comm);
+        return;
+    }
+    MPI_Request request;
+    MPI_Iallreduce(send, recv, n, type, op, comm, &request);
+    watch_wait(&request);
+}
+
+static void bcast(void *buf, int n, MPI_Datatype type, int root, MPI_Comm comm)
+{
+    if (!watching()) {
+        MPI_Bcast(buf, n, type, root, comm);
+        return;
+    }
+    MPI_Request request;
+    MPI_Ibcast(buf, n, type, root, comm, &request);
+    watch_wait(&request);
 }
 
 int comm_barrier_idle_within(double seconds)
@@ -127,7 +352,7 @@ void comm_bcast_bytes(void *buf, size_t bytes, int root)
     char *p = buf;
     while (bytes > 0) {
         size_t piece = bytes > (1u << 30) ? (1u << 30) : bytes;
-        MPI_Bcast(p, (int)piece, MPI_BYTE, root, MPI_COMM_WORLD);
+        bcast(p, (int)piece, MPI_BYTE, root, MPI_COMM_WORLD);
         p += piece;
         bytes -= piece;
     }
@@ -161,8 +386,15 @@ void comm_gatherv_doubles(const double *send, double *recv, const size_t *counts
         displs[r] = (int)total;
         total += counts[r];
     }
-    MPI_Gatherv(send, icounts[world_rank], MPI_DOUBLE, recv, icounts, displs, MPI_DOUBLE, root,
-                MPI_COMM_WORLD);
+    if (!watching()) {
+        MPI_Gatherv(send, icounts[world_rank], MPI_DOUBLE, recv, icounts, displs, MPI_DOUBLE,
+                    root, MPI_COMM_WORLD);
+    } else {
+        MPI_Request request;
+        MPI_Igatherv(send, icounts[world_rank], MPI_DOUBLE, recv, icounts, displs, MPI_DOUBLE,
+                     root, MPI_COMM_WORLD, &request);
+        watch_wait(&request);
+    }
     free(icounts);
 }
 
@@ -186,7 +418,7 @@ int comm_allreduce_max_int(int value)
 {
     int out = value;
     if (initialized && world_size > 1)
-        MPI_Allreduce(&value, &out, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        allreduce(&value, &out, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     return out;
 }
 
@@ -194,7 +426,7 @@ int64_t comm_allreduce_sum_i64(int64_t value)
 {
     int64_t out = value;
     if (initialized && world_size > 1)
-        MPI_Allreduce(&value, &out, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+        allreduce(&value, &out, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
     return out;
 }
 
@@ -207,9 +439,9 @@ void comm_allreduce_min_avg_max(const double *local, size_t n, double *min, doub
         memcpy(max, local, n * sizeof *local);
         return;
     }
-    MPI_Allreduce(local, min, (int)n, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
-    MPI_Allreduce(local, max, (int)n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-    MPI_Allreduce(local, avg, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    allreduce(local, min, (int)n, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+    allreduce(local, max, (int)n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    allreduce(local, avg, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
     for (size_t i = 0; i < n; i++)
         avg[i] /= world_size;
 }
@@ -224,11 +456,11 @@ int comm_agree_status(int local_status)
     /* The lowest rank holding the worst status speaks for everyone. */
     int candidate = local_status == worst ? world_rank : world_size;
     int speaker;
-    MPI_Allreduce(&candidate, &speaker, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    allreduce(&candidate, &speaker, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     char message[2048];
     if (world_rank == speaker)
         snprintf(message, sizeof message, "%s", alfe_error_message());
-    MPI_Bcast(message, (int)sizeof message, MPI_CHAR, speaker, MPI_COMM_WORLD);
+    bcast(message, (int)sizeof message, MPI_CHAR, speaker, MPI_COMM_WORLD);
     message[sizeof message - 1] = '\0';
     if (world_rank != speaker)
         alfe_error_set_message(worst, message);
@@ -268,6 +500,10 @@ int comm_recv_any_within(void *buf, size_t capacity, int *source, int *tag, doub
     double spin_until = start + 2e-3;
     for (;;) {
         MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status);
+        if (flag && status.MPI_TAG == TAG_PONG) { /* a late answer to the watch */
+            collect_pongs(MPI_Wtime());
+            continue;
+        }
         if (flag)
             break;
         double now = MPI_Wtime();
@@ -294,7 +530,12 @@ size_t comm_recv_any(void *buf, size_t capacity, int *source, int *tag)
 size_t comm_recv_from(int source, void *buf, size_t capacity, int *tag)
 {
     MPI_Status status;
-    MPI_Probe(source, MPI_ANY_TAG, MPI_COMM_WORLD, &status);
+    for (;;) {
+        MPI_Probe(source, MPI_ANY_TAG, MPI_COMM_WORLD, &status);
+        if (status.MPI_TAG != TAG_PING)
+            break;
+        answer_pings(); /* the watch's question, left from a phase before */
+    }
     *tag = status.MPI_TAG;
     return receive_probed(&status, buf, capacity);
 }
@@ -389,7 +630,7 @@ void comm_group_allreduce_sum_doubles(const comm_group *group, double *buf, size
         return;
     for (size_t done = 0; done < n; done += COMM_PIECE_DOUBLES) {
         size_t piece = n - done < COMM_PIECE_DOUBLES ? n - done : COMM_PIECE_DOUBLES;
-        MPI_Allreduce(MPI_IN_PLACE, buf + done, (int)piece, MPI_DOUBLE, MPI_SUM, group->comm);
+        allreduce(MPI_IN_PLACE, buf + done, (int)piece, MPI_DOUBLE, MPI_SUM, group->comm);
     }
 }
 
@@ -399,7 +640,7 @@ void comm_group_bcast_doubles(const comm_group *group, double *buf, size_t n, in
         return;
     for (size_t done = 0; done < n; done += COMM_PIECE_DOUBLES) {
         size_t piece = n - done < COMM_PIECE_DOUBLES ? n - done : COMM_PIECE_DOUBLES;
-        MPI_Bcast(buf + done, (int)piece, MPI_DOUBLE, root, group->comm);
+        bcast(buf + done, (int)piece, MPI_DOUBLE, root, group->comm);
     }
 }
 
@@ -424,8 +665,15 @@ void comm_group_allgather_doubles(const comm_group *group, const double *send, d
         displs[r] = (int)total;
         total += counts[r];
     }
-    MPI_Allgatherv(send, icounts[group->rank], MPI_DOUBLE, recv, icounts, displs, MPI_DOUBLE,
-                   group->comm);
+    if (!watching()) {
+        MPI_Allgatherv(send, icounts[group->rank], MPI_DOUBLE, recv, icounts, displs,
+                       MPI_DOUBLE, group->comm);
+    } else {
+        MPI_Request request;
+        MPI_Iallgatherv(send, icounts[group->rank], MPI_DOUBLE, recv, icounts, displs,
+                        MPI_DOUBLE, group->comm, &request);
+        watch_wait(&request);
+    }
     free(icounts);
 }
 
