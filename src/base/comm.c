@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <time.h>
 
 static int world_rank = 0;
@@ -55,8 +57,11 @@ void comm_finalize_by_abort(int code)
     finalize_by_abort = code;
 }
 
+static void guard_stop(void);
+
 void comm_finalize(void)
 {
+    guard_stop();
     /* A library with an object it could not release (an HDF5 file whose
      * close failed) would crash in the handlers MPI_Finalize runs: end the
      * job without them.  Every rank calls this with the agreed status. */
@@ -210,8 +215,151 @@ static void watch_check(double start, double now)
     }
 }
 
+/* ---- The guard thread (rank 0): waits inside HDF5 -------------------------
+ * A phase marked blocking_io (the round boundaries) also makes collective
+ * calls inside HDF5, which block in the library where no PING can be sent.
+ * A thread on rank 0 watches the main thread there: when it has been
+ * outside watch_wait (so inside HDF5, or copying the backup) for
+ * warn_seconds / timeout_seconds since the phase began or its last watched
+ * collective ended, the thread calls the handler with rank = -1 (which rank
+ * is silent cannot be asked).  The thread calls no MPI except, on time-out,
+ * the handler's MPI_Abort (Open MPI 4.1 ends the job from any thread under
+ * MPI_THREAD_FUNNELED; tested, docs/architecture.md). */
+static struct {
+    pthread_mutex_t lock;
+    pthread_t thread;
+    int started, stop;
+    int blocking_io;    /* the phase makes collective calls inside HDF5 */
+    int in_wait;        /* the main thread is in watch_wait */
+    int warned;
+    double mark;        /* CLOCK_MONOTONIC: phase start or last watched collective */
+    char phase[200];
+} guard = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void guard_mark(int in_wait)
+{
+    pthread_mutex_lock(&guard.lock);
+    guard.in_wait = in_wait;
+    if (!in_wait) {
+        guard.mark = mono_now();
+        guard.warned = 0;
+    }
+    pthread_mutex_unlock(&guard.lock);
+}
+
+static void *guard_main(void *unused)
+{
+    (void)unused;
+    double limit = watch.warn > 0 ? watch.warn : watch.timeout;
+    double step = limit / 20;
+    step = step < 0.01 ? 0.01 : step > 0.25 ? 0.25 : step;
+    struct timespec pause = {(time_t)step, (long)((step - (double)(time_t)step) * 1e9)};
+    for (;;) {
+        nanosleep(&pause, NULL);
+        pthread_mutex_lock(&guard.lock);
+        if (guard.stop) {
+            pthread_mutex_unlock(&guard.lock);
+            return NULL;
+        }
+        double waited = mono_now() - guard.mark;
+        int due_timeout = guard.blocking_io && !guard.in_wait && watch.timeout > 0 &&
+                          waited >= watch.timeout;
+        int due_warn = guard.blocking_io && !guard.in_wait && !guard.warned &&
+                       watch.warn > 0 && (watch.timeout <= 0 || watch.warn < watch.timeout) &&
+                       waited >= watch.warn;
+        char phase[200];
+        memcpy(phase, guard.phase, sizeof phase);
+        if (due_warn)
+            guard.warned = 1;
+        pthread_mutex_unlock(&guard.lock);
+        if (!due_timeout && !due_warn)
+            continue;
+        comm_silence s = {-1, NULL, waited, waited, phase, due_timeout};
+        if (watch.handler)
+            watch.handler(&s, watch.context);
+        if (due_timeout) {
+            fprintf(stderr, "[rank 0] alfe: waited %.1f s inside collective I/O during %s\n",
+                    waited, phase);
+            comm_abort(ALFE_ERR_RUNTIME);
+        }
+    }
+}
+
+static void guard_stop(void)
+{
+    if (!guard.started)
+        return;
+    pthread_mutex_lock(&guard.lock);
+    guard.stop = 1;
+    pthread_mutex_unlock(&guard.lock);
+    pthread_join(guard.thread, NULL);
+    guard.started = 0;
+}
+
+/* ---- Fault injection for the tests -------------------------------------
+ * ALFE_FAULT_STOP="R:PREFIX:N": rank R stops itself (SIGSTOP) right after
+ * its N-th watched collective in phases whose text begins with PREFIX, as a
+ * hung rank would (tests/integration/test_worker_silence.sh uses it to stop
+ * a rank at a chosen place inside a round boundary or an acquisition). */
+static struct {
+    int armed, rank, nth, count;
+    char prefix[160];
+} fault;
+
+static void fault_parse(void)
+{
+    const char *env = getenv("ALFE_FAULT_STOP");
+    if (!env)
+        return;
+    char prefix[160];
+    int rank = -1, nth = 0, used = 0;
+    if (sscanf(env, "%d:%159[^:]:%d%n", &rank, prefix, &nth, &used) == 3 &&
+        env[used] == '\0' && rank >= 0 && nth > 0) {
+        fault.armed = 1;
+        fault.rank = rank;
+        fault.nth = nth;
+        snprintf(fault.prefix, sizeof fault.prefix, "%s", prefix);
+    } else {
+        fprintf(stderr, "alfe: ALFE_FAULT_STOP=%s is not RANK:PHASE-PREFIX:N; ignored\n", env);
+    }
+}
+
+static void fault_after_collective(void)
+{
+    if (!fault.armed || fault.rank != world_rank ||
+        strncmp(watch.phase, fault.prefix, strlen(fault.prefix)) != 0)
+        return;
+    if (++fault.count == fault.nth) {
+        fault.armed = 0;
+        fprintf(stderr, "[rank %d] ALFE_FAULT_STOP: stopping after watched collective %d of %s\n",
+                world_rank, fault.count, watch.phase);
+        fflush(stderr);
+        raise(SIGSTOP);
+    }
+}
+
 /* Complete a started collective (see above). */
+static void watch_poll(MPI_Request *request);
+
 static void watch_wait(MPI_Request *request)
+{
+    int guarded = guard.started && guard.blocking_io;
+    if (guarded)
+        guard_mark(1);
+    watch_poll(request);
+    if (guarded)
+        guard_mark(0);
+    fault_after_collective();
+}
+
+static void watch_poll(MPI_Request *request)
 {
     int done = 0;
     double start = MPI_Wtime();
@@ -269,13 +417,31 @@ void comm_watch_set(double warn_seconds, double timeout_seconds, comm_watch_fn h
     if (world_rank == 0)
         for (int r = 0; r < world_size; r++)
             watch.hosts[r][63] = '\0';
+    fault_parse();
+    if (world_rank == 0 && (watch.warn > 0 || watch.timeout > 0)) {
+        guard.mark = mono_now();
+        guard.started = pthread_create(&guard.thread, NULL, guard_main, NULL) == 0;
+        if (!guard.started)
+            fprintf(stderr, "alfe: warning: no guard thread (pthread_create failed): a rank "
+                            "silent inside a round boundary's HDF5 calls is not reported\n");
+    }
 }
 
-void comm_watch_phase(const char *phase)
+void comm_watch_phase(const char *phase, int blocking_io)
 {
     snprintf(watch.phase, sizeof watch.phase, "%s", phase ? phase : "");
     watch.on = phase && phase[0] && (watch.warn > 0 || watch.timeout > 0) &&
                (world_rank != 0 || watch.hosts);
+    fault.count = 0;
+    if (guard.started) {
+        pthread_mutex_lock(&guard.lock);
+        memcpy(guard.phase, watch.phase, sizeof guard.phase);
+        guard.blocking_io = watch.on && blocking_io;
+        guard.in_wait = 0;
+        guard.warned = 0;
+        guard.mark = mono_now();
+        pthread_mutex_unlock(&guard.lock);
+    }
 }
 
 const char *comm_watch_current(void)

@@ -182,7 +182,7 @@ static int count_round(campaign *c, round_record *rec)
  * rank that does not answer.  Past [run] worker_timeout_seconds the run
  * stops as in the farm: the file is consistent at every such point (see
  * watch_consequence), rank 0 says so and ends the job with exit 3. */
-enum watch_kind { WATCH_NONE, WATCH_ACQUIRE, WATCH_TRAIN, WATCH_BOUNDARY };
+enum watch_kind { WATCH_NONE, WATCH_ACQUIRE, WATCH_TRAIN, WATCH_BOUNDARY, WATCH_BOUNDARY_DONE };
 
 static struct {
     const alfe_config *cfg;
@@ -199,8 +199,12 @@ static void watch_phase(enum watch_kind kind, const alfe_config *cfg, int round)
     const char *what = kind == WATCH_ACQUIRE ? "the acquisition of round"
                        : kind == WATCH_TRAIN ? "the training of round"
                                              : "the round boundary of round";
-    snprintf(text, sizeof text, "%s %d (%d of %d)", what, round, round + 1, cfg->rounds);
-    comm_watch_phase(kind == WATCH_NONE ? NULL : text);
+    snprintf(text, sizeof text, "%s %d (%d of %d)%s", what, round, round + 1, cfg->rounds,
+             kind == WATCH_BOUNDARY        ? ", creating its rows"
+             : kind == WATCH_BOUNDARY_DONE ? ", recording it as done with its models"
+                                           : "");
+    comm_watch_phase(kind == WATCH_NONE ? NULL : text,
+                     kind == WATCH_BOUNDARY || kind == WATCH_BOUNDARY_DONE);
 }
 
 /* Why the file is consistent when rank 0 stops in this phase. */
@@ -214,9 +218,14 @@ static const char *watch_consequence(enum watch_kind kind)
         return "training writes nothing to the file: the campaign %s is consistent, round %d "
                "keeps its rows and stays running, and a resume trains it again from the "
                "previous round's stored committee.";
+    case WATCH_BOUNDARY:
+        return "the boundary is protected by its backup: the campaign %s is either untouched "
+               "or restored from %s.bak by the resume, which creates round %d's rows again "
+               "(the same points).";
     default:
         return "the boundary is protected by its backup: the campaign %s is either untouched "
-               "or restored from %s.bak by the resume, which redoes round %d's boundary.";
+               "or restored from %s.bak by the resume, which trains round %d again (its rows "
+               "stay) and records it.";
     }
 }
 
@@ -225,9 +234,15 @@ static void on_silence(const comm_silence *x, void *context)
     (void)context;
     const alfe_config *cfg = watch_state.cfg;
     char what[640];
-    snprintf(what, sizeof what, "rank %d (host %s) silent for %.1f s during %s: it has not "
-             "answered since rank 0 began waiting for it in a collective call",
-             x->rank, x->host && x->host[0] ? x->host : "unknown", x->silent, x->phase);
+    if (x->rank >= 0)
+        snprintf(what, sizeof what, "rank %d (host %s) silent for %.1f s during %s: it has "
+                 "not answered since rank 0 began waiting for it in a collective call",
+                 x->rank, x->host && x->host[0] ? x->host : "unknown", x->silent, x->phase);
+    else
+        snprintf(what, sizeof what, "a rank silent for %.1f s during %s: rank 0 has waited "
+                 "that long inside the file's collective I/O (HDF5), where the ranks cannot be "
+                 "asked which one is missing (or the file system is that slow)",
+                 x->silent, x->phase);
     if (!x->timed_out) {
         if (cfg->worker_timeout_seconds > 0)
             log_line("warning: %s; the run stops if it stays silent for %g s ([run] "
@@ -238,7 +253,7 @@ static void on_silence(const comm_silence *x, void *context)
         return;
     }
     char consequence[1024];
-    if (watch_state.kind == WATCH_BOUNDARY)
+    if (watch_state.kind == WATCH_BOUNDARY || watch_state.kind == WATCH_BOUNDARY_DONE)
         snprintf(consequence, sizeof consequence, watch_consequence(watch_state.kind),
                  cfg->output, cfg->output, watch_state.round);
     else
@@ -426,7 +441,7 @@ static int run_rounds(campaign *c, const alfe_system *sys, evaluator *ev, learne
             alfe_timestamp(rec.finished, sizeof rec.finished);
         }
         comm_bcast_bytes(&rec, sizeof rec, 0);
-        watch_phase(WATCH_BOUNDARY, cfg, round);
+        watch_phase(WATCH_BOUNDARY_DONE, cfg, round);
         timer_start(TIMER_BOUNDARY);
         status = campaign_update_round(c, &rec, learner_models(l));
         timer_stop(TIMER_BOUNDARY);

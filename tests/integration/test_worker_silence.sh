@@ -157,7 +157,7 @@ echo "patient: warned, waited, completed with $ref_sum"
 
 # --- 3. a rank stopped during the committee's training ------------------------
 train=("network.invariants = $ROOT/inputs/lco/invariants.txt" "network.layers = 2"
-       "network.width = 24" "network.committee = 3" "training.epochs = 8000"
+       "network.width = 24" "network.committee = 3" "training.epochs = 6000"
        "training.early_stopping = no" "oracle.delay = 0")
 write_config "$TEST_TMP/tref.ini" "$TEST_TMP/tref.h5" "${common[@]}" "${train[@]}" \
     "run.worker_timeout_seconds = 3"
@@ -217,4 +217,80 @@ print("  /models: %d datasets bit-identical to the uninterrupted run" % len(name
 PY
 $CHECK "$TEST_TMP/trained.h5" >/dev/null 2>&1 || fail "trained: schema check after the resume"
 echo "trained: resume trains round 0 again and gives the uninterrupted run's $tref_sum"
+
+# --- 4, 5. a rank that stops inside a round boundary, or in the acquisition ----
+# ALFE_FAULT_STOP=R:PHASE:N makes rank R stop itself (SIGSTOP) right after its
+# N-th watched collective of that phase (src/base/comm.c), so the place is
+# exact: in the boundary that records round 0, after the backup was made, so
+# that rank 0 then blocks inside HDF5's collective I/O (only the guard thread
+# sees it; rank unknown); in the acquisition of round 1, between two
+# collectives of the pool's predictions (rank 0 names rank 2).
+fault_run() { # NAME FAULT: run to its end (exit 3 expected), bounded by timeout
+    local name=$1 fault=$2
+    write_config "$TEST_TMP/$name.ini" "$TEST_TMP/$name.h5" "${common[@]}" "${train[@]}" \
+        "run.worker_timeout_seconds = 3"
+    local t=$SECONDS
+    setsid timeout -k 5 60 $MPIRUN -x ALFE_FAULT_STOP="$fault" -n 3 "$ALFE" run \
+        "$TEST_TMP/$name.ini" >"$TEST_TMP/$name.stdout" 2>&1
+    local rc=$?
+    elapsed=$((SECONDS - t))
+    [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] || fail "$name: the run hung: $(tail -5 "$TEST_TMP/$name.stdout")"
+    [ "$rc" -eq 3 ] || fail "$name: exit $rc, expected 3: $(tail -8 "$TEST_TMP/$name.stdout")"
+    grep -q "ALFE_FAULT_STOP: stopping" "$TEST_TMP/$name.stdout" || fail "$name: the fault did not fire"
+    grep -q "Resume with: alfe run $TEST_TMP/$name.ini" "$TEST_TMP/$name.stdout" || fail "$name: no resume hint"
+}
+resume_to_reference() { # NAME: resume, compare with the uninterrupted run
+    local name=$1
+    $MPIRUN -n 3 "$ALFE" run "$TEST_TMP/$name.ini" >"$TEST_TMP/$name.resume" 2>&1 ||
+        fail "$name: resume exited $?: $(tail -10 "$TEST_TMP/$name.resume")"
+    [ "$(checksum "$TEST_TMP/$name.resume")" = "$tref_sum" ] ||
+        fail "$name: resume: $(checksum "$TEST_TMP/$name.resume"), uninterrupted $tref_sum"
+    compare_campaigns "$TEST_TMP/tref.h5" "$TEST_TMP/$name.h5" || fail "$name: resumed campaign differs"
+    "$PYTHON" - "$TEST_TMP/tref.h5" "$TEST_TMP/$name.h5" <<'PY' || fail "$name: /models differ"
+import sys, h5py
+a, b = (h5py.File(p, "r") for p in sys.argv[1:3])
+names = []
+a["models"].visit(lambda n: names.append(n) if isinstance(a["models"][n], h5py.Dataset) else None)
+for n in names:
+    x, y = a["models"][n][...], b["models"][n][...]
+    assert x.tobytes() == y.tobytes() and x.shape == y.shape, n
+PY
+    $CHECK "$TEST_TMP/$name.h5" >/dev/null 2>&1 || fail "$name: schema check after the resume"
+    [ ! -e "$TEST_TMP/$name.h5.bak" ] || fail "$name: FILE.bak left after the resume"
+}
+
+fault_run boundary "2:the round boundary of round 0 (1 of 2), recording:3"
+out=$TEST_TMP/boundary.stdout
+grep -Eq "warning: a rank silent for [0-9.]+ s during the round boundary of round 0 \(1 of 2\), recording it as done with its models: rank 0 has waited" "$out" ||
+    fail "boundary: no warning naming the phase: $(grep -i silent "$out")"
+grep -q "stopped: a rank silent .* more than \[run\] worker_timeout_seconds = 3" "$out" ||
+    fail "boundary: no stop line: $(tail -5 "$out")"
+[ "$elapsed" -le 40 ] || fail "boundary: the run took $elapsed s"
+[ -e "$TEST_TMP/boundary.h5.bak" ] || fail "boundary: no FILE.bak: the stop was not inside the protected change"
+$CHECK "$TEST_TMP/boundary.h5.bak" >"$TEST_TMP/boundary.check" 2>&1 ||
+    fail "boundary: schema check of FILE.bak: $(cat "$TEST_TMP/boundary.check")"
+"$ALFE" info "$TEST_TMP/boundary.h5" >"$TEST_TMP/boundary.info" 2>&1 ||
+    fail "boundary: alfe info exited $?: $(cat "$TEST_TMP/boundary.info")"
+grep -q "half-written: the next \`alfe run\` restores FILE.bak" "$TEST_TMP/boundary.info" ||
+    fail "boundary: alfe info does not mention the backup: $(tail -2 "$TEST_TMP/boundary.info")"
+echo "boundary: stopped inside the round boundary after $elapsed s with exit 3; FILE.bak passes the schema check; alfe info names it"
+resume_to_reference boundary
+grep -q "restored .* from its backup" "$TEST_TMP/boundary.resume" || fail "boundary: the resume did not restore FILE.bak"
+echo "boundary: resume restores FILE.bak and gives the uninterrupted run's $tref_sum"
+
+fault_run acquire "2:the acquisition of round 1:1"
+out=$TEST_TMP/acquire.stdout
+grep -Eq "warning: rank 2 \(host [^)]+\) silent for [0-9.]+ s during the acquisition of round 1 \(2 of 2\)" "$out" ||
+    fail "acquire: no warning naming rank 2 and the phase: $(grep -i silent "$out")"
+grep -q "stopped: rank 2 (host .*) silent .* during the acquisition of round 1" "$out" ||
+    fail "acquire: no stop line: $(tail -5 "$out")"
+[ "$elapsed" -le 40 ] || fail "acquire: the run took $elapsed s"
+[ ! -e "$TEST_TMP/acquire.h5.bak" ] || fail "acquire: a FILE.bak was left"
+$CHECK "$TEST_TMP/acquire.h5" >"$TEST_TMP/acquire.check" 2>&1 ||
+    fail "acquire: schema check: $(cat "$TEST_TMP/acquire.check")"
+"$ALFE" info "$TEST_TMP/acquire.h5" >"$TEST_TMP/acquire.info" 2>&1 || fail "acquire: alfe info exited $?"
+grep -Eq "^ +0 +done +60 " "$TEST_TMP/acquire.info" && grep -q "incomplete" "$TEST_TMP/acquire.info" ||
+    fail "acquire: alfe info: $(cat "$TEST_TMP/acquire.info")"
+resume_to_reference acquire
+echo "acquire: stopped in round 1's acquisition after $elapsed s with exit 3; resume gives $tref_sum"
 echo "ok"

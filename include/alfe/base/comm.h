@@ -85,11 +85,11 @@ size_t comm_recv_from(int source, void *buf, size_t capacity, int *tag);
  * for warn_seconds is handed to `handler` (once per wait); past
  * timeout_seconds the handler is called with timed_out = 1 and must end the
  * job (comm_abort); if it returns, rank 0 aborts with status 1.  Collective
- * I/O inside HDF5 calls is not covered (the calls block inside HDF5).
+ * calls inside HDF5 block there: see blocking_io below.
  * Outside a phase, or with both limits 0, the blocking calls are used. */
 typedef struct {
-    int rank;            /* the silent rank */
-    const char *host;    /* its host (MPI_Get_processor_name) */
+    int rank;            /* the silent rank; -1: unknown (blocked inside HDF5) */
+    const char *host;    /* its host (MPI_Get_processor_name); NULL if unknown */
     double silent;       /* seconds without an answer from it */
     double waited;       /* seconds rank 0 has waited in this collective */
     const char *phase;   /* the phase text given to comm_watch_phase */
@@ -100,8 +100,12 @@ typedef void (*comm_watch_fn)(const comm_silence *silence, void *context);
  * handler (rank 0).  May be called again to change the limits. */
 void comm_watch_set(double warn_seconds, double timeout_seconds, comm_watch_fn handler,
                     void *context);
-/* Every rank, at the same points: the phase (NULL or "" ends it). */
-void comm_watch_phase(const char *phase);
+/* Every rank, at the same points: the phase (NULL or "" ends it).
+ * blocking_io: the phase also makes collective calls inside HDF5 (a round
+ * boundary); a thread on rank 0 then reports, with rank = -1 (unknown),
+ * when the main thread has been outside a watched collective for the
+ * limits (it is blocked inside HDF5, or the boundary's own work is slow). */
+void comm_watch_phase(const char *phase, int blocking_io);
 /* The phase being watched, or NULL. */
 const char *comm_watch_current(void);
 /* Cheap (a clock read; a message probe at most every 20 ms): lets a rank
