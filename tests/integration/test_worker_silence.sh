@@ -157,7 +157,7 @@ echo "patient: warned, waited, completed with $ref_sum"
 
 # --- 3. a rank stopped during the committee's training ------------------------
 train=("network.invariants = $ROOT/inputs/lco/invariants.txt" "network.layers = 2"
-       "network.width = 24" "network.committee = 3" "training.epochs = 6000"
+       "network.width = 24" "network.committee = 3" "training.epochs = 3000"
        "training.early_stopping = no" "oracle.delay = 0")
 write_config "$TEST_TMP/tref.ini" "$TEST_TMP/tref.h5" "${common[@]}" "${train[@]}" \
     "run.worker_timeout_seconds = 3"
