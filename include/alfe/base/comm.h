@@ -96,8 +96,9 @@ typedef struct {
     int timed_out;       /* past timeout_seconds: end the job */
 } comm_silence;
 typedef void (*comm_watch_fn)(const comm_silence *silence, void *context);
-/* Collective (gathers the hosts on rank 0): the limits (0 = never) and the
- * handler (rank 0).  May be called again to change the limits. */
+/* Collective, once per run (gathers the hosts on rank 0, starts rank 0's
+ * guard thread, reads ALFE_FAULT_STOP): the limits (0 = never) and the
+ * handler (rank 0). */
 void comm_watch_set(double warn_seconds, double timeout_seconds, comm_watch_fn handler,
                     void *context);
 /* Every rank, at the same points: the phase (NULL or "" ends it).
