@@ -72,7 +72,7 @@ LIB_CFLAGS := $(HDF5_CFLAGS) $(MPI_CFLAGS) $(BLAS_CFLAGS) $(LAPACKE_CFLAGS) $(GS
 CFLAGS_COMMON := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Iinclude \
                  $(LIB_CFLAGS)
 LIBS    := $(filter-out -lgslcblas,$(HDF5_LIBS) $(MPI_LIBS) $(LAPACKE_LIBS) $(BLAS_LIBS) \
-             $(GSL_LIBS) $(SPGLIB_LIBS) $(CJSON_LIBS) $(INIPARSER_LIBS)) -lm
+             $(GSL_LIBS) $(SPGLIB_LIBS) $(CJSON_LIBS) $(INIPARSER_LIBS)) -lm -pthread
 
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 GIT_DIRTY  := $(shell test -n "$$(git status --porcelain --untracked-files=no 2>/dev/null)" && echo -dirty)

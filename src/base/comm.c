@@ -17,12 +17,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <time.h>
 
 static int world_rank = 0;
 static int world_size = 1;
 static int initialized = 0;
+
+static int watching(void);
+static void watch_wait(MPI_Request *request);
+static void answer_pings(void);
+static void collect_pongs(double now);
 
 int comm_init(int *argc, char ***argv)
 {
@@ -50,8 +57,11 @@ void comm_finalize_by_abort(int code)
     finalize_by_abort = code;
 }
 
+static void guard_stop(void);
+
 void comm_finalize(void)
 {
+    guard_stop();
     /* A library with an object it could not release (an HDF5 file whose
      * close failed) would crash in the handlers MPI_Finalize runs: end the
      * job without them.  Every rank calls this with the agreed status. */
@@ -81,8 +91,15 @@ void comm_abort(int code)
 
 void comm_barrier(void)
 {
-    if (initialized)
+    if (!initialized)
+        return;
+    if (!watching()) {
         MPI_Barrier(MPI_COMM_WORLD);
+        return;
+    }
+    MPI_Request request;
+    MPI_Ibarrier(MPI_COMM_WORLD, &request);
+    watch_wait(&request);
 }
 
 /* Sleep with a growing interval: short waits stay fast, long waits idle. */
@@ -92,6 +109,380 @@ static void idle_pause(long *nanoseconds)
     nanosleep(&ts, NULL);
     if (*nanoseconds < 1000000L)
         *nanoseconds *= 2;
+}
+
+/* ---- The watch over silent ranks (comm.h, "watched phases") -------------
+ * Inside a watched phase every collective of this file is started
+ * non-blocking and completed by watch_wait, which polls it: 2 ms of tight
+ * MPI_Test (as fast as the blocking call, which busy-polls too), then
+ * MPI_Test with growing sleeps.  While it waits, rank 0 sends every other
+ * rank a PING (one outstanding per rank) every ping interval; the other
+ * ranks answer PONG whenever they poll: in their own watch_wait, in
+ * comm_watch_beat (called by long computations between collectives), in the
+ * farm's receives.  A rank that has not answered since rank 0 began to wait
+ * is silent; rank 0 hands it to the handler past warn_seconds (once per
+ * wait) and past timeout_seconds (the handler ends the job).  Outside a
+ * phase the blocking MPI calls are used, unchanged. */
+enum { TAG_PING = 110, TAG_PONG = 111 };
+
+static struct {
+    double warn, timeout;        /* 0 = never */
+    comm_watch_fn handler;
+    void *context;
+    char phase[200];
+    int on;                      /* a phase is set and a limit is > 0 */
+    double last_beat;            /* ranks > 0: the last look for a PING */
+    char (*hosts)[64];           /* rank 0: every rank's host */
+    int *outstanding;            /* rank 0: a PING is unanswered */
+    double *heard;               /* rank 0: when rank r last answered */
+    double *pinged;              /* rank 0: when rank r was last pinged */
+    int *warned;                 /* rank 0: warned about r in this wait */
+} watch;
+
+static void answer_pings(void)
+{
+    for (;;) {
+        int flag = 0;
+        MPI_Status status;
+        MPI_Iprobe(0, TAG_PING, MPI_COMM_WORLD, &flag, &status);
+        if (!flag)
+            return;
+        int64_t seq = 0;
+        MPI_Recv(&seq, 1, MPI_INT64_T, 0, TAG_PING, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        MPI_Send(&seq, 1, MPI_INT64_T, 0, TAG_PONG, MPI_COMM_WORLD);
+    }
+}
+
+/* Rank 0: take every PONG that arrived. */
+static void collect_pongs(double now)
+{
+    for (;;) {
+        int flag = 0;
+        MPI_Status status;
+        MPI_Iprobe(MPI_ANY_SOURCE, TAG_PONG, MPI_COMM_WORLD, &flag, &status);
+        if (!flag)
+            return;
+        int64_t seq = 0;
+        MPI_Recv(&seq, 1, MPI_INT64_T, status.MPI_SOURCE, TAG_PONG, MPI_COMM_WORLD,
+                 MPI_STATUS_IGNORE);
+        if (watch.outstanding && status.MPI_SOURCE > 0 && status.MPI_SOURCE < world_size) {
+            watch.outstanding[status.MPI_SOURCE] = 0;
+            watch.heard[status.MPI_SOURCE] = now;
+        }
+    }
+}
+
+static double ping_interval(void)
+{
+    double limit = watch.warn > 0 ? watch.warn : watch.timeout;
+    double interval = limit / 4;
+    return interval < 0.05 ? 0.05 : interval > 5.0 ? 5.0 : interval;
+}
+
+/* Rank 0, while it waits (since `start`): ping, listen, judge. */
+static void watch_check(double start, double now)
+{
+    collect_pongs(now);
+    static int64_t seq = 0;
+    for (int r = 1; r < world_size; r++) {
+        if (!watch.outstanding[r] && now - watch.pinged[r] >= ping_interval()) {
+            seq++;
+            MPI_Send(&seq, 1, MPI_INT64_T, r, TAG_PING, MPI_COMM_WORLD);
+            watch.outstanding[r] = 1;
+            watch.pinged[r] = now;
+        }
+    }
+    for (int r = 1; r < world_size; r++) {
+        if (!watch.outstanding[r])
+            continue;
+        double since = watch.heard[r] > start ? watch.heard[r] : start;
+        double silent = now - since;
+        comm_silence s = {r, watch.hosts[r], silent, now - start, watch.phase, 0};
+        if (watch.timeout > 0 && silent >= watch.timeout) {
+            s.timed_out = 1;
+            if (watch.handler)
+                watch.handler(&s, watch.context);
+            fprintf(stderr, "[rank 0] alfe: rank %d silent for %.1f s during %s\n", r, silent,
+                    watch.phase);
+            comm_abort(ALFE_ERR_RUNTIME);
+        }
+        if (watch.warn > 0 && (watch.timeout <= 0 || watch.warn < watch.timeout) &&
+            !watch.warned[r] && silent >= watch.warn) {
+            watch.warned[r] = 1;
+            if (watch.handler)
+                watch.handler(&s, watch.context);
+        }
+    }
+}
+
+/* ---- The guard thread (rank 0): waits inside HDF5 -------------------------
+ * A phase marked blocking_io (the round boundaries) also makes collective
+ * calls inside HDF5, which block in the library where no PING can be sent.
+ * A thread on rank 0 watches the main thread there: when it has been
+ * outside watch_wait (so inside HDF5, or copying the backup) for
+ * warn_seconds / timeout_seconds since the phase began or its last watched
+ * collective ended, the thread calls the handler with rank = -1 (which rank
+ * is silent cannot be asked).  The thread calls no MPI except, on time-out,
+ * the handler's MPI_Abort (Open MPI 4.1 ends the job from any thread under
+ * MPI_THREAD_FUNNELED; tested, docs/architecture.md). */
+static struct {
+    pthread_mutex_t lock;
+    pthread_t thread;
+    int started, stop;
+    int blocking_io;    /* the phase makes collective calls inside HDF5 */
+    int in_wait;        /* the main thread is in watch_wait */
+    int warned;
+    double mark;        /* CLOCK_MONOTONIC: phase start or last watched collective */
+    char phase[200];
+} guard = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void guard_mark(int in_wait)
+{
+    pthread_mutex_lock(&guard.lock);
+    guard.in_wait = in_wait;
+    if (!in_wait) {
+        guard.mark = mono_now();
+        guard.warned = 0;
+    }
+    pthread_mutex_unlock(&guard.lock);
+}
+
+static void *guard_main(void *unused)
+{
+    (void)unused;
+    double limit = watch.warn > 0 ? watch.warn : watch.timeout;
+    double step = limit / 20;
+    step = step < 0.01 ? 0.01 : step > 0.25 ? 0.25 : step;
+    struct timespec pause = {(time_t)step, (long)((step - (double)(time_t)step) * 1e9)};
+    for (;;) {
+        nanosleep(&pause, NULL);
+        pthread_mutex_lock(&guard.lock);
+        if (guard.stop) {
+            pthread_mutex_unlock(&guard.lock);
+            return NULL;
+        }
+        double waited = mono_now() - guard.mark;
+        int due_timeout = guard.blocking_io && !guard.in_wait && watch.timeout > 0 &&
+                          waited >= watch.timeout;
+        int due_warn = guard.blocking_io && !guard.in_wait && !guard.warned &&
+                       watch.warn > 0 && (watch.timeout <= 0 || watch.warn < watch.timeout) &&
+                       waited >= watch.warn;
+        char phase[200];
+        memcpy(phase, guard.phase, sizeof phase);
+        if (due_warn)
+            guard.warned = 1;
+        pthread_mutex_unlock(&guard.lock);
+        if (!due_timeout && !due_warn)
+            continue;
+        comm_silence s = {-1, NULL, waited, waited, phase, due_timeout};
+        if (watch.handler)
+            watch.handler(&s, watch.context);
+        if (due_timeout) {
+            fprintf(stderr, "[rank 0] alfe: waited %.1f s inside collective I/O during %s\n",
+                    waited, phase);
+            comm_abort(ALFE_ERR_RUNTIME);
+        }
+    }
+}
+
+static void guard_stop(void)
+{
+    if (!guard.started)
+        return;
+    pthread_mutex_lock(&guard.lock);
+    guard.stop = 1;
+    pthread_mutex_unlock(&guard.lock);
+    pthread_join(guard.thread, NULL);
+    guard.started = 0;
+}
+
+/* ---- Fault injection for the tests -------------------------------------
+ * ALFE_FAULT_STOP="R:PREFIX:N": rank R stops itself (SIGSTOP) right after
+ * its N-th watched collective in phases whose text begins with PREFIX, as a
+ * hung rank would (tests/integration/test_worker_silence.sh uses it to stop
+ * a rank at a chosen place inside a round boundary or an acquisition). */
+static struct {
+    int armed, rank, nth, count;
+    char prefix[160];
+} fault;
+
+static void fault_parse(void)
+{
+    const char *env = getenv("ALFE_FAULT_STOP");
+    if (!env)
+        return;
+    char prefix[160];
+    int rank = -1, nth = 0, used = 0;
+    if (sscanf(env, "%d:%159[^:]:%d%n", &rank, prefix, &nth, &used) == 3 &&
+        env[used] == '\0' && rank >= 0 && nth > 0) {
+        fault.armed = 1;
+        fault.rank = rank;
+        fault.nth = nth;
+        snprintf(fault.prefix, sizeof fault.prefix, "%s", prefix);
+    } else {
+        fprintf(stderr, "alfe: ALFE_FAULT_STOP=%s is not RANK:PHASE-PREFIX:N; ignored\n", env);
+    }
+}
+
+static void fault_after_collective(void)
+{
+    if (!fault.armed || fault.rank != world_rank ||
+        strncmp(watch.phase, fault.prefix, strlen(fault.prefix)) != 0)
+        return;
+    if (++fault.count == fault.nth) {
+        fault.armed = 0;
+        fprintf(stderr, "[rank %d] ALFE_FAULT_STOP: stopping after watched collective %d of %s\n",
+                world_rank, fault.count, watch.phase);
+        fflush(stderr);
+        raise(SIGSTOP);
+    }
+}
+
+/* Complete a started collective (see above). */
+static void watch_poll(MPI_Request *request);
+
+static void watch_wait(MPI_Request *request)
+{
+    int guarded = guard.started && guard.blocking_io;
+    if (guarded)
+        guard_mark(1);
+    watch_poll(request);
+    if (guarded)
+        guard_mark(0);
+    fault_after_collective();
+}
+
+static void watch_poll(MPI_Request *request)
+{
+    int done = 0;
+    double start = MPI_Wtime();
+    for (int i = 0;; i++) {
+        MPI_Test(request, &done, MPI_STATUS_IGNORE);
+        if (done)
+            return;
+        if ((i & 63) == 63 && MPI_Wtime() - start > 2e-3)
+            break;
+    }
+    if (world_rank == 0)
+        for (int r = 1; r < world_size; r++)
+            watch.warned[r] = 0;
+    long pause = 20000L;
+    for (;;) {
+        MPI_Test(request, &done, MPI_STATUS_IGNORE);
+        if (done)
+            return;
+        double now = MPI_Wtime();
+        if (world_rank == 0)
+            watch_check(start, now);
+        else {
+            answer_pings();
+            watch.last_beat = now;
+        }
+        idle_pause(&pause);
+    }
+}
+
+static int watching(void)
+{
+    return initialized && world_size > 1 && watch.on;
+}
+
+void comm_watch_set(double warn_seconds, double timeout_seconds, comm_watch_fn handler,
+                    void *context)
+{
+    watch.warn = warn_seconds > 0 ? warn_seconds : 0;
+    watch.timeout = timeout_seconds > 0 ? timeout_seconds : 0;
+    watch.handler = handler;
+    watch.context = context;
+    if (!initialized || world_size == 1 || watch.hosts)
+        return;
+    char host[64];
+    comm_processor_name(host, sizeof host);
+    if (world_rank == 0) {
+        watch.hosts = ALFE_CALLOC((size_t)world_size, sizeof *watch.hosts);
+        watch.outstanding = ALFE_CALLOC((size_t)world_size, sizeof *watch.outstanding);
+        watch.heard = ALFE_CALLOC((size_t)world_size, sizeof *watch.heard);
+        watch.pinged = ALFE_CALLOC((size_t)world_size, sizeof *watch.pinged);
+        watch.warned = ALFE_CALLOC((size_t)world_size, sizeof *watch.warned);
+    }
+    MPI_Gather(host, (int)sizeof host, MPI_CHAR, watch.hosts ? watch.hosts[0] : NULL,
+               (int)sizeof host, MPI_CHAR, 0, MPI_COMM_WORLD);
+    if (world_rank == 0)
+        for (int r = 0; r < world_size; r++)
+            watch.hosts[r][63] = '\0';
+    fault_parse();
+    if (world_rank == 0 && (watch.warn > 0 || watch.timeout > 0)) {
+        guard.mark = mono_now();
+        guard.started = pthread_create(&guard.thread, NULL, guard_main, NULL) == 0;
+        if (!guard.started)
+            fprintf(stderr, "alfe: warning: no guard thread (pthread_create failed): a rank "
+                            "silent inside a round boundary's HDF5 calls is not reported\n");
+    }
+}
+
+void comm_watch_phase(const char *phase, int blocking_io)
+{
+    snprintf(watch.phase, sizeof watch.phase, "%s", phase ? phase : "");
+    watch.on = phase && phase[0] && (watch.warn > 0 || watch.timeout > 0) &&
+               (world_rank != 0 || watch.hosts);
+    fault.count = 0;
+    if (guard.started) {
+        pthread_mutex_lock(&guard.lock);
+        memcpy(guard.phase, watch.phase, sizeof guard.phase);
+        guard.blocking_io = watch.on && blocking_io;
+        guard.in_wait = 0;
+        guard.warned = 0;
+        guard.mark = mono_now();
+        pthread_mutex_unlock(&guard.lock);
+    }
+}
+
+const char *comm_watch_current(void)
+{
+    return watch.on ? watch.phase : NULL;
+}
+
+void comm_watch_beat(void)
+{
+    if (!watching() || world_rank == 0)
+        return;
+    double now = MPI_Wtime();
+    if (now - watch.last_beat < 0.02)
+        return;
+    watch.last_beat = now;
+    answer_pings();
+}
+
+/* The collectives below: non-blocking and watched inside a phase, the
+ * blocking call otherwise. */
+static void allreduce(const void *send, void *recv, int n, MPI_Datatype type, MPI_Op op,
+                      MPI_Comm comm)
+{
+    if (!watching()) {
+        MPI_Allreduce(send, recv, n, type, op, comm);
+        return;
+    }
+    MPI_Request request;
+    MPI_Iallreduce(send, recv, n, type, op, comm, &request);
+    watch_wait(&request);
+}
+
+static void bcast(void *buf, int n, MPI_Datatype type, int root, MPI_Comm comm)
+{
+    if (!watching()) {
+        MPI_Bcast(buf, n, type, root, comm);
+        return;
+    }
+    MPI_Request request;
+    MPI_Ibcast(buf, n, type, root, comm, &request);
+    watch_wait(&request);
 }
 
 int comm_barrier_idle_within(double seconds)
@@ -127,7 +518,7 @@ void comm_bcast_bytes(void *buf, size_t bytes, int root)
     char *p = buf;
     while (bytes > 0) {
         size_t piece = bytes > (1u << 30) ? (1u << 30) : bytes;
-        MPI_Bcast(p, (int)piece, MPI_BYTE, root, MPI_COMM_WORLD);
+        bcast(p, (int)piece, MPI_BYTE, root, MPI_COMM_WORLD);
         p += piece;
         bytes -= piece;
     }
@@ -161,8 +552,15 @@ void comm_gatherv_doubles(const double *send, double *recv, const size_t *counts
         displs[r] = (int)total;
         total += counts[r];
     }
-    MPI_Gatherv(send, icounts[world_rank], MPI_DOUBLE, recv, icounts, displs, MPI_DOUBLE, root,
-                MPI_COMM_WORLD);
+    if (!watching()) {
+        MPI_Gatherv(send, icounts[world_rank], MPI_DOUBLE, recv, icounts, displs, MPI_DOUBLE,
+                    root, MPI_COMM_WORLD);
+    } else {
+        MPI_Request request;
+        MPI_Igatherv(send, icounts[world_rank], MPI_DOUBLE, recv, icounts, displs, MPI_DOUBLE,
+                     root, MPI_COMM_WORLD, &request);
+        watch_wait(&request);
+    }
     free(icounts);
 }
 
@@ -186,7 +584,7 @@ int comm_allreduce_max_int(int value)
 {
     int out = value;
     if (initialized && world_size > 1)
-        MPI_Allreduce(&value, &out, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        allreduce(&value, &out, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     return out;
 }
 
@@ -194,7 +592,7 @@ int64_t comm_allreduce_sum_i64(int64_t value)
 {
     int64_t out = value;
     if (initialized && world_size > 1)
-        MPI_Allreduce(&value, &out, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+        allreduce(&value, &out, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
     return out;
 }
 
@@ -207,9 +605,9 @@ void comm_allreduce_min_avg_max(const double *local, size_t n, double *min, doub
         memcpy(max, local, n * sizeof *local);
         return;
     }
-    MPI_Allreduce(local, min, (int)n, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
-    MPI_Allreduce(local, max, (int)n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-    MPI_Allreduce(local, avg, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    allreduce(local, min, (int)n, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+    allreduce(local, max, (int)n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    allreduce(local, avg, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
     for (size_t i = 0; i < n; i++)
         avg[i] /= world_size;
 }
@@ -224,11 +622,11 @@ int comm_agree_status(int local_status)
     /* The lowest rank holding the worst status speaks for everyone. */
     int candidate = local_status == worst ? world_rank : world_size;
     int speaker;
-    MPI_Allreduce(&candidate, &speaker, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    allreduce(&candidate, &speaker, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     char message[2048];
     if (world_rank == speaker)
         snprintf(message, sizeof message, "%s", alfe_error_message());
-    MPI_Bcast(message, (int)sizeof message, MPI_CHAR, speaker, MPI_COMM_WORLD);
+    bcast(message, (int)sizeof message, MPI_CHAR, speaker, MPI_COMM_WORLD);
     message[sizeof message - 1] = '\0';
     if (world_rank != speaker)
         alfe_error_set_message(worst, message);
@@ -268,6 +666,10 @@ int comm_recv_any_within(void *buf, size_t capacity, int *source, int *tag, doub
     double spin_until = start + 2e-3;
     for (;;) {
         MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status);
+        if (flag && status.MPI_TAG == TAG_PONG) { /* a late answer to the watch */
+            collect_pongs(MPI_Wtime());
+            continue;
+        }
         if (flag)
             break;
         double now = MPI_Wtime();
@@ -294,7 +696,12 @@ size_t comm_recv_any(void *buf, size_t capacity, int *source, int *tag)
 size_t comm_recv_from(int source, void *buf, size_t capacity, int *tag)
 {
     MPI_Status status;
-    MPI_Probe(source, MPI_ANY_TAG, MPI_COMM_WORLD, &status);
+    for (;;) {
+        MPI_Probe(source, MPI_ANY_TAG, MPI_COMM_WORLD, &status);
+        if (status.MPI_TAG != TAG_PING)
+            break;
+        answer_pings(); /* the watch's question, left from a phase before */
+    }
     *tag = status.MPI_TAG;
     return receive_probed(&status, buf, capacity);
 }
@@ -389,7 +796,7 @@ void comm_group_allreduce_sum_doubles(const comm_group *group, double *buf, size
         return;
     for (size_t done = 0; done < n; done += COMM_PIECE_DOUBLES) {
         size_t piece = n - done < COMM_PIECE_DOUBLES ? n - done : COMM_PIECE_DOUBLES;
-        MPI_Allreduce(MPI_IN_PLACE, buf + done, (int)piece, MPI_DOUBLE, MPI_SUM, group->comm);
+        allreduce(MPI_IN_PLACE, buf + done, (int)piece, MPI_DOUBLE, MPI_SUM, group->comm);
     }
 }
 
@@ -399,7 +806,7 @@ void comm_group_bcast_doubles(const comm_group *group, double *buf, size_t n, in
         return;
     for (size_t done = 0; done < n; done += COMM_PIECE_DOUBLES) {
         size_t piece = n - done < COMM_PIECE_DOUBLES ? n - done : COMM_PIECE_DOUBLES;
-        MPI_Bcast(buf + done, (int)piece, MPI_DOUBLE, root, group->comm);
+        bcast(buf + done, (int)piece, MPI_DOUBLE, root, group->comm);
     }
 }
 
@@ -424,8 +831,15 @@ void comm_group_allgather_doubles(const comm_group *group, const double *send, d
         displs[r] = (int)total;
         total += counts[r];
     }
-    MPI_Allgatherv(send, icounts[group->rank], MPI_DOUBLE, recv, icounts, displs, MPI_DOUBLE,
-                   group->comm);
+    if (!watching()) {
+        MPI_Allgatherv(send, icounts[group->rank], MPI_DOUBLE, recv, icounts, displs,
+                       MPI_DOUBLE, group->comm);
+    } else {
+        MPI_Request request;
+        MPI_Iallgatherv(send, icounts[group->rank], MPI_DOUBLE, recv, icounts, displs,
+                        MPI_DOUBLE, group->comm, &request);
+        watch_wait(&request);
+    }
     free(icounts);
 }
 

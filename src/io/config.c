@@ -256,12 +256,16 @@ static const key_spec KEYS[] = {
      "at start-up"},
     {"run", "worker_warn_seconds", KEY_DOUBLE, "600", 0, 1e7, NULL, RESUME_FREE,
      OFF(worker_warn_seconds), "rank 0 reports a worker rank that has been silent (no result "
-     "of the point it was given) for longer than this, with its host and point; 0 (or not "
+     "of the point it was given) for longer than this, with its host and point, and likewise "
+     "a rank that does not answer while rank 0 waits for it in a collective call of the "
+     "acquisition, the training or a round boundary, with its host and the phase; 0 (or not "
      "less than worker_timeout_seconds) = no separate warning"},
     {"run", "worker_timeout_seconds", KEY_DOUBLE, "3600", 0, 1e7, NULL, RESUME_FREE,
      OFF(worker_timeout_seconds), "a worker silent for longer than this stops the run: rows "
      "already written stay, the campaign is left resumable and alfe exits 3 (stopped; resume, "
-     "jobs/al_round.sh resubmits); must exceed the longest single point; 0 = never"},
+     "jobs/al_round.sh resubmits); the same for a rank silent in the acquisition, the "
+     "training or a round boundary (the file is consistent there too: docs/restart.md); must "
+     "exceed the longest single point; 0 = never"},
     {"pool", "points", KEY_INT, "100000", 0, 100000000, NULL, RESUME_FREE, OFF(pool_points),
      "billiard-walk points of the acquisition pool, at which the committee is evaluated for "
      "the pool criteria (built only when one of them is on)"},

@@ -565,6 +565,7 @@ int train_run(const train_settings *s, size_t n_params, double *params, int n_sa
         for (int start = 0; start < n_train; start += s->batch_size) {
             int nb = n_train - start < s->batch_size ? n_train - start : s->batch_size;
             double batch_loss = 0.0;
+            comm_watch_beat(); /* answer rank 0's watch (comm.h) while computing */
             status = batch_loss_gradient(&ev, order + start, nb, params, &batch_loss, grad);
             if (status != ALFE_OK)
                 break;

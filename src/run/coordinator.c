@@ -174,6 +174,112 @@ static int count_round(campaign *c, round_record *rec)
     return rc;
 }
 
+/* ---- A rank that falls silent outside the farm (comm.h "watched phases") --
+ * The farm watches the workers while points are evaluated (farm.c).  The
+ * acquisition (pool predictions over the ranks), the committee's training
+ * and the round boundaries are collective: there comm.c's watch asks the
+ * ranks while rank 0 waits in a collective call, and calls on_silence for a
+ * rank that does not answer.  Past [run] worker_timeout_seconds the run
+ * stops as in the farm: the file is consistent at every such point (see
+ * watch_consequence), rank 0 says so and ends the job with exit 3. */
+enum watch_kind { WATCH_NONE, WATCH_ACQUIRE, WATCH_TRAIN, WATCH_BOUNDARY, WATCH_BOUNDARY_DONE };
+
+static struct {
+    const alfe_config *cfg;
+    const char *config_path;
+    enum watch_kind kind;
+    int round;
+} watch_state;
+
+static void watch_phase(enum watch_kind kind, const alfe_config *cfg, int round)
+{
+    watch_state.kind = kind;
+    watch_state.round = round;
+    char text[160];
+    const char *what = kind == WATCH_ACQUIRE ? "the acquisition of round"
+                       : kind == WATCH_TRAIN ? "the training of round"
+                                             : "the round boundary of round";
+    snprintf(text, sizeof text, "%s %d (%d of %d)%s", what, round, round + 1, cfg->rounds,
+             kind == WATCH_BOUNDARY        ? ", creating its rows"
+             : kind == WATCH_BOUNDARY_DONE ? ", recording it as done with its models"
+                                           : "");
+    comm_watch_phase(kind == WATCH_NONE ? NULL : text,
+                     kind == WATCH_BOUNDARY || kind == WATCH_BOUNDARY_DONE);
+}
+
+/* Why the file is consistent when rank 0 stops in this phase. */
+static const char *watch_consequence(enum watch_kind kind)
+{
+    switch (kind) {
+    case WATCH_ACQUIRE:
+        return "nothing of the round was written yet: the campaign %s is consistent and a "
+               "resume acquires round %d again (the same points).";
+    case WATCH_TRAIN:
+        return "training writes nothing to the file: the campaign %s is consistent, round %d "
+               "keeps its rows and stays running, and a resume trains it again from the "
+               "previous round's stored committee.";
+    case WATCH_BOUNDARY:
+        return "the boundary is protected by its backup: the campaign %s is either untouched "
+               "or restored from %s.bak by the resume, which creates round %d's rows again "
+               "(the same points).";
+    default:
+        return "the boundary is protected by its backup: the campaign %s is either untouched "
+               "or restored from %s.bak by the resume, which trains round %d again (its rows "
+               "stay) and records it.";
+    }
+}
+
+static void on_silence(const comm_silence *x, void *context)
+{
+    (void)context;
+    const alfe_config *cfg = watch_state.cfg;
+    char what[640];
+    if (x->rank >= 0)
+        snprintf(what, sizeof what, "rank %d (host %s) silent for %.1f s during %s: it has "
+                 "not answered since rank 0 began waiting for it in a collective call",
+                 x->rank, x->host && x->host[0] ? x->host : "unknown", x->silent, x->phase);
+    else
+        snprintf(what, sizeof what, "a rank silent for %.1f s during %s: rank 0 has waited "
+                 "that long inside the file's collective I/O (HDF5), where the ranks cannot be "
+                 "asked which one is missing (or the file system is that slow)",
+                 x->silent, x->phase);
+    if (!x->timed_out) {
+        if (cfg->worker_timeout_seconds > 0)
+            log_line("warning: %s; the run stops if it stays silent for %g s ([run] "
+                     "worker_timeout_seconds)", what, cfg->worker_timeout_seconds);
+        else
+            log_line("warning: %s ([run] worker_timeout_seconds = 0: waiting for it "
+                     "indefinitely)", what);
+        return;
+    }
+    char consequence[1024];
+    if (watch_state.kind == WATCH_BOUNDARY || watch_state.kind == WATCH_BOUNDARY_DONE)
+        snprintf(consequence, sizeof consequence, watch_consequence(watch_state.kind),
+                 cfg->output, cfg->output, watch_state.round);
+    else
+        snprintf(consequence, sizeof consequence, watch_consequence(watch_state.kind),
+                 cfg->output, watch_state.round);
+    log_line("stopped: %s, more than [run] worker_timeout_seconds = %g", what,
+             cfg->worker_timeout_seconds);
+    log_line("%s The silent rank cannot take part in closing the file, so the job ends with "
+             "MPI_Abort, exit status %d (stopped; resume). Resume with: alfe run %s",
+             consequence, ALFE_EXIT_RESUME, watch_state.config_path);
+    fprintf(stderr, "alfe: stopped: %s; the campaign is resumable: alfe run %s (exit %d)\n",
+            what, watch_state.config_path, ALFE_EXIT_RESUME);
+    log_close();
+    campaign_unlock();
+    comm_abort(ALFE_EXIT_RESUME);
+}
+
+/* Collective, once the session is open. */
+static void watch_start(const alfe_config *cfg, const char *config_path)
+{
+    watch_state.cfg = cfg;
+    watch_state.config_path = config_path;
+    watch_state.kind = WATCH_NONE;
+    comm_watch_set(cfg->worker_warn_seconds, cfg->worker_timeout_seconds, on_silence, NULL);
+}
+
 static int start_round(campaign *c, const alfe_system *sys, learner *l,
                        idnn_committee *mu_model, int round, round_record *rec)
 {
@@ -194,6 +300,7 @@ static int start_round(campaign *c, const alfe_system *sys, learner *l,
     acquire_settings settings;
     system_acquire_settings(sys, &settings);
     /* The criteria's inputs: pool predictions over every rank, rows, weights. */
+    watch_phase(WATCH_ACQUIRE, cfg, round);
     timer_start(TIMER_ACQUIRE);
     double t0 = alfe_wall_time();
     active_inputs *active = NULL;
@@ -221,9 +328,11 @@ static int start_round(campaign *c, const alfe_system *sys, learner *l,
     log_line("round %d (%d of %d) acquire: %lld points (%s) in %.3f s", round, round + 1,
              cfg->rounds,
              (long long)rec->n_points, used ? what : "none", rec->seconds_acquire);
+    watch_phase(WATCH_BOUNDARY, cfg, round);
     timer_start(TIMER_BOUNDARY);
     status = campaign_append_round(c, inputs, rec->n_points, rec);
     timer_stop(TIMER_BOUNDARY);
+    watch_phase(WATCH_NONE, cfg, round);
     free(inputs);
     return status;
 }
@@ -315,6 +424,7 @@ static int run_rounds(campaign *c, const alfe_system *sys, evaluator *ev, learne
             *stopped = 1;
             return ALFE_OK;
         }
+        watch_phase(WATCH_TRAIN, cfg, round);
         if (l) {
             timer_start(TIMER_TRAIN);
             status = learner_train_round(l, c, round, &rec);
@@ -331,9 +441,11 @@ static int run_rounds(campaign *c, const alfe_system *sys, evaluator *ev, learne
             alfe_timestamp(rec.finished, sizeof rec.finished);
         }
         comm_bcast_bytes(&rec, sizeof rec, 0);
+        watch_phase(WATCH_BOUNDARY_DONE, cfg, round);
         timer_start(TIMER_BOUNDARY);
         status = campaign_update_round(c, &rec, learner_models(l));
         timer_stop(TIMER_BOUNDARY);
+        watch_phase(WATCH_NONE, cfg, round);
         ALFE_CHECK(status);
         log_line("round %d (%d of %d) done: %lld points (%lld done, %lld failed) in %.2f s", round, round + 1,
                  cfg->rounds, (long long)rec.n_points, (long long)rec.done,
@@ -512,8 +624,10 @@ int coordinator_run(const char *config_path)
                  cfg->temperature, comm_size(), comm_size() > 1 ? "s" : "");
         farm_outcome abandoned;
         memset(&abandoned, 0, sizeof abandoned);
+        watch_start(cfg, config_path);
         status = run_rounds(s.c, s.sys, s.ev, s.l, &evaluated_here, &stopped, stop_reason,
                             sizeof stop_reason, &abandoned);
+        watch_phase(WATCH_NONE, cfg, 0);
         if (abandoned.abandoned)
             stop_abandoned(&s, config_path, &abandoned);
     }

@@ -75,6 +75,44 @@ int comm_recv_any_within(void *buf, size_t capacity, int *source, int *tag, doub
 /* Blocking receive from one source (any tag). */
 size_t comm_recv_from(int source, void *buf, size_t capacity, int *tag);
 
+/* ---- Watched phases: a rank that falls silent inside a collective ------
+ * A blocking collective waits forever for a rank that stopped (SIGSTOP, a
+ * hung node).  Between comm_watch_phase("training round 3 (4 of 5)") and
+ * comm_watch_phase(NULL) every collective of this file is started
+ * non-blocking and polled; while rank 0 waits in one it asks the other ranks
+ * (a small PING message, answered whenever they poll: in a collective, in
+ * comm_watch_beat, in the farm's receives).  A rank that has not answered
+ * for warn_seconds is handed to `handler` (once per wait); past
+ * timeout_seconds the handler is called with timed_out = 1 and must end the
+ * job (comm_abort); if it returns, rank 0 aborts with status 1.  Collective
+ * calls inside HDF5 block there: see blocking_io below.
+ * Outside a phase, or with both limits 0, the blocking calls are used. */
+typedef struct {
+    int rank;            /* the silent rank; -1: unknown (blocked inside HDF5) */
+    const char *host;    /* its host (MPI_Get_processor_name); NULL if unknown */
+    double silent;       /* seconds without an answer from it */
+    double waited;       /* seconds rank 0 has waited in this collective */
+    const char *phase;   /* the phase text given to comm_watch_phase */
+    int timed_out;       /* past timeout_seconds: end the job */
+} comm_silence;
+typedef void (*comm_watch_fn)(const comm_silence *silence, void *context);
+/* Collective, once per run (gathers the hosts on rank 0, starts rank 0's
+ * guard thread, reads ALFE_FAULT_STOP): the limits (0 = never) and the
+ * handler (rank 0). */
+void comm_watch_set(double warn_seconds, double timeout_seconds, comm_watch_fn handler,
+                    void *context);
+/* Every rank, at the same points: the phase (NULL or "" ends it).
+ * blocking_io: the phase also makes collective calls inside HDF5 (a round
+ * boundary); a thread on rank 0 then reports, with rank = -1 (unknown),
+ * when the main thread has been outside a watched collective for the
+ * limits (it is blocked inside HDF5, or the boundary's own work is slow). */
+void comm_watch_phase(const char *phase, int blocking_io);
+/* The phase being watched, or NULL. */
+const char *comm_watch_current(void);
+/* Cheap (a clock read; a message probe at most every 20 ms): lets a rank
+ * that computes between two collectives answer rank 0 (training epochs). */
+void comm_watch_beat(void);
+
 /* This process's host (MPI_Get_processor_name; "?" when unknown). */
 void comm_processor_name(char *buf, size_t size);
 /* The MPI library's version string (first line). */
