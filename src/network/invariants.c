@@ -18,10 +18,17 @@
 /* Products of terms one multiplication may form (memory: ~(8 + d) bytes each). */
 #define POLYNOMIAL_MAX_PRODUCTS (1L << 22)
 /* Products of terms in all the multiplications of one parsed formula (powers
- * included): at most about 1 s of expansion per formula (fuzz_formula found
- * a 56-byte formula that took 2 s, and five powers in one line took 21 s,
- * when only each multiplication was limited). */
+ * included), for d ≤ 8 variables: at most about 1 s of expansion per formula
+ * (fuzz_formula found a 56-byte formula that took 2 s, and five powers in one
+ * line took 21 s, when only each multiplication was limited).  A product
+ * costs O(d) (its exponent vector is written and compared while sorting), so
+ * for d > 8 each counts ⌈d/8⌉ times: 131,072 products at d = 64
+ * (fuzz_formula, which parses every input at d = 7 and 64, spent 18 s under
+ * its instrumentation on a 21-byte power at d = 64). */
 #define POLYNOMIAL_FORMULA_MAX_PRODUCTS (1L << 20)
+
+/* What one product of terms costs against that budget. */
+static long product_weight(int d) { return d > 8 ? (d + 7) / 8 : 1; }
 
 /* ------------------------------------------------------------------------ */
 /* Canonical form */
@@ -217,18 +224,19 @@ static void poly_add_into(polynomial *a, polynomial *b, double sign)
  * (-1: too many products).  *budget is the count of products of terms still
  * allowed (POLYNOMIAL_MAX_PRODUCTS for one multiplication, or what is left of
  * POLYNOMIAL_FORMULA_MAX_PRODUCTS for a whole formula); it is reduced by this
- * multiplication's. */
+ * multiplication's, each product counted `weight` times (product_weight for
+ * a formula, 1 for polynomial_multiply). */
 static int poly_multiply(const polynomial *a, const polynomial *b, polynomial *out,
-                         int *bad_var, long *budget)
+                         int *bad_var, long *budget, long weight)
 {
     int d = a->d;
     long n = (long)a->n_terms * b->n_terms;
     *bad_var = -1;
-    if (n > *budget) {
+    if (n > *budget / weight) {
         poly_alloc(out, d, 0);
         return -1;
     }
-    *budget -= n;
+    *budget -= n * weight;
     poly_alloc(out, d, (int)n);
     long k = 0;
     for (int i = 0; i < a->n_terms; i++)
@@ -260,7 +268,7 @@ int polynomial_multiply(const polynomial *a, const polynomial *b, polynomial *ou
                          a->d, b->d);
     }
     long budget = POLYNOMIAL_MAX_PRODUCTS;
-    if (poly_multiply(a, b, out, &bad_var, &budget) != 0) {
+    if (poly_multiply(a, b, out, &bad_var, &budget, 1) != 0) {
         if (bad_var >= 0)
             return ALFE_FAIL(ALFE_ERR_INPUT, "exponent of e%d would exceed %d", bad_var,
                              POLYNOMIAL_MAX_EXPONENT);
@@ -440,7 +448,7 @@ static int fail_expansion(parser *ps, int op, int bad_var)
     return parse_fail(ps, op,
                       "the expansion is too large (more than %ld products of terms in the "
                       "formula)",
-                      POLYNOMIAL_FORMULA_MAX_PRODUCTS);
+                      POLYNOMIAL_FORMULA_MAX_PRODUCTS / product_weight(ps->d));
 }
 
 /* Every coefficient finite (an overflow such as 1e300*1e300*e0 is an error,
@@ -603,12 +611,14 @@ static int parse_power(parser *ps, polynomial *out)
     int bad_var = -1;
     for (long k = n; k > 0 && !failed; k >>= 1) {
         if (k & 1) {
-            failed = poly_multiply(&result, &base, &tmp, &bad_var, &ps->budget) != 0;
+            failed = poly_multiply(&result, &base, &tmp, &bad_var, &ps->budget,
+                                   product_weight(ps->d)) != 0;
             polynomial_free(&result);
             result = tmp;
         }
         if (k > 1 && !failed) {
-            failed = poly_multiply(&base, &base, &tmp, &bad_var, &ps->budget) != 0;
+            failed = poly_multiply(&base, &base, &tmp, &bad_var, &ps->budget,
+                                   product_weight(ps->d)) != 0;
             polynomial_free(&base);
             base = tmp;
         }
@@ -665,7 +675,8 @@ static int parse_product(parser *ps, polynomial *out)
         if (c == '*') {
             polynomial prod;
             int bad_var;
-            int failed = poly_multiply(out, &rhs, &prod, &bad_var, &ps->budget) != 0;
+            int failed = poly_multiply(out, &rhs, &prod, &bad_var, &ps->budget,
+                                       product_weight(ps->d)) != 0;
             polynomial_free(&rhs);
             polynomial_free(out);
             *out = prod;

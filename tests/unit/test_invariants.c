@@ -360,6 +360,22 @@ static void test_parse_expansion_budget(void **state)
                                               "1048576 products of terms in the formula)");
     assert_int_equal(p.n_terms, 0);
     polynomial_free(&p);
+    /* at d = 64 a product costs 8 times as much (its exponent vector): the
+     * same power is refused, with the limit in products at that d, and so
+     * is the 21-byte power fuzz_formula found (18 s at d = 64 under its
+     * instrumentation before; now refused after 131,072 products) */
+    alfe_error_clear();
+    assert_int_equal(polynomial_parse(one, 64, &p, &column), ALFE_ERR_INPUT);
+    assert_string_equal(alfe_error_message(), "column 23: the expansion is too large (more than "
+                                              "131072 products of terms in the formula)");
+    polynomial_free(&p);
+    alfe_error_clear();
+    assert_int_equal(polynomial_parse("(e1+e2+1+e2+e1+3)^254", 64, &p, &column), ALFE_ERR_INPUT);
+    polynomial_free(&p);
+    alfe_error_clear();
+    assert_int_equal(polynomial_parse("(e0+e1+e2+e3+e4+e5+e6)^8", 64, &p, &column), ALFE_OK);
+    assert_int_equal(p.n_terms, 3003); /* C(14, 6) */
+    polynomial_free(&p);
 }
 
 /* "(" x n, "e0", ")" x n (or n signs before e0): newly allocated. */
