@@ -5,6 +5,9 @@
 set -eu
 out=$(realpath -m "${1:-docs/configuration.md}")
 cd "$(dirname "$0")/.."
+# (a missing binary inside the block below would not stop `set -e`: the
+# document would be written without its table)
+[ -x bin/alfe ] || { echo "gen_config_doc.sh: bin/alfe is not built (run make)" >&2; exit 1; }
 {
     cat <<'HEAD'
 # Configuration reference
