@@ -2,7 +2,7 @@
 # with clang): for every target, (1) replay every past finding kept in
 # tests/fuzz/crashes/TARGET/ (each must now run clean: no sanitizer report,
 # no crash, no hang beyond 30 s), (2) replay its seed corpus, (3) fuzz it
-# for FUZZ_CHECK_SECONDS (default 20) from the seeds with a fixed seed
+# for FUZZ_CHECK_SECONDS (default 10) from the seeds with a fixed seed
 # (-seed=1; fuzz_h5 only with FUZZ_H5_CHECK=1, see below); any finding fails the test and is
 # copied to build/fuzz/check-findings-TARGET (keep it in tests/fuzz/crashes/
 # once fixed).  fuzz_h5 runs as one restarted worker (-fork=1) that goes on
@@ -14,7 +14,7 @@
 # Long runs: `make fuzz` (docs/testing.md, "Fuzzing").
 source "$(dirname "$0")/../lib.sh"
 
-secs=${FUZZ_CHECK_SECONDS:-20}
+secs=${FUZZ_CHECK_SECONDS:-10}
 targets=${FUZZ_TARGETS:-"fuzz_ini fuzz_casm fuzz_formula fuzz_table fuzz_h5"}
 export ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # A hang is an input that runs longer than this (the readers take milliseconds).
