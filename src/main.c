@@ -78,16 +78,18 @@ static const char *const INFO_USAGE =
 static const char *const MC_USAGE =
     "usage: alfe mc CONFIG --kappa k0,k1,... [--phi p0,p1,...] [--temperature T] [--seed S]\n"
     "\n"
-    "Runs one umbrella-biased Monte Carlo chain with CONFIG's system ([system] model = clex)\n"
-    "and [mc] settings, centred at kappa (d values), and prints one JSON object:\n"
+    "Evaluates one point as a campaign does: [mc] chains umbrella-biased Monte Carlo\n"
+    "chains (default 2, from different starts) with CONFIG's system ([system] model =\n"
+    "clex) and [mc] settings, centred at kappa (d values), and prints one JSON object:\n"
     "eta_mean, mu, mu_stderr, tau (d values each; tau null: not estimated), converged,\n"
-    "frozen (and frozen_reason when frozen), passes, samples,\n"
-    "equilibration_samples, acceptance, eta_cov, hessian, hessian_stderr (d x d each:\n"
+    "frozen (and frozen_reason when frozen), passes, samples (summed over the chains),\n"
+    "equilibration_samples, acceptance, chains, chains_agree, chains_chi2,\n"
+    "chains_chi2_limit (the chains' agreement test), eta_cov, hessian, hessian_stderr (d x d each:\n"
     "the covariance of eta and the Hessian of g from it, docs/monte-carlo.md),\n"
     "hessian_poorly_resolved (the j whose H_jj has a relative error of 50 % or more),\n"
     "seconds.  --phi takes 1 or d values (default:\n"
     "[umbrella] phi), --temperature defaults to [system] temperature, --seed is the\n"
-    "chain's stream seed (default: the seed a campaign gives its point 0).\n";
+    "point's stream seed (default: the seed a campaign gives its point 0).\n";
 
 static const char *const PREDICT_USAGE =
     "usage: alfe predict CAMPAIGN_OR_MODEL --points FILE [--round R] [--hessian]\n"
