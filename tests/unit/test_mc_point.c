@@ -186,22 +186,30 @@ static clex_model *antiferro_model(void)
     return load_model(SC_PRIM, jb.text);
 }
 
-/* 4×4×4 supercell; ordering cell (110), (101), (011): its two sublattices
- * are the parity classes of x + y + z; η0 = composition, η1 = (x0 − x1)/2
- * the staggered (checkerboard) order parameter. */
-static void open_antiferro(chains_system *s, int n)
+/* A 4×4×4 simple-cubic supercell of model m with n chains; ordering cell
+ * o, Q (d × cols). */
+static void open_system(chains_system *s, clex_model *m, const int o[3][3], const double *q,
+                        int d, int cols, int n)
 {
     static const int t[3][3] = {{4, 0, 0}, {0, 4, 0}, {0, 0, 4}};
-    static const int o[3][3] = {{1, 1, 0}, {1, 0, 1}, {0, 1, 1}};
-    static const double q[4] = {0.5, 0.5, 0.5, -0.5};
     memset(s, 0, sizeof *s);
-    s->m = antiferro_model();
+    s->m = m;
     alfe_error_clear();
     if (supercell_create(s->m, t, &s->sc) != ALFE_OK ||
-        orderparam_create(s->sc, o, q, 2, 2, NULL, &s->op) != ALFE_OK)
+        orderparam_create(s->sc, o, q, d, cols, NULL, &s->op) != ALFE_OK)
         fail_msg("%s", alfe_error_message());
     for (int c = 0; c < n; c++)
         assert_int_equal(mc_chain_create(s->sc, s->op, &s->ch[c]), ALFE_OK);
+}
+
+/* Ordering cell (110), (101), (011): its two sublattices are the parity
+ * classes of x + y + z; η0 = composition, η1 = (x0 − x1)/2 the staggered
+ * (checkerboard) order parameter. */
+static void open_antiferro(chains_system *s, int n)
+{
+    static const int o[3][3] = {{1, 1, 0}, {1, 0, 1}, {0, 1, 1}};
+    static const double q[4] = {0.5, 0.5, 0.5, -0.5};
+    open_system(s, antiferro_model(), o, q, 2, 2, n);
 }
 
 static void close_system(chains_system *s)
@@ -213,23 +221,30 @@ static void close_system(chains_system *s)
     clex_destroy(&s->m);
 }
 
-static mc_params antiferro_params(uint64_t seed)
+/* The convergence loop as a campaign runs it, at least 1000 passes. */
+static mc_params chain_params(double temperature, double mu_precision, uint64_t seed)
 {
     mc_params p;
     memset(&p, 0, sizeof p);
-    p.temperature = 300.0;
-    p.kappa[0] = 0.5;
-    p.phi[0] = 2.0;
-    p.kappa[1] = 0.0;
-    p.phi[1] = 0.01;
+    p.temperature = temperature;
     p.min_passes = 1000;
     p.max_passes = 20000;
     p.check_every = 100;
-    p.mu_precision = 0.005;
+    p.mu_precision = mu_precision;
     p.confidence = 0.95;
     p.min_tau_samples = 50;
     p.min_acceptance = 1e-3;
     p.seed = seed;
+    return p;
+}
+
+static mc_params antiferro_params(uint64_t seed)
+{
+    mc_params p = chain_params(300.0, 0.005, seed);
+    p.kappa[0] = 0.5;
+    p.phi[0] = 2.0;
+    p.kappa[1] = 0.0;
+    p.phi[1] = 0.01;
     return p;
 }
 
@@ -348,39 +363,21 @@ static void test_trapped_variants(void **state)
 static void test_calibration_two_chains(void **state)
 {
     (void)state;
-    chains_system s;
-    memset(&s, 0, sizeof s);
     json_buf jb;
     begin_eci(&jb, SC_OCC_FUNCTIONS);
     add_orbit(&jb, 0, 1, "", "1", "0.0");
     add_orbit(&jb, 1, 1, "[0, 0, 0, 0]", PHI(0, 0, 0), "0.0");
     end_eci(&jb);
-    s.m = load_model(SC_PRIM, jb.text);
-    static const int t[3][3] = {{4, 0, 0}, {0, 4, 0}, {0, 0, 4}};
     static const int id[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
     static const double q[1] = {1.0};
-    alfe_error_clear();
-    if (supercell_create(s.m, t, &s.sc) != ALFE_OK ||
-        orderparam_create(s.sc, id, q, 1, 1, NULL, &s.op) != ALFE_OK)
-        fail_msg("%s", alfe_error_message());
-    for (int c = 0; c < 2; c++)
-        assert_int_equal(mc_chain_create(s.sc, s.op, &s.ch[c]), ALFE_OK);
+    chains_system s;
+    open_system(&s, load_model(SC_PRIM, jb.text), id, q, 1, 1, 2);
     double sum = 0.0, sum2 = 0.0, sum_se = 0.0;
     int converged = 0;
     for (int k = 0; k < CALIB2_SEEDS; k++) {
-        mc_params p;
-        memset(&p, 0, sizeof p);
-        p.temperature = 600.0;
+        mc_params p = chain_params(600.0, 0.002, 20000 + (uint64_t)k);
         p.kappa[0] = 0.3;
         p.phi[0] = 0.1;
-        p.min_passes = 1000;
-        p.max_passes = 20000;
-        p.check_every = 100;
-        p.mu_precision = 0.002;
-        p.confidence = 0.95;
-        p.min_tau_samples = 50;
-        p.min_acceptance = 1e-3;
-        p.seed = 20000 + (uint64_t)k;
         mc_result r;
         run_point(&s, 2, &p, &r, NULL);
         converged += r.converged;
