@@ -66,7 +66,8 @@ typedef struct {
      * standard errors (fluctuation.h; first d×d entries, row-major) */
     point_curvature curvature;
     int curvature_status;           /* FLUCTUATION_OK, _SHORT or _SINGULAR */
-    /* several chains per point (mc_point.h); one chain: 1, 1, 0, 0 */
+    /* several chains per point (mc_point.h); one chain: chains 1, agree 1,
+     * χ² 0 and no test (worst and limit unset) */
     int chains;
     int chains_agree;               /* the chains' means agree (mc_point.h) */
     double chains_chi2;             /* largest χ² of the agreement test over η_j */
