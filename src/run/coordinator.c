@@ -244,12 +244,7 @@ static void on_silence(const comm_silence *x, void *context)
                  "asked which one is missing (or the file system is that slow)",
                  x->silent, x->phase);
     if (!x->timed_out) {
-        if (cfg->worker_timeout_seconds > 0)
-            log_line("warning: %s; the run stops if it stays silent for %g s ([run] "
-                     "worker_timeout_seconds)", what, cfg->worker_timeout_seconds);
-        else
-            log_line("warning: %s ([run] worker_timeout_seconds = 0: waiting for it "
-                     "indefinitely)", what);
+        farm_warn_silent(what, cfg->worker_timeout_seconds);
         return;
     }
     char consequence[1024];

@@ -110,6 +110,16 @@ static void describe_silence(const worker_watch *w, int rank, double silent, cha
                  (long long)w->row, (int)w->round);
 }
 
+void farm_warn_silent(const char *what, double timeout_seconds)
+{
+    if (timeout_seconds > 0)
+        log_line("warning: %s; the run stops if it stays silent for %g s ([run] "
+                 "worker_timeout_seconds)", what, timeout_seconds);
+    else
+        log_line("warning: %s ([run] worker_timeout_seconds = 0: waiting for it "
+                 "indefinitely)", what);
+}
+
 static int warns(const farm_settings *fs)
 {
     return fs->warn_seconds > 0 &&
@@ -155,12 +165,7 @@ static void check_silence(worker_watch *w, int size, const farm_settings *fs, in
                      "the run stops", what, fs->timeout_seconds);
         } else if (warns(fs) && !w[r].warned && silent >= fs->warn_seconds) {
             w[r].warned = 1;
-            if (fs->timeout_seconds > 0)
-                log_line("warning: %s; the run stops if it stays silent for %g s ([run] "
-                         "worker_timeout_seconds)", what, fs->timeout_seconds);
-            else
-                log_line("warning: %s ([run] worker_timeout_seconds = 0: waiting for it "
-                         "indefinitely)", what);
+            farm_warn_silent(what, fs->timeout_seconds);
         }
     }
 }

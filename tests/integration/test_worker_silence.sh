@@ -48,28 +48,9 @@ rank_pid() {
     return 1
 }
 
-# start NAME EXTRA...: mpirun -n 3 in the background (bounded by timeout);
-# sets RUN_PID (timeout's pid), LEADER (mpirun) and VICTIM (rank 2), once
-# this run has finished a point.
-start() {
-    local name=$1
-    shift
-    write_config "$TEST_TMP/$name.ini" "$TEST_TMP/$name.h5" "${common[@]}" "$@"
-    (setsid timeout -k 5 90 $MPIRUN -n 3 "$ALFE" run "$TEST_TMP/$name.ini" \
-        >"$TEST_TMP/$name.stdout" 2>&1; echo $? >"$TEST_TMP/$name.rc") 2>/dev/null &
-    RUN_PID=$!
-    local deadline=$((SECONDS + 60))
-    LEADER="" VICTIM=""
-    until grep -Eq "evaluate: [1-9][0-9]*/[0-9]+ points" "$TEST_TMP/$name.h5.log" 2>/dev/null; do
-        [ "$SECONDS" -lt "$deadline" ] || fail "$name: no progress within 60 s: $(tail -5 "$TEST_TMP/$name.stdout")"
-        sleep 0.02
-    done
-    LEADER=$(pgrep -f "^mpirun.* $ALFE run $TEST_TMP/$name.ini" | head -1)
-    [ -n "$LEADER" ] || fail "$name: mpirun not found"
-    VICTIM=$(rank_pid "$LEADER" 2) || fail "$name: rank 2 not found among mpirun's children"
-}
-
-# start_at PATTERN NAME EXTRA...: as start, once PATTERN is in the log.
+# start_at PATTERN NAME EXTRA...: mpirun -n 3 in the background (bounded by
+# timeout) once PATTERN (an extended regular expression) is in the log; sets
+# RUN_PID (timeout's pid), LEADER (mpirun) and VICTIM (rank 2).
 start_at() {
     local pattern=$1 name=$2
     shift 2
@@ -79,13 +60,18 @@ start_at() {
     RUN_PID=$!
     local deadline=$((SECONDS + 60))
     LEADER="" VICTIM=""
-    until grep -q "$pattern" "$TEST_TMP/$name.h5.log" 2>/dev/null; do
+    until grep -Eq "$pattern" "$TEST_TMP/$name.h5.log" 2>/dev/null; do
         [ "$SECONDS" -lt "$deadline" ] || fail "$name: no '$pattern' within 60 s: $(tail -5 "$TEST_TMP/$name.stdout")"
         sleep 0.02
     done
     LEADER=$(pgrep -f "^mpirun.* $ALFE run $TEST_TMP/$name.ini" | head -1)
     [ -n "$LEADER" ] || fail "$name: mpirun not found"
     VICTIM=$(rank_pid "$LEADER" 2) || fail "$name: rank 2 not found among mpirun's children"
+}
+
+# start NAME EXTRA...: as start_at, once this run has finished a point.
+start() {
+    start_at "evaluate: [1-9][0-9]*/[0-9]+ points" "$@"
 }
 
 # --- 1. timeout: the run stops, the campaign resumes to the reference -------
@@ -167,7 +153,7 @@ tref_sum=$(checksum "$TEST_TMP/tref.stdout")
 [ -n "$tref_sum" ] || fail "no validation line in the training reference run"
 ! grep -q "silent" "$TEST_TMP/tref.stdout" ||
     fail "training reference: a live rank was reported silent: $(grep silent "$TEST_TMP/tref.stdout")"
-start_at "round 0 (1 of 2) train: 3 members" trained "${train[@]}" "run.worker_timeout_seconds = 3"
+start_at "round 0 \\(1 of 2\\) train: 3 members" trained "${train[@]}" "run.worker_timeout_seconds = 3"
 kill -STOP "$VICTIM" || fail "cannot stop rank 2 (pid $VICTIM)"
 t0=$SECONDS
 wait "$RUN_PID"

@@ -1,12 +1,15 @@
-/* clex_fixture.h — helpers shared by test_supercell.c and test_mc.c: small
+/* clex_fixture.h — helpers shared by test_supercell.c, test_mc.c and
+ * test_mc_point.c: small
  * CASM prim.json / basis-ECI files written to a temporary directory and
  * loaded with clex_load (the approach of test_clex.c), a tolerance assertion,
- * and the path of the real ZrO example.  Include after <cmocka.h>.
+ * the path of the real ZrO example, and the bit-for-bit comparison of two
+ * Monte Carlo results.  Include after <cmocka.h>.
  * Run the tests from the repository root. */
 #ifndef ALFE_TEST_CLEX_FIXTURE_H
 #define ALFE_TEST_CLEX_FIXTURE_H
 
 #include "alfe/lattice/clex.h"
+#include "alfe/lattice/mc.h"
 #include "alfe/base/error.h"
 
 #include <math.h>
@@ -188,6 +191,19 @@ static FX_UNUSED clex_model *zro_load(void)
     if (rc != ALFE_OK)
         fail_msg("ZrO: %s", alfe_error_message());
     return m;
+}
+
+/* Two Monte Carlo results equal bit for bit (averages, error bars, τ,
+ * counts, acceptance, energy). */
+static FX_UNUSED int fx_same_mc_result(const mc_result *a, const mc_result *b, int d)
+{
+    size_t n = sizeof(double) * (size_t)d;
+    return !memcmp(a->eta_mean, b->eta_mean, n) && !memcmp(a->mu, b->mu, n) &&
+           !memcmp(a->mu_stderr, b->mu_stderr, n) && !memcmp(a->tau, b->tau, n) &&
+           a->converged == b->converged && a->passes == b->passes && a->samples == b->samples &&
+           a->equilibration_samples == b->equilibration_samples &&
+           !memcmp(&a->acceptance, &b->acceptance, sizeof(double)) &&
+           !memcmp(&a->energy, &b->energy, sizeof(double));
 }
 
 #endif

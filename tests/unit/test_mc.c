@@ -614,17 +614,6 @@ static void test_stationary_distribution(void **state)
 /* ------------------------------------------------------------------------- */
 /* determinism and bad parameters */
 
-static int same_result(const mc_result *a, const mc_result *b, int d)
-{
-    size_t n = sizeof(double) * (size_t)d;
-    return !memcmp(a->eta_mean, b->eta_mean, n) && !memcmp(a->mu, b->mu, n) &&
-           !memcmp(a->mu_stderr, b->mu_stderr, n) && !memcmp(a->tau, b->tau, n) &&
-           a->converged == b->converged && a->passes == b->passes && a->samples == b->samples &&
-           a->equilibration_samples == b->equilibration_samples &&
-           !memcmp(&a->acceptance, &b->acceptance, sizeof(double)) &&
-           !memcmp(&a->energy, &b->energy, sizeof(double));
-}
-
 static void test_determinism(void **state)
 {
     (void)state;
@@ -645,15 +634,15 @@ static void test_determinism(void **state)
     run_ok(&s, &p, &a);
     memcpy(final_a, mc_chain_configuration(s.ch), (size_t)s.sc->n_var);
     run_ok(&s2, &p, &b); /* a fresh chain */
-    assert_true(same_result(&a, &b, 2));
+    assert_true(fx_same_mc_result(&a, &b, 2));
     assert_memory_equal(final_a, mc_chain_configuration(s2.ch), (size_t)s.sc->n_var);
     mc_params p2 = p;
     p2.seed = 12346;
     run_ok(&s, &p2, &other); /* a different seed on the same chain ... */
-    assert_false(same_result(&a, &other, 2));
+    assert_false(fx_same_mc_result(&a, &other, 2));
     assert_true(memcmp(a.eta_mean, other.eta_mean, sizeof(double) * 2) != 0);
     run_ok(&s, &p, &c); /* ... does not leave state behind */
-    assert_true(same_result(&a, &c, 2));
+    assert_true(fx_same_mc_result(&a, &c, 2));
     assert_memory_equal(final_a, mc_chain_configuration(s.ch), (size_t)s.sc->n_var);
     printf("  seed 12345: <eta> (%.6f, %.6f), %lld passes; seed 12346: (%.6f, %.6f)\n",
            a.eta_mean[0], a.eta_mean[1], (long long)a.passes, other.eta_mean[0],

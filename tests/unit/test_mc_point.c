@@ -255,16 +255,6 @@ static void run_point(chains_system *s, int n, const mc_params *p, mc_result *r,
         fail_msg("mc_point_run: %s", alfe_error_message());
 }
 
-static int same_result(const mc_result *a, const mc_result *b, int d)
-{
-    size_t n = sizeof(double) * (size_t)d;
-    return !memcmp(a->eta_mean, b->eta_mean, n) && !memcmp(a->mu, b->mu, n) &&
-           !memcmp(a->mu_stderr, b->mu_stderr, n) && !memcmp(a->tau, b->tau, n) &&
-           a->converged == b->converged && a->passes == b->passes && a->samples == b->samples &&
-           a->equilibration_samples == b->equilibration_samples &&
-           !memcmp(&a->acceptance, &b->acceptance, sizeof(double));
-}
-
 /* One chain through mc_point_run is mc_chain_run, and so is chain 0 of
  * three that agree at once; passes and samples add up; bad chain counts
  * refused. */
@@ -279,7 +269,7 @@ static void test_one_chain_and_lockstep(void **state)
     alfe_error_clear();
     assert_int_equal(mc_chain_run(s.ch[0], &p, &a), ALFE_OK);
     run_point(&s, 1, &p, &b, NULL);
-    assert_true(same_result(&a, &b, 2));
+    assert_true(fx_same_mc_result(&a, &b, 2));
     assert_int_equal(b.chains, 1);
     run_point(&s, 3, &p, &b, each);
     assert_int_equal(b.chains, 3);
@@ -287,7 +277,7 @@ static void test_one_chain_and_lockstep(void **state)
         assert_false(each[c].frozen);
     assert_int_equal(b.passes, each[0].passes + each[1].passes + each[2].passes);
     /* chain 0 stops where one chain stops when the chains agree at once */
-    assert_true(same_result(&a, &each[0], 2));
+    assert_true(fx_same_mc_result(&a, &each[0], 2));
     assert_int_equal(b.samples, each[0].samples + each[1].samples + each[2].samples);
     assert_int_equal(b.samples + b.equilibration_samples, b.passes);
     assert_true(b.converged);

@@ -46,4 +46,9 @@ int farm_run(campaign *c, evaluator *ev, const point_input *pending, int64_t n_p
              const farm_settings *settings, farm_progress_fn progress, void *context,
              farm_outcome *out);
 
+/* The log's warning about a silent rank (what: who, since when), with what
+ * happens next under [run] worker_timeout_seconds; farm.c and the watch over
+ * the collectives (coordinator.c) say it the same way. */
+void farm_warn_silent(const char *what, double timeout_seconds);
+
 #endif
